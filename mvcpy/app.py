@@ -1,0 +1,354 @@
+"""The application: configuration, routes, middleware, and the ASGI entry point."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from os import PathLike
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from mvcpy.config import DEFAULT_SECRET_KEY, Config, load_config
+from mvcpy.context import Context
+from mvcpy.error_handling import ErrorHandlers, handle_error
+from mvcpy.errors import ConfigurationError, HTTPError
+from mvcpy.filters.chain import Filter, Handler, compose
+from mvcpy.http.form import FormLimits
+from mvcpy.http.request import Request
+from mvcpy.http.response import RedirectResponse, Response
+from mvcpy.results import to_response
+from mvcpy.routing.namespace import Namespace
+from mvcpy.routing.reverse import URLBuildError
+from mvcpy.routing.router import Miss, Router, request_path
+from mvcpy.templating import Templates
+from mvcpy.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["App"]
+
+logger = logging.getLogger("mvcpy")
+
+_BAD_HOST = Miss(400, "Invalid Host header")
+
+Hook = Callable[[], Any]
+OptionsHandler = Callable[[Context, tuple[str, ...]], Any]
+
+
+class _MissEndpoint:
+    """Answers requests that matched no route: 400, 404, 405, redirects and automatic OPTIONS."""
+
+    is_sync = False
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def call_sync(self, ctx: Context) -> Response:  # pragma: no cover - never sync
+        raise NotImplementedError
+
+    async def call_async(self, ctx: Context) -> Response:
+        miss = ctx.miss
+        assert miss is not None
+        if miss.location is not None:
+            query = ctx.scope.get("query_string", b"")
+            location = miss.location + ("?" + query.decode("latin-1") if query else "")
+            return RedirectResponse(location, miss.status)
+        if miss.status == 405:
+            allowed = tuple(sorted({*miss.allowed, "OPTIONS"}))
+            if ctx.request.method == "OPTIONS":
+                handler = self.app._options_handler
+                if handler is not None:
+                    result = handler(ctx, allowed)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    return to_response(result)
+                return Response(b"", 204, {"allow": ", ".join(allowed)})
+            raise HTTPError(405, miss.message, {"allow": ", ".join(allowed)})
+        raise HTTPError(miss.status, miss.message)
+
+
+class App(Namespace):
+    """An mvcpy application: an ASGI 3 callable and the root namespace of its routes.
+
+    ``App(__name__)`` finds the project's root from the calling module, reads
+    ``conf/app.toml`` there and looks for templates under ``views/``.
+    """
+
+    def __init__(
+        self,
+        import_name: str | None = None,
+        *,
+        root_path: str | PathLike[str] | None = None,
+        config: Mapping[str, Any] | None = None,
+        env: str | None = None,
+        config_file: str | PathLike[str] | None = None,
+    ) -> None:
+        self.root_path = _find_root(import_name, root_path)
+        self.config: Config = load_config(self.root_path, config, env, config_file)
+        self.route_table = Router()
+        self._started = False
+        super().__init__(self)
+        self.templates = Templates(self)
+        self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
+        self._on_startup: list[Hook] = []
+        self._on_shutdown: list[Hook] = []
+        self._options_handler: OptionsHandler | None = None
+        self._stack: ASGIApp = self._first_call
+        self._miss_handler: Handler | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._allowed_hosts: tuple[str, ...] = ()
+
+    # -- settings ---------------------------------------------------------------------
+    @property
+    def env(self) -> str:
+        """The environment: ``dev``, ``test`` or ``prod``."""
+        return self.config.env
+
+    @property
+    def debug(self) -> bool:
+        """Whether debug pages and template auto-reload are on (never in ``prod``)."""
+        return bool(self.config.get("debug")) and self.env != "prod"
+
+    @property
+    def secret_key(self) -> str:
+        """The key that signs cookies and tokens."""
+        return str(self.config.get("secret_key") or "")
+
+    # -- registration beyond routes ---------------------------------------------------
+    def on_startup(self, fn: Hook) -> Hook:
+        """Run ``fn`` (sync or async) when the server starts; usable as a decorator."""
+        self._check_not_started("add a startup hook")
+        self._on_startup.append(fn)
+        return fn
+
+    def on_shutdown(self, fn: Hook) -> Hook:
+        """Run ``fn`` (sync or async) when the server stops; usable as a decorator."""
+        self._on_shutdown.append(fn)
+        return fn
+
+    def add_middleware(self, middleware: Callable[..., ASGIApp], **options: Any) -> None:
+        """Wrap the whole app in an ASGI middleware: ``middleware(app, **options)``.
+
+        The first added is the outermost.
+        """
+        self._check_not_started("add middleware")
+        self._middleware.append((middleware, options))
+
+    def options_handler(self, fn: OptionsHandler) -> OptionsHandler:
+        """Answer automatic ``OPTIONS`` requests with ``fn(ctx, allowed_methods)``."""
+        self._check_not_started("set the OPTIONS handler")
+        self._options_handler = fn
+        return fn
+
+    def _check_not_started(self, what: str) -> None:
+        if self._started:
+            raise ConfigurationError(f"cannot {what} after the app has started serving")
+
+    # -- reverse routing --------------------------------------------------------------
+    def url_for(
+        self,
+        name: str,
+        /,
+        *,
+        _request: Request | None = None,
+        _external: bool = False,
+        _anchor: str | None = None,
+        _scheme: str | None = None,
+        **params: Any,
+    ) -> str:
+        """Build the URL of the route called ``name``.
+
+        Path parameters are converted and percent-encoded with the route's converters;
+        other keyword arguments become the query string. ``_anchor`` adds a fragment,
+        ``_external=True`` an absolute URL (host from the request or ``server_name``).
+        Raises :class:`~mvcpy.routing.URLBuildError` naming what is missing or wrong.
+        """
+        route, path, extra = self.route_table.build(name, params)
+        if extra:
+            query = {k: v for k, v in extra.items() if v is not None}
+            if query:
+                path += "?" + urlencode(query, doseq=True)
+        if _anchor:
+            path += "#" + quote(_anchor, safe="")
+        if not _external:
+            return path
+        if route.host is not None:
+            host = route.host.build(params, f"route {name!r}")
+        elif _request is not None:
+            host = _request.host
+        else:
+            host = str(self.config.get("server_name") or "")
+            if not host:
+                raise URLBuildError(
+                    f"cannot build an external URL for {name!r} outside a request: "
+                    "set server_name in conf/app.toml"
+                )
+        scheme = _scheme or (_request.scheme if _request is not None else "http")
+        return f"{scheme}://{host}{path}"
+
+    # -- lifecycle --------------------------------------------------------------------
+    def start(self) -> None:
+        """Freeze the routes and build every per-route handler (idempotent)."""
+        if self._started:
+            return
+        if self.env == "prod":
+            key = self.secret_key
+            if not key or key == DEFAULT_SECRET_KEY:
+                raise ConfigurationError(
+                    "secret_key is not set for prod. Set MVCPY_SECRET_KEY in the environment "
+                    "or secret_key in [prod] of conf/app.toml, e.g. to the output of: "
+                    "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+                )
+            if self.config.get("debug"):
+                logger.warning("debug is ignored in prod: tracebacks are never shown there")
+        config = self.config
+        self.route_table.strict_slashes = bool(config.get("strict_slashes"))
+        self.route_table.redirect_fixed_path = bool(config.get("redirect_fixed_path"))
+        hosts = config.get("allowed_hosts") or []
+        if isinstance(hosts, str):
+            hosts = [hosts]
+        self._allowed_hosts = tuple(h.lower() for h in hosts if h != "*") if "*" not in hosts else ()
+        self._max_body_size = int(config.get("max_body_size"))
+        form = config.section("form")
+        self._form_limits = FormLimits(**{k: int(v) for k, v in form.items()})
+        self._executor = ThreadPoolExecutor(
+            max_workers=int(config.get("worker_threads")), thread_name_prefix="mvcpy-worker"
+        )
+        self.route_table.freeze()
+        app_filters = tuple(self.filters)
+        for route in self.route_table.routes:
+            namespaces = route.namespace.chain() if route.namespace is not None else [self]
+            chain: list[Filter] = []
+            for namespace in namespaces:
+                chain.extend(namespace.filters)
+            chain.extend(route.filters)
+            route.filters = tuple(chain)
+            route.error_handlers = tuple(
+                ns.error_handlers for ns in reversed(namespaces)
+            )
+            if hasattr(route.endpoint, "executor"):
+                route.endpoint.executor = self._executor
+            route.handler = compose(route.filters, route.endpoint, self._executor)
+        self._miss_handler = compose(app_filters, _MissEndpoint(self), self._executor)
+        self._app_error_handlers: tuple[ErrorHandlers, ...] = (self.error_handlers,)
+        self._needs_host = bool(self._allowed_hosts) or self.route_table.has_hosts
+        stack: ASGIApp = self._dispatch
+        for middleware, options in reversed(self._middleware):
+            stack = middleware(stack, **options)
+        self._stack = stack
+        self._started = True
+
+    async def startup(self) -> None:
+        """Start the app and run the startup hooks."""
+        self.start()
+        for hook in self._on_startup:
+            await _maybe_await(hook())
+
+    async def shutdown(self) -> None:
+        """Run the shutdown hooks (every one, even when one fails)."""
+        for hook in self._on_shutdown:
+            try:
+                await _maybe_await(hook())
+            except Exception:
+                logger.exception("shutdown hook %r failed", hook)
+
+    # -- ASGI -------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._stack(scope, receive, send)
+
+    async def _first_call(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Servers run lifespan first; a server (or test) that does not still gets routes frozen.
+        self.start()
+        await self._stack(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope["method"]
+        path = request_path(scope.get("raw_path"), scope["path"])
+        host = _scope_host(scope) if self._needs_host else None
+        if self._allowed_hosts and not _host_allowed(host or "", self._allowed_hosts):
+            route, params, miss = None, {}, _BAD_HOST
+        else:
+            route, params, miss = self.route_table.match(method, path, host)
+        request = Request(scope, receive, self._max_body_size, self._form_limits)
+        ctx = Context(self, scope, receive, send, request, route, params, miss)
+        try:
+            if route is not None:
+                response = await route.handler(ctx)  # type: ignore[misc]
+            else:
+                response = await self._miss_handler(ctx)  # type: ignore[misc]
+            if not isinstance(response, Response):
+                response = to_response(response)
+        except Exception as exc:
+            registries = route.error_handlers if route is not None else self._app_error_handlers
+            answer = await handle_error(ctx, exc, registries, self.debug)
+            if answer is None:
+                return
+            response = answer
+        await response(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # No WebSocket routes yet: refuse the handshake cleanly (the server answers 403).
+        message = await receive()
+        if message["type"] == "websocket.connect":
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except BaseException as exc:
+                    logger.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _find_root(import_name: str | None, root_path: str | PathLike[str] | None) -> Path:
+    if root_path is not None:
+        return Path(root_path).resolve()
+    if import_name:
+        module = sys.modules.get(import_name)
+        file = getattr(module, "__file__", None)
+        if file:
+            return Path(file).resolve().parent
+    return Path.cwd()
+
+
+def _scope_host(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value.decode("latin-1").lower()
+            if host.startswith("["):  # IPv6 literal
+                return host.split("]", 1)[0] + "]"
+            return host.rsplit(":", 1)[0] if ":" in host else host
+    return ""
+
+
+def _host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    for pattern in allowed:
+        if host == pattern or (pattern.startswith(".") and (host.endswith(pattern) or host == pattern[1:])):
+            return True
+    return False
+
+
+async def _maybe_await(value: Any) -> Any:
+    if isinstance(value, Awaitable):
+        return await value
+    return value

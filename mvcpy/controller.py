@@ -1,0 +1,342 @@
+"""Beego-style controllers: one instance per request, ``prepare`` -> action -> ``finish`` -> render."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import re
+from concurrent.futures import Executor
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn
+
+from mvcpy.binding import Binder, _to_bool, _to_float, _to_int
+from mvcpy.errors import ConfigurationError, HTTPError
+from mvcpy.http.datastructures import MultiDict
+from mvcpy.http.response import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from mvcpy.results import to_response
+
+if TYPE_CHECKING:
+    from mvcpy.app import App
+    from mvcpy.context import Context
+    from mvcpy.http.request import Request
+
+__all__ = ["HTTP_METHOD_ACTIONS", "Controller", "ControllerEndpoint", "parse_mapping"]
+
+HTTP_METHOD_ACTIONS = ("get", "post", "put", "patch", "delete", "head", "options")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_EMPTY: MultiDict[Any] = MultiDict()
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def controller_name(cls: type) -> str:
+    """Return the snake_case name of a controller class without its ``Controller`` suffix."""
+    name = cls.__name__
+    if name.endswith("Controller") and name != "Controller":
+        name = name[: -len("Controller")]
+    return _CAMEL.sub("_", name).lower()
+
+
+class Controller:
+    """Base class for controllers.
+
+    Per request the framework creates one instance, calls ``prepare()``, binds the
+    action's arguments, calls the action, calls ``finish()`` (even when the action
+    raised) and turns the result into a response: a ``Response`` as is, a dict or list
+    as JSON, a ``str`` as HTML, and ``None`` renders ``self.tpl_name`` or, by
+    convention, ``<controller>/<action>.html`` with ``self.data``.
+    """
+
+    __slots__ = (
+        "_cookies",
+        "_headers",
+        "action_name",
+        "app",
+        "ctx",
+        "data",
+        "params",
+        "request",
+        "tpl_name",
+    )
+
+    #: snake_case name used for templates (``posts`` for ``PostsController``).
+    name: ClassVar[str] = "controller"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name = controller_name(cls)
+
+    def __init__(self, ctx: Context, action_name: str = "") -> None:
+        self.ctx = ctx
+        self.request: Request = ctx.request
+        self.params: dict[str, Any] = ctx.params
+        self.app: App = ctx.app
+        self.data: dict[str, Any] = {}
+        self.tpl_name: str | None = None
+        self.action_name = action_name
+        self._headers: list[tuple[str, str]] | None = None
+        self._cookies: list[tuple[str, dict[str, Any]]] | None = None
+
+    # -- lifecycle hooks (override; ``def`` or ``async def``) -------------------------
+    def prepare(self) -> Any:
+        """Run before every action; return a response (or redirect, or abort) to end early."""
+        return None
+
+    def finish(self) -> Any:
+        """Run after every action, even one that raised."""
+        return None
+
+    # -- input ------------------------------------------------------------------------
+    def _form(self) -> MultiDict[Any]:
+        request = self.request
+        form = request.form_loaded
+        if form is None:
+            if request.content_type not in _FORM_TYPES:
+                return _EMPTY
+            form = request.read_form()
+        return form
+
+    def _raw(self, key: str) -> str | None:
+        form = self._form()
+        value = form.get(key)
+        if isinstance(value, str):
+            return value
+        return self.request.query.get(key)
+
+    def get_string(self, key: str, default: str = "") -> str:
+        """Return form or query value ``key`` (the form wins), or ``default``."""
+        value = self._raw(key)
+        return default if value is None else value
+
+    def get_strings(self, key: str) -> list[str]:
+        """Return every form and query value of ``key``."""
+        values = [v for v in self._form().getlist(key) if isinstance(v, str)]
+        return values + self.request.query.getlist(key)
+
+    def _typed(self, key: str, default: Any, parse: Callable[[str], Any], what: str) -> Any:
+        raw = self._raw(key)
+        if raw is None or raw == "":
+            return default
+        try:
+            return parse(raw)
+        except ValueError:
+            raise HTTPError(400, f"Parameter {key!r} must be {what}, got {raw!r}") from None
+
+    def get_int(self, key: str, default: int | None = None) -> Any:
+        """Return ``key`` as an int, ``default`` when absent; 400 when it is not an integer."""
+        return self._typed(key, default, _to_int, "an integer")
+
+    def get_float(self, key: str, default: float | None = None) -> Any:
+        """Return ``key`` as a float, ``default`` when absent; 400 when it is not a number."""
+        return self._typed(key, default, _to_float, "a number")
+
+    def get_bool(self, key: str, default: bool | None = None) -> Any:
+        """Return ``key`` as a bool (true/false, 1/0, yes/no, on/off); 400 otherwise."""
+        return self._typed(key, default, _to_bool, "a boolean")
+
+    # -- output -----------------------------------------------------------------------
+    def json(self, obj: Any, status: int = 200) -> JSONResponse:
+        """Answer ``obj`` as JSON."""
+        return JSONResponse(obj, status)
+
+    def text(self, text: str, status: int = 200) -> PlainTextResponse:
+        """Answer plain text."""
+        return PlainTextResponse(text, status)
+
+    def html(self, html: str, status: int = 200) -> HTMLResponse:
+        """Answer an HTML string as is."""
+        return HTMLResponse(html, status)
+
+    def template_name(self) -> str:
+        """Return the template to render: ``self.tpl_name`` or ``<controller>/<action>.html``."""
+        return self.tpl_name or f"{self.name}/{self.action_name}.html"
+
+    def render_string(self, tpl: str | None = None, **data: Any) -> str:
+        """Render a template to a string with ``self.data`` plus ``data``."""
+        context = {**self.data, **data} if data else self.data
+        return self.app.templates.render(tpl or self.template_name(), context, self.ctx)
+
+    def render(self, tpl: str | None = None, status: int = 200, **data: Any) -> HTMLResponse:
+        """Render a template (``self.tpl_name`` or the convention) into an HTML response."""
+        return HTMLResponse(self.render_string(tpl, **data), status)
+
+    def url_for(self, name: str, /, **params: Any) -> str:
+        """Build the URL of route ``name``."""
+        return self.ctx.url_for(name, **params)
+
+    def redirect(self, target: str, status: int = 302, **params: Any) -> RedirectResponse:
+        """Redirect to a URL (anything with a ``/``) or to a route name with ``params``."""
+        url = target if ("/" in target or target.startswith("?")) else self.url_for(target, **params)
+        return RedirectResponse(url, status)
+
+    def abort(self, status: int, message: str | None = None) -> NoReturn:
+        """Stop here and answer ``status`` with ``message``."""
+        raise HTTPError(status, message)
+
+    def set_header(self, name: str, value: str) -> None:
+        """Set a header on whatever response this request ends with."""
+        if self._headers is None:
+            self._headers = []
+        self._headers.append((name, value))
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = True,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        """Set a cookie on whatever response this request ends with."""
+        if self._cookies is None:
+            self._cookies = []
+        self._cookies.append(
+            (
+                key,
+                {
+                    "value": value,
+                    "max_age": max_age,
+                    "path": path,
+                    "domain": domain,
+                    "secure": secure,
+                    "httponly": httponly,
+                    "samesite": samesite,
+                },
+            )
+        )
+
+    def delete_cookie(self, key: str, path: str = "/", domain: str | None = None) -> None:
+        """Tell the client to drop cookie ``key``."""
+        self.set_cookie(key, "", max_age=0, path=path, domain=domain)
+
+    def to_response(self, result: Any) -> Response:
+        """Apply the return conventions and the pending headers and cookies."""
+        if result is None:
+            response: Response = self.render()
+        else:
+            response = to_response(result)
+        if self._headers is not None:
+            for name, value in self._headers:
+                response.set_header(name, value)
+        if self._cookies is not None:
+            for key, options in self._cookies:
+                response.set_cookie(key, **options)
+        return response
+
+
+def parse_mapping(controller: type[Controller], mapping: str | None, label: str) -> dict[str, str]:
+    """Turn ``"get:index;post:create"`` (or the class's HTTP-verb methods) into method -> action."""
+    result: dict[str, str] = {}
+    if mapping is None:
+        for method in HTTP_METHOD_ACTIONS:
+            if callable(getattr(controller, method, None)):
+                result[method.upper()] = method
+        if not result:
+            raise ConfigurationError(
+                f"{label}: {controller.__name__} has none of the methods "
+                f"{', '.join(HTTP_METHOD_ACTIONS)}; give a mapping like 'get:index'"
+            )
+        return result
+    for rule in mapping.split(";"):
+        rule = rule.strip()
+        if not rule:
+            continue
+        methods, sep, action = rule.partition(":")
+        action = action.strip()
+        if not sep or not action or not methods.strip():
+            raise ConfigurationError(f"{label}: bad mapping rule {rule!r}; expected 'get:action'")
+        target = getattr(controller, action, None)
+        if not callable(target) or action.startswith("_"):
+            raise ConfigurationError(
+                f"{label}: mapping {rule!r} names {controller.__name__}.{action}, which does not exist"
+            )
+        for method in methods.split(","):
+            method = method.strip().upper()
+            if method != "*" and not method.isalpha():
+                raise ConfigurationError(f"{label}: bad HTTP method {method!r} in {rule!r}")
+            if method in result:
+                raise ConfigurationError(f"{label}: method {method} is mapped twice in {mapping!r}")
+            result[method] = action
+    if not result:
+        raise ConfigurationError(f"{label}: empty mapping {mapping!r}")
+    return result
+
+
+def _overrides(cls: type, name: str) -> Callable[..., Any] | None:
+    function = getattr(cls, name)
+    return None if function is getattr(Controller, name) else function  # type: ignore[no-any-return]
+
+
+class ControllerEndpoint:
+    """A controller action bound to a route: the lifecycle, compiled once at startup."""
+
+    __slots__ = (
+        "action",
+        "action_name",
+        "binder",
+        "cls",
+        "async_parts",
+        "executor",
+        "finish",
+        "is_sync",
+        "prepare",
+    )
+
+    def __init__(
+        self, cls: type[Controller], action_name: str, path_params: set[str], label: str
+    ) -> None:
+        self.cls = cls
+        self.action_name = action_name
+        self.action: Callable[..., Any] = getattr(cls, action_name)
+        self.binder = Binder(self.action, path_params, label)
+        self.prepare = _overrides(cls, "prepare")
+        self.finish = _overrides(cls, "finish")
+        parts = [p for p in (self.action, self.prepare, self.finish) if p is not None]
+        self.async_parts = frozenset(p for p in parts if inspect.iscoroutinefunction(p))
+        self.is_sync = not self.async_parts
+        self.executor: Executor | None = None  # the app's worker pool, set at startup
+
+    def call_sync(self, ctx: Context) -> Response:
+        """Run the whole lifecycle on this (worker) thread."""
+        controller = self.cls(ctx, self.action_name)
+        try:
+            result = self.prepare(controller) if self.prepare is not None else None
+            if result is None:
+                binder = self.binder
+                if binder.empty:
+                    result = self.action(controller)
+                else:
+                    result = self.action(controller, **binder.bind(ctx))
+        finally:
+            if self.finish is not None:
+                self.finish(controller)
+        return controller.to_response(result)
+
+    async def call_async(self, ctx: Context) -> Response:
+        """Run the lifecycle on the loop; sync hooks of a mixed controller run in the pool."""
+        request = ctx.request
+        if request.content_type in _FORM_TYPES:
+            await request.form()  # get_string() and friends read it without awaiting
+        controller = self.cls(ctx, self.action_name)
+        try:
+            result = None
+            if self.prepare is not None:
+                result = await self._call(ctx, self.prepare, controller)
+            if result is None:
+                kwargs = self.binder.bind(ctx) if not self.binder.empty else {}
+                result = await self._call(ctx, self.action, controller, **kwargs)
+        finally:
+            if self.finish is not None:
+                await self._call(ctx, self.finish, controller)
+        return controller.to_response(result)
+
+    async def _call(self, ctx: Context, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if fn in self.async_parts:
+            return await fn(*args, **kwargs)
+        # A sync hook in a controller that is otherwise async: keep it off the loop.
+        loop = asyncio.get_running_loop()
+        ctx.request.loop = loop
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))

@@ -1,0 +1,198 @@
+"""Turn exceptions into responses: user handlers by type or status, then the default pages.
+
+Errors render as JSON for clients that do not ask for HTML (API clients, ``curl``) and
+as an HTML page for browsers. In debug an unexpected exception shows the development
+page with the traceback, the request and the matched route; otherwise a plain 500 page,
+and the traceback goes to the log, never to the client.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import traceback
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from mvcpy._resources import resource_dir
+from mvcpy.errors import HTTPError
+from mvcpy.http.request import ClientDisconnected, Request
+from mvcpy.http.response import HTMLResponse, JSONResponse, Response
+from mvcpy.results import to_response
+from mvcpy.templating import RECORD_EXTENSION
+
+if TYPE_CHECKING:
+    from mvcpy.context import Context
+
+__all__ = ["ErrorHandler", "ErrorHandlers", "handle_error", "render_default_error", "wants_json"]
+
+logger = logging.getLogger("mvcpy.errors")
+
+ErrorHandler = Callable[["Context", BaseException], Any]
+_SENSITIVE_HEADERS = {"authorization", "cookie", "proxy-authorization", "x-api-key"}
+
+
+class ErrorHandlers:
+    """Error handlers of one app or namespace, by exception type and by status code."""
+
+    __slots__ = ("by_status", "by_type")
+
+    def __init__(self) -> None:
+        self.by_status: dict[int, ErrorHandler] = {}
+        self.by_type: dict[type[BaseException], ErrorHandler] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.by_status or self.by_type)
+
+    def register(self, key: int | type[BaseException], handler: ErrorHandler) -> None:
+        """Handle errors with status ``key`` (int) or of exception class ``key``."""
+        if isinstance(key, int):
+            self.by_status[key] = handler
+        elif isinstance(key, type) and issubclass(key, BaseException):
+            self.by_type[key] = handler
+        else:
+            raise TypeError("error handlers take an HTTP status (int) or an exception class")
+
+    def find(self, exc: BaseException) -> ErrorHandler | None:
+        """Return the handler for ``exc``: by status first for HTTP errors, then by class."""
+        status = exc.status if isinstance(exc, HTTPError) else 500
+        handler = self.by_status.get(status) if isinstance(exc, HTTPError) else None
+        if handler is not None:
+            return handler
+        for cls in type(exc).__mro__:
+            handler = self.by_type.get(cls)
+            if handler is not None:
+                return handler
+        if not isinstance(exc, HTTPError):
+            return self.by_status.get(500)
+        return None
+
+
+def wants_json(request: Request) -> bool:
+    """Tell whether the client prefers JSON: anyone who does not explicitly accept HTML."""
+    accept = request.headers.get("accept", "")
+    if "text/html" not in accept and "application/xhtml+xml" not in accept:
+        return True
+    html_q = json_q = -1.0
+    for item in accept.split(","):
+        media, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        media = media.strip().lower()
+        if media in ("text/html", "application/xhtml+xml"):
+            html_q = max(html_q, q)
+        elif media == "application/json":
+            json_q = max(json_q, q)
+    return json_q > html_q
+
+
+_pages: jinja2.Environment | None = None
+
+
+def _page_env() -> jinja2.Environment:
+    global _pages
+    if _pages is None:
+        _pages = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(resource_dir("static") / "pages")),
+            autoescape=True,
+        )
+    return _pages
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def render_default_error(
+    ctx: Context, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """Render the built-in error response: JSON or a small HTML page."""
+    request = ctx.request
+    request_id = getattr(ctx, "request_id", None)
+    if wants_json(request):
+        body: dict[str, Any] = {"status": status, "message": message}
+        if request_id:
+            body["request_id"] = request_id
+        return JSONResponse({"error": body}, status, headers)
+    html = _page_env().get_template("error.html").render(
+        status=status, reason=_reason(status), message=message, request_id=request_id
+    )
+    return HTMLResponse(html, status, headers)
+
+
+def render_debug_page(ctx: Context, exc: BaseException) -> Response:
+    """Render the development error page (debug only)."""
+    request = ctx.request
+    headers = [
+        (name, "(hidden)" if name in _SENSITIVE_HEADERS else value)
+        for name, value in request.headers.items()
+    ]
+    html = _page_env().get_template("debug.html").render(
+        exc_type=type(exc).__name__,
+        exc_message=str(exc),
+        traceback="".join(traceback.format_exception(exc)),
+        request=request,
+        headers=headers,
+        route=ctx.route,
+        params=ctx.params,
+    )
+    return HTMLResponse(html, 500)
+
+
+async def handle_error(
+    ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...], debug: bool
+) -> Response | None:
+    """Answer ``exc``: the first matching user handler (innermost first), else the default."""
+    if isinstance(exc, ClientDisconnected):
+        return None
+    ctx.error = exc
+    if not isinstance(exc, HTTPError):
+        logger.error(
+            "Unhandled %s in %s %s (route %s)",
+            type(exc).__name__,
+            ctx.request.method,
+            ctx.request.path,
+            ctx.route_name,
+            exc_info=exc,
+        )
+        record = ctx.scope.get("extensions", {}).get(RECORD_EXTENSION)
+        if record is not None:
+            record["exception"] = exc
+    for registry in registries:
+        handler = registry.find(exc)
+        if handler is None:
+            continue
+        try:
+            result = handler(ctx, exc)
+            if inspect.isawaitable(result):
+                result = await result
+            response = to_response(result)
+        except Exception as failure:
+            logger.exception("Error handler %r failed", handler, exc_info=failure)
+            break
+        if isinstance(exc, HTTPError):
+            for name, value in exc.headers.items():
+                if response.get_header(name) is None:
+                    response.set_header(name, value)
+        return response
+    if isinstance(exc, HTTPError):
+        return render_default_error(ctx, exc.status, exc.message, exc.headers)
+    if debug and not wants_json(ctx.request):
+        try:
+            return render_debug_page(ctx, exc)
+        except Exception:
+            logger.exception("The debug page failed to render")
+    message = f"{type(exc).__name__}: {exc}" if debug else "Internal Server Error"
+    return render_default_error(ctx, 500, message)

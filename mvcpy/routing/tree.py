@@ -1,0 +1,738 @@
+"""Route patterns and the route tree: a radix tree over path segments, frozen at startup.
+
+:func:`parse_pattern` splits a pattern such as ``/users/{id:int}/files/*rest`` into
+:class:`Segment` objects; :class:`RouteTree` stores routes by those segments.
+:meth:`RouteTree.freeze` compiles them into a tree whose edges are runs of static segments;
+matching walks it depth first: at each node the static child (one dict lookup), then the
+dynamic children in a fixed order (typed and regex parameters in registration order, then
+plain ones), then the catch-all. A branch that fails deeper down falls back to the next
+candidate, so ``/users/new`` and ``/users/{id}`` coexist. Each node is visited at most once
+per match, so the cost is bounded by the path length and the local fan-out, not by the
+number of routes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, NoReturn, TypeVar
+
+from mvcpy.errors import ConfigurationError
+from mvcpy.routing.converters import Converter, make_converter
+
+__all__ = ["Match", "RouteTree", "Segment", "parse_pattern"]
+
+T = TypeVar("T")
+
+_METHOD_RE = re.compile(r"[A-Z][A-Z0-9_-]*", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment of a route pattern: static text, or a named parameter with a converter."""
+
+    static: str | None
+    name: str | None = None
+    converter: Converter | None = None
+
+    @property
+    def is_catch_all(self) -> bool:
+        """Return whether this parameter takes the rest of the path."""
+        return self.converter is not None and self.converter.weight == 2
+
+    def describe(self) -> str:
+        """Return the segment as pattern text, e.g. ``users`` or ``{id:int}``."""
+        if self.converter is None:
+            return self.static or ""
+        return self.converter.describe(self.name)
+
+
+def parse_pattern(pattern: str) -> tuple[Segment, ...]:
+    """Split a route pattern such as ``/users/{id:int}`` into segments."""
+    if not pattern.startswith("/"):
+        _fail(pattern, "it must start with '/'")
+    segments: list[Segment] = []
+    names: set[str] = set()
+    raw_parts = _split(pattern)
+    for index, raw in enumerate(raw_parts):
+        segment = _parse_segment(pattern, raw)
+        if segment.name is not None:
+            if segment.name in names:
+                _fail(pattern, f"parameter {segment.name!r} appears twice")
+            names.add(segment.name)
+            if segment.is_catch_all and index != len(raw_parts) - 1:
+                _fail(pattern, f"catch-all {raw!r} must be the last segment")
+        segments.append(segment)
+    return tuple(segments)
+
+
+def _fail(pattern: str, reason: str) -> NoReturn:
+    raise ConfigurationError(f"invalid route pattern {pattern!r}: {reason}")
+
+
+def _split(pattern: str) -> list[str]:
+    """Split on ``/`` outside braces, honouring backslash escapes inside them."""
+    parts: list[str] = []
+    start = 1
+    depth = 0
+    escaped = False
+    for pos in range(1, len(pattern)):
+        ch = pattern[pos]
+        if escaped:
+            escaped = False
+        elif ch == "\\" and depth:
+            escaped = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            if not depth:
+                _fail(pattern, f"unbalanced '}}' at position {pos}")
+            depth -= 1
+        elif ch == "/" and not depth:
+            parts.append(pattern[start:pos])
+            start = pos + 1
+    if depth:
+        _fail(pattern, "unbalanced '{'")
+    parts.append(pattern[start:])
+    return parts
+
+
+def _parse_segment(pattern: str, raw: str) -> Segment:
+    if raw.startswith("{"):
+        if _closing_brace(raw) != len(raw) - 1:
+            _fail(pattern, f"a parameter must be a whole segment, not {raw!r}")
+        name, _, spec = raw[1:-1].partition(":")
+        return _param(pattern, name, spec)
+    if "{" in raw or "}" in raw:
+        _fail(pattern, f"a parameter must be a whole segment, not {raw!r}")
+    if raw.startswith(":"):
+        return _param(pattern, raw[1:], "")
+    if raw.startswith("*"):
+        return _param(pattern, raw[1:], "path")
+    return Segment(raw)
+
+
+def _closing_brace(raw: str) -> int:
+    """Return the index of the brace closing the one at index 0 (``raw`` is balanced)."""
+    depth = 0
+    escaped = False
+    for pos, ch in enumerate(raw):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if not depth:
+                return pos
+    return -1
+
+
+def _param(pattern: str, name: str, spec: str) -> Segment:
+    if not name.isidentifier():
+        _fail(pattern, f"parameter name {name!r} is not a Python identifier")
+    try:
+        converter = make_converter(spec)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"invalid route pattern {pattern!r}: {exc}") from exc
+    return Segment(None, name, converter)
+
+
+class Match(Generic[T]):
+    """The result of a lookup: the route's payload and params, or the methods allowed."""
+
+    __slots__ = ("allowed", "params", "pattern", "payload")
+
+    def __init__(
+        self, payload: T | None, params: dict[str, Any], allowed: tuple[str, ...], pattern: str
+    ) -> None:
+        self.payload = payload
+        """The payload of the matched route; ``None`` when only other methods match."""
+        self.params = params
+        """Converted parameter values by name."""
+        self.allowed = allowed
+        """On a method mismatch, every method the path allows; on success, the leaf's methods
+        (``("*",)`` for an any-method route)."""
+        self.pattern = pattern
+        """The matched route's pattern; ``""`` on a method mismatch."""
+
+    def __repr__(self) -> str:
+        return (
+            f"Match(payload={self.payload!r}, params={self.params!r}, "
+            f"allowed={self.allowed!r}, pattern={self.pattern!r})"
+        )
+
+
+class _Entry(Generic[T]):
+    """One registered route."""
+
+    __slots__ = ("allowed", "label", "methods", "names", "pattern", "payload", "segments")
+
+    def __init__(
+        self,
+        pattern: str,
+        segments: tuple[Segment, ...],
+        methods: frozenset[str],
+        payload: T,
+        label: str,
+    ) -> None:
+        self.pattern = pattern
+        self.segments = segments
+        self.methods = methods
+        self.payload = payload
+        self.label = label
+        self.names = tuple(s.name for s in segments if s.name is not None)
+        self.allowed: tuple[str, ...] = ()
+
+
+class _Leaf(Generic[T]):
+    """The routes that share one path shape, by method."""
+
+    __slots__ = ("allowed", "any", "entries", "methods", "path")
+
+    def __init__(self) -> None:
+        self.entries: list[_Entry[T]] = []
+        self.methods: dict[str, _Entry[T]] = {}
+        self.any: _Entry[T] | None = None
+        self.allowed: tuple[str, ...] = ()
+        self.path = ""
+
+    def add(self, entry: _Entry[T]) -> None:
+        """Add ``entry``; raise ConfigurationError if its methods overlap another's."""
+        for other in self.entries:
+            common = entry.methods & other.methods
+            if "*" in entry.methods or "*" in other.methods or common:
+                shared = ", ".join(sorted(common)) or "*"
+                raise ConfigurationError(
+                    f"ambiguous routes: {entry.label} and {other.label} have the same path "
+                    f"shape and both accept {shared}"
+                )
+        self.entries.append(entry)
+
+    def seal(self, path: str) -> None:
+        """Build the method table: explicit methods, ``*`` as the fallback, HEAD via GET."""
+        self.path = path
+        for entry in self.entries:
+            for method in entry.methods:
+                if method == "*":
+                    self.any = entry
+                else:
+                    self.methods[method] = entry
+        if "GET" in self.methods and "HEAD" not in self.methods:
+            self.methods["HEAD"] = self.methods["GET"]
+        self.allowed = ("*",) if self.any is not None else tuple(sorted(self.methods))
+        for entry in self.entries:
+            entry.allowed = self.allowed
+
+    def describe(self) -> str:
+        """Return ``GET,POST -> label; ...`` for traces and dumps."""
+        return "; ".join(f"{','.join(sorted(e.methods))} -> {e.label}" for e in self.entries)
+
+
+class _Builder(Generic[T]):
+    """A mutable node used while routes are inserted; one segment per level."""
+
+    __slots__ = ("catch_all", "converter", "dynamic", "leaf", "names", "static")
+
+    def __init__(self, converter: Converter | None = None) -> None:
+        self.converter = converter
+        self.names: list[str] = []
+        self.static: dict[str, _Builder[T]] = {}
+        self.dynamic: dict[Hashable, _Builder[T]] = {}
+        self.catch_all: _Builder[T] | None = None
+        self.leaf: _Leaf[T] | None = None
+
+    def child(self, segment: Segment, create: bool) -> _Builder[T] | None:
+        """Return the child for ``segment``, creating it when ``create`` is true."""
+        conv = segment.converter
+        if conv is None:
+            assert segment.static is not None
+            found = self.static.get(segment.static)
+            if found is None and create:
+                found = self.static[segment.static] = _Builder()
+            return found
+        if segment.is_catch_all:
+            if self.catch_all is None and create:
+                self.catch_all = _Builder(conv)
+            found = self.catch_all
+        else:
+            found = self.dynamic.get(conv.key)
+            if found is None and create:
+                found = self.dynamic[conv.key] = _Builder(conv)
+        if found is not None and create and segment.name not in found.names:
+            assert segment.name is not None
+            found.names.append(segment.name)
+        return found
+
+    def description(self) -> str:
+        """Return the parameter text, naming every parameter name used at this position."""
+        assert self.converter is not None
+        return self.converter.describe("|".join(self.names))
+
+    def weight(self) -> int:
+        """Return the precedence weight of this node's converter."""
+        assert self.converter is not None
+        return self.converter.weight
+
+    def is_link(self) -> bool:
+        """Return whether this node only passes through to a single static child."""
+        return (
+            self.leaf is None
+            and not self.dynamic
+            and self.catch_all is None
+            and len(self.static) == 1
+        )
+
+
+class _Node(Generic[T]):
+    """A frozen node: static edges by first segment, dynamic children in order, leaves."""
+
+    __slots__ = (
+        "catch_all",
+        "catch_all_desc",
+        "dynamic",
+        "fallback",
+        "folded",
+        "leaf",
+        "path",
+        "static",
+        "tries",
+    )
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        # static: first segment -> (the edge's following segments, child)
+        self.static: dict[str, tuple[tuple[str, ...], _Node[T]]] | None = None
+        # dynamic: (bound to_python, child) in precedence order, for match()
+        self.dynamic: tuple[tuple[Callable[[str], Any], _Node[T]], ...] | None = None
+        # tries: the same children with their converter and text, for the slow walker
+        self.tries: tuple[tuple[Converter, str, _Node[T]], ...] = ()
+        self.catch_all: _Leaf[T] | None = None
+        self.catch_all_desc = ""
+        self.leaf: _Leaf[T] | None = None
+        # fallback: whether a dynamic child or catch-all may be tried after the static edge
+        self.fallback = False
+        self.folded: dict[str, list[tuple[str, tuple[str, ...], _Node[T]]]] | None = None
+
+    def static_candidates(
+        self, segment: str, fold: bool
+    ) -> list[tuple[str, tuple[str, ...], _Node[T]]]:
+        """Return the static edges to try for ``segment``, exact-case first."""
+        static = self.static
+        if static is None:
+            return []
+        if not fold:
+            edge = static.get(segment)
+            return [] if edge is None else [(segment, *edge)]
+        folded = self.folded
+        if folded is None:
+            # Built lazily: only the case-insensitive slow path needs it. Two threads racing
+            # here build equal dicts, so the race is harmless.
+            folded = {}
+            for key, (rest, child) in static.items():
+                folded.setdefault(key.casefold(), []).append((key, rest, child))
+            self.folded = folded
+        found = folded.get(segment.casefold(), [])
+        return sorted(found, key=lambda edge: edge[0] != segment)
+
+
+def _compile(builder: _Builder[T], path: str) -> _Node[T]:
+    node: _Node[T] = _Node(path or "/")
+    if builder.leaf is not None:
+        builder.leaf.seal(node.path)
+        node.leaf = builder.leaf
+    if builder.static:
+        static: dict[str, tuple[tuple[str, ...], _Node[T]]] = {}
+        for key, child in builder.static.items():
+            labels = [key]
+            while child.is_link():
+                ((next_key, child),) = child.static.items()
+                labels.append(next_key)
+            static[key] = (tuple(labels[1:]), _compile(child, f"{path}/{'/'.join(labels)}"))
+        node.static = static
+    if builder.dynamic:
+        # sorted() is stable: equal weights keep registration order.
+        ordered = sorted(builder.dynamic.values(), key=_Builder.weight)
+        tries = []
+        for child in ordered:
+            assert child.converter is not None
+            desc = child.description()
+            tries.append((child.converter, desc, _compile(child, f"{path}/{desc}")))
+        node.tries = tuple(tries)
+        # PERF: bound methods are looked up once here instead of per segment per request.
+        node.dynamic = tuple((conv.to_python, child_node) for conv, _, child_node in tries)
+    node.fallback = bool(builder.dynamic) or builder.catch_all is not None
+    if builder.catch_all is not None:
+        node.catch_all_desc = builder.catch_all.description()
+        node.catch_all = builder.catch_all.leaf
+        assert node.catch_all is not None
+        node.catch_all.seal(f"{path}/{node.catch_all_desc}")
+    return node
+
+
+def _find(
+    node: _Node[T], segs: tuple[str, ...], i: int, n: int, method: str, values: list[Any]
+) -> _Entry[T] | None:
+    """Return the first entry accepting ``method`` below ``node``; fill ``values`` on the way.
+
+    This is the hot path; :func:`_walk` is its traced twin and must try candidates in the
+    same order (the tests compare them).
+    """
+    while True:
+        if i == n:
+            leaf = node.leaf
+            return None if leaf is None else leaf.methods.get(method, leaf.any)
+        seg = segs[i]
+        static = node.static
+        if static is not None:
+            edge = static.get(seg)
+            if edge is not None:
+                rest, child = edge
+                j = i + 1
+                if rest:
+                    j += len(rest)
+                if not rest or segs[i + 1 : j] == rest:
+                    if not node.fallback:
+                        # PERF: nothing else to try at this node, so descend without a call.
+                        node = child
+                        i = j
+                        continue
+                    found = _find(child, segs, j, n, method, values)
+                    if found is not None:
+                        return found
+        dynamic = node.dynamic
+        if dynamic is not None:
+            last = i + 1 == n
+            for convert, child in dynamic:
+                try:
+                    value = convert(seg)
+                except ValueError:
+                    continue
+                values.append(value)
+                if last:
+                    # PERF: at the last segment the child's only job is its leaf; skip the call.
+                    leaf = child.leaf
+                    if leaf is not None:
+                        found = leaf.methods.get(method, leaf.any)
+                        if found is not None:
+                            return found
+                else:
+                    found = _find(child, segs, i + 1, n, method, values)
+                    if found is not None:
+                        return found
+                values.pop()
+        leaf = node.catch_all
+        if leaf is not None:
+            found = leaf.methods.get(method, leaf.any)
+            if found is not None:
+                values.append(seg if i + 1 == n else "/".join(segs[i:]))
+            return found
+        return None
+
+
+_NOTE, _REJECT, _WIN = "note", "reject", "win"
+
+
+class _Event(Generic[T]):
+    """One step of a traced walk."""
+
+    __slots__ = ("depth", "kind", "leaf", "params", "text")
+
+    def __init__(
+        self,
+        kind: str,
+        depth: int,
+        text: str,
+        leaf: _Leaf[T] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.depth = depth
+        self.text = text
+        self.leaf = leaf
+        self.params = params
+
+
+def _walk(
+    node: _Node[T],
+    segs: tuple[str, ...],
+    i: int,
+    method: str,
+    values: list[Any],
+    fold: bool,
+    depth: int,
+) -> Iterator[_Event[T]]:
+    """Yield every candidate tried, in :func:`_find` order; stop consuming at a win."""
+    n = len(segs)
+    if i == n:
+        if node.leaf is None:
+            yield _Event(_NOTE, depth, f"path ends at {node.path}: no route ends here")
+        else:
+            yield _visit_leaf(node.leaf, method, values, depth)
+        return
+    seg = segs[i]
+    if node.static is not None:
+        edges = node.static_candidates(seg, fold)
+        if not edges:
+            yield _Event(_NOTE, depth, f"static: no child {seg!r} under {node.path}")
+        for _key, rest, child in edges:
+            j = i + 1 + len(rest)
+            got = segs[i + 1 : j]
+            same = (
+                tuple(s.casefold() for s in got) == tuple(r.casefold() for r in rest)
+                if fold
+                else got == rest
+            )
+            if same:
+                yield _Event(_NOTE, depth, f"static {child.path}: taken")
+                yield from _walk(child, segs, j, method, values, fold, depth + 1)
+            elif len(got) < len(rest):
+                yield _Event(_NOTE, depth, f"static {child.path}: path is too short")
+            else:
+                yield _Event(_NOTE, depth, f"static {child.path}: path has {'/'.join(got)!r}")
+    for converter, desc, child in node.tries:
+        try:
+            value = converter.to_python(seg)
+        except ValueError as exc:
+            yield _Event(_NOTE, depth, f"{desc} on {seg!r}: conversion failed ({exc})")
+            continue
+        yield _Event(_NOTE, depth, f"{desc} = {value!r}: taken")
+        values.append(value)
+        yield from _walk(child, segs, i + 1, method, values, fold, depth + 1)
+        values.pop()
+    if node.catch_all is not None:
+        rest_text = "/".join(segs[i:])
+        yield _Event(_NOTE, depth, f"catch-all {node.catch_all_desc} = {rest_text!r}")
+        values.append(rest_text)
+        yield _visit_leaf(node.catch_all, method, values, depth + 1)
+        values.pop()
+
+
+def _visit_leaf(leaf: _Leaf[T], method: str, values: list[Any], depth: int) -> _Event[T]:
+    entry = leaf.methods.get(method, leaf.any)
+    if entry is None:
+        allowed = ", ".join(leaf.allowed)
+        text = f"{leaf.path} [{leaf.describe()}]: method {method} not allowed (allowed: {allowed})"
+        return _Event(_REJECT, depth, text, leaf)
+    params = dict(zip(entry.names, values, strict=True))
+    return _Event(_WIN, depth, f"winner: {entry.label} {entry.pattern} {params!r}", leaf, params)
+
+
+class RouteTree(Generic[T]):
+    """Routes by path pattern and method, matched by a frozen radix tree over segments."""
+
+    __slots__ = ("_builder", "_entries", "_root", "_static_routes")
+
+    def __init__(self) -> None:
+        self._builder: _Builder[T] = _Builder()
+        self._entries: list[_Entry[T]] = []
+        self._root: _Node[T] | None = None
+        self._static_routes: dict[tuple[str, ...], _Leaf[T]] = {}
+
+    @property
+    def frozen(self) -> bool:
+        """Return whether :meth:`freeze` has run."""
+        return self._root is not None
+
+    def insert(self, pattern: str, methods: Collection[str], payload: T, label: str) -> None:
+        """Register ``payload`` for ``pattern`` and ``methods`` (``"*"`` for any method).
+
+        Raises:
+            ConfigurationError: the tree is frozen, the pattern or a method is invalid, or a
+                route with the same shape already accepts one of the methods.
+        """
+        if self._root is not None:
+            raise ConfigurationError("routes cannot be added after the app has started")
+        method_set = _check_methods(
+            frozenset((methods,) if isinstance(methods, str) else methods), label
+        )
+        segments = parse_pattern(pattern)
+        entry = _Entry(pattern, segments, method_set, payload, label)
+        existing = self._locate(segments, create=False)
+        if existing is not None:
+            existing.add(entry)  # raises on a conflict before the tree changes
+        else:
+            leaf = self._locate(segments, create=True)
+            assert leaf is not None
+            leaf.add(entry)
+        self._entries.append(entry)
+
+    def _locate(self, segments: tuple[Segment, ...], create: bool) -> _Leaf[T] | None:
+        node: _Builder[T] | None = self._builder
+        for segment in segments:
+            assert node is not None
+            node = node.child(segment, create)
+            if node is None:
+                return None
+        assert node is not None
+        if node.leaf is None and create:
+            node.leaf = _Leaf()
+        return node.leaf
+
+    def freeze(self) -> None:
+        """Compile the tree for matching; after this no route can be added."""
+        if self._root is not None:
+            return
+        root = _compile(self._builder, "")
+        for entry in self._entries:
+            if all(s.converter is None for s in entry.segments):
+                key = tuple(s.static for s in entry.segments if s.static is not None)
+                leaf = self._locate(entry.segments, create=False)
+                assert leaf is not None
+                self._static_routes[key] = leaf
+        self._root = root
+
+    def _frozen_root(self) -> _Node[T]:
+        if self._root is None:
+            raise RuntimeError("call RouteTree.freeze() before matching")
+        return self._root
+
+    def match(self, segments: Sequence[str], method: str) -> Match[T] | None:
+        """Return the route for percent-decoded path ``segments`` and ``method``.
+
+        Returns ``None`` when no route matches the path, and a match whose payload is
+        ``None`` and whose ``allowed`` lists the path's methods when only the method is wrong.
+        """
+        segs = tuple(segments)
+        # PERF: routes without parameters are one dict lookup on the whole path. The tree
+        # would try the same leaf first (static edges are tried before anything else), so
+        # this cannot change which route wins.
+        leaf = self._static_routes.get(segs)
+        if leaf is not None:
+            entry = leaf.methods.get(method, leaf.any)
+            if entry is not None:
+                return Match(entry.payload, {}, entry.allowed, entry.pattern)
+        root = self._root
+        if root is None:
+            root = self._frozen_root()
+        values: list[Any] = []
+        entry = _find(root, segs, 0, len(segs), method, values)
+        if entry is not None:
+            # PERF: the params dict is built once, at the winner, from the collected values.
+            # zip(strict=True) would cost 2-3x a plain zip here; _walk checks the lengths.
+            return Match(
+                entry.payload,
+                dict(zip(entry.names, values)),  # noqa: B905
+                entry.allowed,
+                entry.pattern,
+            )
+        return _walk_match(root, segs, method, fold=False)
+
+    def match_case_insensitive(self, segments: Sequence[str], method: str) -> Match[T] | None:
+        """Return what :meth:`match` would, comparing static segments case-insensitively."""
+        return _walk_match(self._frozen_root(), tuple(segments), method, fold=True)
+
+    def explain(self, segments: Sequence[str], method: str) -> list[str]:
+        """Return a readable trace of every candidate tried for the path and why it lost or won."""
+        segs = tuple(segments)
+        lines = [f"{method} /{'/'.join(segs)}"]
+        allowed: set[str] = set()
+        for event in _walk(self._frozen_root(), segs, 0, method, [], False, 0):
+            lines.append("  " * (event.depth + 1) + event.text)
+            if event.kind == _WIN:
+                return lines
+            if event.kind == _REJECT and event.leaf is not None:
+                allowed.update(event.leaf.allowed)
+        if allowed:
+            lines.append(f"no route accepts {method}; allowed: {', '.join(sorted(allowed))}")
+        else:
+            lines.append("no route matches the path")
+        return lines
+
+    def shadowed(self) -> list[tuple[str, str, str]]:
+        """Return ``(label, winner_label, sample_path)`` for routes another route hides.
+
+        A sample path is built from each route's pattern with its converters' samples and
+        matched for each of the route's methods (an any-method route with the method
+        ``"*"``, which only any-method routes accept). A catch-all route is also tried with
+        a longer rest, and is reported only if it loses both times.
+        """
+        root = self._frozen_root()
+        found: dict[tuple[str, str, str], None] = {}
+        for entry in self._entries:
+            variants = _sample_paths(entry.segments)
+            if not variants:
+                continue
+            for method in sorted(entry.methods):
+                winners = [_find(root, segs, 0, len(segs), method, []) for segs in variants]
+                first = winners[0]
+                if first is not None and all(w is not None and w is not entry for w in winners):
+                    found[(entry.label, first.label, "/" + "/".join(variants[0]))] = None
+        return list(found)
+
+    def routes(self) -> list[tuple[str, frozenset[str], T]]:
+        """Return ``(pattern, methods, payload)`` for every route in registration order."""
+        return [(e.pattern, e.methods, e.payload) for e in self._entries]
+
+    def dump(self) -> str:
+        """Return the frozen tree as indented text, for debugging."""
+        root = self._frozen_root()
+        lines = [f"RouteTree: {len(self._entries)} routes, {len(self._static_routes)} static paths"]
+        _dump(root, "/", 0, lines)
+        return "\n".join(lines)
+
+
+def _check_methods(methods: frozenset[str], label: str) -> frozenset[str]:
+    if not methods:
+        raise ConfigurationError(f"{label}: a route needs at least one method")
+    for method in methods:
+        if method != "*" and _METHOD_RE.fullmatch(method) is None:
+            raise ConfigurationError(f"{label}: {method!r} is not an upper-case HTTP method")
+    if "*" in methods and len(methods) > 1:
+        raise ConfigurationError(f"{label}: '*' already means every method; list no others")
+    return methods
+
+
+def _walk_match(root: _Node[T], segs: tuple[str, ...], method: str, fold: bool) -> Match[T] | None:
+    """Return the traced walk's winner, or the union of methods of the path's other routes."""
+    allowed: set[str] = set()
+    for event in _walk(root, segs, 0, method, [], fold, 0):
+        leaf = event.leaf
+        if leaf is None:
+            continue
+        if event.kind == _WIN:
+            entry = leaf.methods.get(method, leaf.any)
+            assert entry is not None and event.params is not None
+            return Match(entry.payload, event.params, entry.allowed, entry.pattern)
+        allowed.update(leaf.allowed)
+    if not allowed:
+        return None
+    return Match(None, {}, tuple(sorted(allowed)), "")
+
+
+def _sample_paths(segments: tuple[Segment, ...]) -> list[tuple[str, ...]]:
+    """Return sample paths (as segments) for a pattern; none if a sample does not fit."""
+    parts: list[str] = []
+    for segment in segments:
+        converter = segment.converter
+        if converter is None:
+            assert segment.static is not None
+            parts.append(segment.static)
+            continue
+        sample = converter.sample
+        try:
+            converter.to_python(sample)
+        except ValueError:
+            return []
+        parts.append(sample)
+    variants = [tuple(parts)]
+    if segments and segments[-1].is_catch_all:
+        variants.append((*parts, "z~w", "v"))
+    return variants
+
+
+def _dump(node: _Node[T], label: str, depth: int, lines: list[str]) -> None:
+    pad = "  " * depth
+    lines.append(f"{pad}{label}")
+    if node.leaf is not None:
+        lines.append(f"{pad}  = {node.leaf.describe()}")
+    for key, (rest, child) in (node.static or {}).items():
+        _dump(child, "/".join(k or '""' for k in (key, *rest)) + "/", depth + 1, lines)
+    for _converter, desc, child in node.tries:
+        _dump(child, desc + "/", depth + 1, lines)
+    if node.catch_all is not None:
+        lines.append(f"{pad}  {node.catch_all_desc}")
+        lines.append(f"{pad}    = {node.catch_all.describe()}")
