@@ -14,16 +14,16 @@ from urllib.parse import quote, urlencode
 
 from mvcpy.config import DEFAULT_SECRET_KEY, Config, load_config
 from mvcpy.context import Context
-from mvcpy.error_handling import ErrorHandlers, handle_error
+from mvcpy.error_handling import ErrorGuard, ErrorHandlers, handle_error
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.filters.chain import Filter, Handler, compose
 from mvcpy.http.form import FormLimits
-from mvcpy.http.request import Request
+from mvcpy.http.request import Request, State
 from mvcpy.http.response import RedirectResponse, Response
 from mvcpy.results import to_response
 from mvcpy.routing.namespace import Namespace
 from mvcpy.routing.reverse import URLBuildError
-from mvcpy.routing.router import Miss, Router, request_path
+from mvcpy.routing.router import Miss, Route, Router, request_path
 from mvcpy.templating import Templates
 from mvcpy.types import ASGIApp, Receive, Scope, Send
 
@@ -91,6 +91,8 @@ class App(Namespace):
         self._started = False
         super().__init__(self)
         self.templates = Templates(self)
+        #: app-wide values (engines, clients) set at startup and read by controllers
+        self.state = State()
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
         self._on_startup: list[Hook] = []
         self._on_shutdown: list[Hook] = []
@@ -209,7 +211,9 @@ class App(Namespace):
         hosts = config.get("allowed_hosts") or []
         if isinstance(hosts, str):
             hosts = [hosts]
-        self._allowed_hosts = tuple(h.lower() for h in hosts if h != "*") if "*" not in hosts else ()
+        self._allowed_hosts = (
+            tuple(h.lower() for h in hosts if h != "*") if "*" not in hosts else ()
+        )
         self._max_body_size = int(config.get("max_body_size"))
         form = config.section("form")
         self._form_limits = FormLimits(**{k: int(v) for k, v in form.items()})
@@ -225,14 +229,17 @@ class App(Namespace):
                 chain.extend(namespace.filters)
             chain.extend(route.filters)
             route.filters = tuple(chain)
-            route.error_handlers = tuple(
-                ns.error_handlers for ns in reversed(namespaces)
-            )
+            route.error_handlers = tuple(ns.error_handlers for ns in reversed(namespaces))
             if hasattr(route.endpoint, "executor"):
                 route.endpoint.executor = self._executor
-            route.handler = compose(route.filters, route.endpoint, self._executor)
-        self._miss_handler = compose(app_filters, _MissEndpoint(self), self._executor)
+            guarded = ErrorGuard(route.endpoint, route.error_handlers, self.debug)
+            route.handler = compose(route.filters, guarded, self._executor)
         self._app_error_handlers: tuple[ErrorHandlers, ...] = (self.error_handlers,)
+        self._miss_handler = compose(
+            app_filters,
+            ErrorGuard(_MissEndpoint(self), self._app_error_handlers, self.debug),
+            self._executor,
+        )
         self._needs_host = bool(self._allowed_hosts) or self.route_table.has_hosts
         stack: ASGIApp = self._dispatch
         for middleware, options in reversed(self._middleware):
@@ -276,6 +283,9 @@ class App(Namespace):
         method = scope["method"]
         path = request_path(scope.get("raw_path"), scope["path"])
         host = _scope_host(scope) if self._needs_host else None
+        route: Route | None
+        params: dict[str, Any]
+        miss: Miss | None
         if self._allowed_hosts and not _host_allowed(host or "", self._allowed_hosts):
             route, params, miss = None, {}, _BAD_HOST
         else:
@@ -293,9 +303,14 @@ class App(Namespace):
             registries = route.error_handlers if route is not None else self._app_error_handlers
             answer = await handle_error(ctx, exc, registries, self.debug)
             if answer is None:
+                request.close()
                 return
             response = answer
-        await response(scope, receive, send)
+        try:
+            await response(scope, receive, send)
+        finally:
+            if request._form is not None:
+                request.close()
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         # No WebSocket routes yet: refuse the handshake cleanly (the server answers 403).
@@ -334,7 +349,7 @@ def _find_root(import_name: str | None, root_path: str | PathLike[str] | None) -
 def _scope_host(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"host":
-            host = value.decode("latin-1").lower()
+            host: str = value.decode("latin-1").lower()
             if host.startswith("["):  # IPv6 literal
                 return host.split("]", 1)[0] + "]"
             return host.rsplit(":", 1)[0] if ":" in host else host
@@ -343,7 +358,9 @@ def _scope_host(scope: Scope) -> str:
 
 def _host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
     for pattern in allowed:
-        if host == pattern or (pattern.startswith(".") and (host.endswith(pattern) or host == pattern[1:])):
+        if host == pattern or (
+            pattern.startswith(".") and (host.endswith(pattern) or host == pattern[1:])
+        ):
             return True
     return False
 

@@ -112,7 +112,9 @@ class Binder:
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
             if param.kind is param.POSITIONAL_ONLY:
-                raise ConfigurationError(f"{label}: parameter {param.name!r} cannot be positional-only")
+                raise ConfigurationError(
+                    f"{label}: parameter {param.name!r} cannot be positional-only"
+                )
             annotation = hints.get(param.name, _NO_DEFAULT)
             coerce, text = coercer_for(annotation)
             source = _PATH if param.name in path_params else _QUERY

@@ -84,7 +84,9 @@ def _cmd_routes(args: argparse.Namespace) -> int:
     for route in app.route_table.iter_routes():
         path = (route.host.pattern if route.host else "") + route.pattern
         filters = " > ".join(getattr(f, "__name__", type(f).__name__) for f in route.filters)
-        rows.append((",".join(sorted(route.methods)), path, route.name, route.target, filters or "-"))
+        rows.append(
+            (",".join(sorted(route.methods)), path, route.name, route.target, filters or "-")
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
@@ -113,8 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--app", help="module:attribute of the app (default: discovered)")
     run.add_argument("--host", help="address to bind (default: [server] host, 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default: [server] port, 8000)")
-    run.add_argument("--reload", action=argparse.BooleanOptionalAction, default=None,
-                     help="reload on code changes (default: on when debug)")
+    run.add_argument(
+        "--reload",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="reload on code changes (default: on when debug)",
+    )
     run.set_defaults(func=_cmd_run)
 
     routes = commands.add_parser(

@@ -47,7 +47,7 @@ ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
     "prod": {"debug": False},
 }
 
-_RESERVED_ENV = {"MVCPY_ENV", "MVCPY_APP", "MVCPY_CI_REQUIRE_SERVICES"}
+_RESERVED_ENV = {"MVCPY_ENV", "MVCPY_APP"}
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
@@ -132,7 +132,8 @@ def load_config(
         unknown = set(document) - {"default", *ENVIRONMENTS}
         if unknown:
             raise ConfigurationError(
-                f"{path}: unknown section(s) {sorted(unknown)}; use [default], [dev], [test], [prod]"
+                f"{path}: unknown section(s) {sorted(unknown)}; "
+                "use [default], [dev], [test], [prod]"
             )
         _merge(values, document.get("default", {}))
         _merge(values, document.get(env, {}))

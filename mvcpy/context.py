@@ -21,7 +21,18 @@ class Context:
     their own attributes.
     """
 
-    __slots__ = ("__dict__", "app", "error", "miss", "params", "receive", "request", "route", "scope", "send")
+    __slots__ = (
+        "__dict__",
+        "app",
+        "error",
+        "miss",
+        "params",
+        "receive",
+        "request",
+        "route",
+        "scope",
+        "send",
+    )
 
     def __init__(
         self,

@@ -1,4 +1,4 @@
-"""Beego-style controllers: one instance per request, ``prepare`` -> action -> ``finish`` -> render."""
+"""Beego-style controllers: one instance per request; ``prepare``, action, ``finish``, render."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ import asyncio
 import functools
 import inspect
 import re
-from concurrent.futures import Executor
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn
 
 from mvcpy.binding import Binder, _to_bool, _to_float, _to_int
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.http.datastructures import MultiDict
-from mvcpy.http.response import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from mvcpy.http.response import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from mvcpy.results import to_response
 
 if TYPE_CHECKING:
@@ -166,7 +172,9 @@ class Controller:
 
     def redirect(self, target: str, status: int = 302, **params: Any) -> RedirectResponse:
         """Redirect to a URL (anything with a ``/``) or to a route name with ``params``."""
-        url = target if ("/" in target or target.startswith("?")) else self.url_for(target, **params)
+        url = (
+            target if ("/" in target or target.startswith("?")) else self.url_for(target, **params)
+        )
         return RedirectResponse(url, status)
 
     def abort(self, status: int, message: str | None = None) -> NoReturn:
@@ -251,7 +259,8 @@ def parse_mapping(controller: type[Controller], mapping: str | None, label: str)
         target = getattr(controller, action, None)
         if not callable(target) or action.startswith("_"):
             raise ConfigurationError(
-                f"{label}: mapping {rule!r} names {controller.__name__}.{action}, which does not exist"
+                f"{label}: mapping {rule!r} names {controller.__name__}.{action}, "
+                "which does not exist"
             )
         for method in methods.split(","):
             method = method.strip().upper()
@@ -267,7 +276,7 @@ def parse_mapping(controller: type[Controller], mapping: str | None, label: str)
 
 def _overrides(cls: type, name: str) -> Callable[..., Any] | None:
     function = getattr(cls, name)
-    return None if function is getattr(Controller, name) else function  # type: ignore[no-any-return]
+    return None if function is getattr(Controller, name) else function
 
 
 class ControllerEndpoint:
@@ -276,9 +285,9 @@ class ControllerEndpoint:
     __slots__ = (
         "action",
         "action_name",
+        "async_parts",
         "binder",
         "cls",
-        "async_parts",
         "executor",
         "finish",
         "is_sync",

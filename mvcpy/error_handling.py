@@ -8,10 +8,11 @@ and the traceback goes to the log, never to the client.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +27,17 @@ from mvcpy.templating import RECORD_EXTENSION
 
 if TYPE_CHECKING:
     from mvcpy.context import Context
+    from mvcpy.filters.chain import Endpoint
 
-__all__ = ["ErrorHandler", "ErrorHandlers", "handle_error", "render_default_error", "wants_json"]
+__all__ = [
+    "ErrorGuard",
+    "ErrorHandler",
+    "ErrorHandlers",
+    "handle_error",
+    "handle_error_sync",
+    "render_default_error",
+    "wants_json",
+]
 
 logger = logging.getLogger("mvcpy.errors")
 
@@ -126,8 +136,10 @@ def render_default_error(
         if request_id:
             body["request_id"] = request_id
         return JSONResponse({"error": body}, status, headers)
-    html = _page_env().get_template("error.html").render(
-        status=status, reason=_reason(status), message=message, request_id=request_id
+    html = (
+        _page_env()
+        .get_template("error.html")
+        .render(status=status, reason=_reason(status), message=message, request_id=request_id)
     )
     return HTMLResponse(html, status, headers)
 
@@ -139,25 +151,23 @@ def render_debug_page(ctx: Context, exc: BaseException) -> Response:
         (name, "(hidden)" if name in _SENSITIVE_HEADERS else value)
         for name, value in request.headers.items()
     ]
-    html = _page_env().get_template("debug.html").render(
-        exc_type=type(exc).__name__,
-        exc_message=str(exc),
-        traceback="".join(traceback.format_exception(exc)),
-        request=request,
-        headers=headers,
-        route=ctx.route,
-        params=ctx.params,
+    html = (
+        _page_env()
+        .get_template("debug.html")
+        .render(
+            exc_type=type(exc).__name__,
+            exc_message=str(exc),
+            traceback="".join(traceback.format_exception(exc)),
+            request=request,
+            headers=headers,
+            route=ctx.route,
+            params=ctx.params,
+        )
     )
     return HTMLResponse(html, 500)
 
 
-async def handle_error(
-    ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...], debug: bool
-) -> Response | None:
-    """Answer ``exc``: the first matching user handler (innermost first), else the default."""
-    if isinstance(exc, ClientDisconnected):
-        return None
-    ctx.error = exc
+def _log_unexpected(ctx: Context, exc: Exception) -> None:
     if not isinstance(exc, HTTPError):
         logger.error(
             "Unhandled %s in %s %s (route %s)",
@@ -167,28 +177,31 @@ async def handle_error(
             ctx.route_name,
             exc_info=exc,
         )
-        record = ctx.scope.get("extensions", {}).get(RECORD_EXTENSION)
-        if record is not None:
-            record["exception"] = exc
+
+
+def _find_handler(exc: Exception, registries: tuple[ErrorHandlers, ...]) -> ErrorHandler | None:
     for registry in registries:
         handler = registry.find(exc)
-        if handler is None:
-            continue
-        try:
-            result = handler(ctx, exc)
-            if inspect.isawaitable(result):
-                result = await result
-            response = to_response(result)
-        except Exception as failure:
-            logger.exception("Error handler %r failed", handler, exc_info=failure)
-            break
-        if isinstance(exc, HTTPError):
-            for name, value in exc.headers.items():
-                if response.get_header(name) is None:
-                    response.set_header(name, value)
-        return response
+        if handler is not None:
+            return handler
+    return None
+
+
+def _from_handler(exc: Exception, result: Any) -> Response:
+    response = to_response(result)
+    if isinstance(exc, HTTPError):
+        for name, value in exc.headers.items():
+            if response.get_header(name) is None:
+                response.set_header(name, value)
+    return response
+
+
+def _default_answer(ctx: Context, exc: Exception, debug: bool) -> Response:
     if isinstance(exc, HTTPError):
         return render_default_error(ctx, exc.status, exc.message, exc.headers)
+    record = ctx.scope.get("extensions", {}).get(RECORD_EXTENSION)
+    if record is not None:  # the test client re-raises what no handler answered
+        record["exception"] = exc
     if debug and not wants_json(ctx.request):
         try:
             return render_debug_page(ctx, exc)
@@ -196,3 +209,91 @@ async def handle_error(
             logger.exception("The debug page failed to render")
     message = f"{type(exc).__name__}: {exc}" if debug else "Internal Server Error"
     return render_default_error(ctx, 500, message)
+
+
+async def handle_error(
+    ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...], debug: bool
+) -> Response | None:
+    """Answer ``exc``: the first matching user handler (innermost first), else the default.
+
+    Returns ``None`` when the client is gone and nothing should be sent.
+    """
+    if isinstance(exc, ClientDisconnected):
+        return None
+    ctx.error = exc
+    _log_unexpected(ctx, exc)
+    handler = _find_handler(exc, registries)
+    if handler is not None:
+        try:
+            result = handler(ctx, exc)
+            if inspect.isawaitable(result):
+                result = await result
+            return _from_handler(exc, result)
+        except Exception as failure:
+            logger.exception("Error handler %r failed", handler, exc_info=failure)
+    return _default_answer(ctx, exc, debug)
+
+
+def handle_error_sync(
+    ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...], debug: bool
+) -> Response | None:
+    """Answer ``exc`` from a worker thread; async handlers run on the request's loop."""
+    if isinstance(exc, ClientDisconnected):
+        return None
+    ctx.error = exc
+    _log_unexpected(ctx, exc)
+    handler = _find_handler(exc, registries)
+    if handler is not None:
+        try:
+            result = handler(ctx, exc)
+            if inspect.isawaitable(result):
+                loop = ctx.request.loop
+                assert loop is not None
+                result = asyncio.run_coroutine_threadsafe(_await(result), loop).result()
+            return _from_handler(exc, result)
+        except Exception as failure:
+            logger.exception("Error handler %r failed", handler, exc_info=failure)
+    return _default_answer(ctx, exc, debug)
+
+
+async def _await(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
+
+
+class ErrorGuard:
+    """Wrap an endpoint so that its errors become responses inside the filter chain.
+
+    Filters then see a 404 or 500 response from ``call_next`` (with ``ctx.error``
+    set) instead of an exception; errors raised by filters themselves are answered
+    by the app, through the same handlers.
+    """
+
+    __slots__ = ("debug", "endpoint", "is_sync", "registries")
+
+    def __init__(
+        self, endpoint: Endpoint, registries: tuple[ErrorHandlers, ...], debug: bool
+    ) -> None:
+        self.endpoint = endpoint
+        self.registries = registries
+        self.debug = debug
+        self.is_sync = endpoint.is_sync
+
+    def call_sync(self, ctx: Context) -> Response:
+        """Run the endpoint on this thread; answer its errors."""
+        try:
+            return self.endpoint.call_sync(ctx)
+        except Exception as exc:
+            response = handle_error_sync(ctx, exc, self.registries, self.debug)
+            if response is None:
+                raise
+            return response
+
+    async def call_async(self, ctx: Context) -> Response:
+        """Await the endpoint; answer its errors."""
+        try:
+            return await self.endpoint.call_async(ctx)
+        except Exception as exc:
+            response = await handle_error(ctx, exc, self.registries, self.debug)
+            if response is None:
+                raise
+            return response

@@ -6,11 +6,15 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import NoReturn
 
-__all__ = ["ConfigurationError", "HTTPError", "abort"]
+__all__ = ["ClientDisconnected", "ConfigurationError", "HTTPError", "abort"]
 
 
 class ConfigurationError(Exception):
     """A mistake in how the app is set up; raised at startup, never per request."""
+
+
+class ClientDisconnected(Exception):
+    """The client went away before the request body was read; nothing is answered."""
 
 
 class HTTPError(Exception):
@@ -34,7 +38,9 @@ class HTTPError(Exception):
         return f"HTTPError({self.status}, {self.message!r})"
 
 
-def abort(status: int, message: str | None = None, headers: Mapping[str, str] | None = None) -> NoReturn:
+def abort(
+    status: int, message: str | None = None, headers: Mapping[str, str] | None = None
+) -> NoReturn:
     """Stop the request and answer ``status`` with ``message``."""
     raise HTTPError(status, message, headers)
 

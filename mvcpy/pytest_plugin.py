@@ -17,6 +17,6 @@ __all__ = ["client"]
 
 @pytest.fixture
 def client(app: App) -> Iterator[TestClient]:
-    """A :class:`~mvcpy.testing.TestClient` for the project's ``app`` fixture, started and stopped."""
+    """Yield a started :class:`~mvcpy.testing.TestClient` for the project's ``app`` fixture."""
     with TestClient(app) as test_client:
         yield test_client

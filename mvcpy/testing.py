@@ -34,7 +34,9 @@ class _LoopThread:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="mvcpy-test-loop")
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, daemon=True, name="mvcpy-test-loop"
+        )
         self.thread.start()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -96,7 +98,9 @@ class _Transport(httpx.BaseTransport):
         return response
 
 
-async def _call(app: App, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+async def _call(
+    app: App, scope: dict[str, Any], body: bytes
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     done = asyncio.Event()
     sent_body = False
     status = 500
@@ -168,11 +172,16 @@ class TestClient(httpx.Client):
         try:
             if self._lifespan is not None:
                 self._loop().run(self._shutdown())
+                self._lifespan = None
         finally:
             super().__exit__(*exc)
-            if self._thread is not None:
-                self._thread.stop()
-                self._thread = None
+
+    def close(self) -> None:
+        """Close the client and stop its event loop thread."""
+        super().close()
+        if self._thread is not None:
+            self._thread.stop()
+            self._thread = None
 
     async def _startup(self) -> None:
         incoming: asyncio.Queue[Message] = asyncio.Queue()

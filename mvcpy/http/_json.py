@@ -44,7 +44,8 @@ try:  # PERF: orjson encodes 3-10x faster; it is optional, so fall back quietly.
     _OPTIONS = _orjson.OPT_SERIALIZE_NUMPY if hasattr(_orjson, "OPT_SERIALIZE_NUMPY") else 0
 
     def _orjson_dumps(obj: Any) -> bytes:
-        return _orjson.dumps(obj, default=_default, option=_OPTIONS)
+        encoded: bytes = _orjson.dumps(obj, default=_default, option=_OPTIONS)
+        return encoded
 
     dumps = _orjson_dumps
     loads = _orjson.loads

@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar, overload
 __all__ = ["Headers", "MultiDict"]
 
 V = TypeVar("V")
+T = TypeVar("T")
 _MISSING: Any = object()
 
 
@@ -78,10 +79,12 @@ class Headers(Mapping[str, str]):
         return self._lookup()[key.lower()]
 
     @overload
-    def get(self, key: str) -> str | None: ...
+    def get(self, key: str, /) -> str | None: ...
     @overload
-    def get(self, key: str, default: str) -> str: ...
-    def get(self, key: str, default: str | None = None) -> str | None:
+    def get(self, key: str, default: str, /) -> str: ...
+    @overload
+    def get(self, key: str, default: T, /) -> str | T: ...
+    def get(self, key: str, default: Any = None, /) -> Any:
         """Return the (folded) value of header ``key``, or ``default``."""
         return self._lookup().get(key.lower(), default)
 

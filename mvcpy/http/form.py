@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 
 from python_multipart.multipart import MultipartParser, MultipartState, parse_options_header
 
-from mvcpy.errors import HTTPError
+from mvcpy.errors import ClientDisconnected, HTTPError
 from mvcpy.http.datastructures import MultiDict
 from mvcpy.http.uploads import UploadedFile
 
@@ -61,6 +61,14 @@ class _MultipartCollector:
         self._file: UploadedFile | None = None
         self._value = bytearray()
 
+    def close_files(self) -> None:
+        """Release every file received so far, including one cut off mid-way."""
+        for _, value in self.items:
+            if isinstance(value, UploadedFile):
+                value.close()
+        if self._file is not None:
+            self._file.close()
+
     def on_part_begin(self) -> None:
         self.parts += 1
         if self.parts > self.limits.max_parts:
@@ -100,7 +108,9 @@ class _MultipartCollector:
             file.write(chunk)
         else:
             if len(self._value) + len(chunk) > self.limits.max_field_size:
-                raise HTTPError(413, f"Form field is larger than {self.limits.max_field_size} bytes")
+                raise HTTPError(
+                    413, f"Form field is larger than {self.limits.max_field_size} bytes"
+                )
             self._value += chunk
 
     def on_part_end(self) -> None:
@@ -142,16 +152,10 @@ async def parse_multipart(
         parser.finalize()
         if parser.state != MultipartState.END:
             raise HTTPError(400, "Multipart body ended before its closing boundary")
-    except HTTPError:
-        _close_files(collector.items)
+    except (HTTPError, ClientDisconnected):
+        collector.close_files()
         raise
     except Exception as exc:  # python-multipart raises its own errors for malformed bodies
-        _close_files(collector.items)
+        collector.close_files()
         raise HTTPError(400, f"Malformed multipart body: {exc}") from None
     return MultiDict(collector.items)
-
-
-def _close_files(items: list[tuple[str, str | UploadedFile]]) -> None:
-    for _, value in items:
-        if isinstance(value, UploadedFile):
-            value.close()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mvcpy.errors import HTTPError
+from mvcpy.errors import ClientDisconnected, HTTPError
 from mvcpy.http import _json
 from mvcpy.http.datastructures import Headers, MultiDict
 from mvcpy.http.form import FormData, FormLimits, parse_multipart, parse_urlencoded
@@ -16,10 +16,6 @@ from mvcpy.types import Receive, Scope
 __all__ = ["ClientDisconnected", "Request", "State"]
 
 _EMPTY_FORM: FormData = MultiDict()
-
-
-class ClientDisconnected(Exception):
-    """The client went away before the request body was read."""
 
 
 class State:
@@ -281,6 +277,15 @@ class Request:
         if self._form is not None:
             return self._form
         return self._run(self.form())  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Release what the request holds (uploaded files' temporary storage)."""
+        form = self._form
+        if form:
+            for _, value in form.multi_items():
+                close = getattr(value, "close", None)
+                if close is not None:
+                    close()
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import http.cookies
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Iterator, Mapping
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any, ClassVar, Literal
@@ -231,7 +231,7 @@ class StreamingResponse(Response):
         super().__init__(b"", status, headers, media_type)
         self.content = content
 
-    async def _chunks(self) -> AsyncIterator[bytes | str]:
+    async def _chunks(self) -> AsyncGenerator[bytes | str, None]:
         content = self.content
         if isinstance(content, AsyncIterable):
             async for chunk in content:
@@ -239,20 +239,21 @@ class StreamingResponse(Response):
             return
         iterator: Iterator[bytes | str] = iter(content)
         loop = asyncio.get_running_loop()
-        done = object()
         try:
             while True:
-                chunk = await loop.run_in_executor(None, next, iterator, done)
-                if chunk is done:
+                item = await loop.run_in_executor(None, _next_chunk, iterator)
+                if item is None:
                     return
-                yield chunk  # type: ignore[misc]
+                yield item
         finally:
             close = getattr(iterator, "close", None)
             if close is not None:
                 close()
 
     async def _stream(self, scope: Scope, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status, "headers": self.raw_headers})
+        await send(
+            {"type": "http.response.start", "status": self.status, "headers": self.raw_headers}
+        )
         if scope["method"] != "HEAD":
             chunks = self._chunks()
             try:
@@ -262,9 +263,9 @@ class StreamingResponse(Response):
                         await send({"type": "http.response.body", "body": data, "more_body": True})
             finally:
                 await chunks.aclose()
-                content = self.content
-                if isinstance(content, AsyncIterator) and hasattr(content, "aclose"):
-                    await content.aclose()
+                aclose = getattr(self.content, "aclose", None)
+                if aclose is not None:
+                    await aclose()
         await send({"type": "http.response.body", "body": b""})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -279,6 +280,11 @@ class StreamingResponse(Response):
             await asyncio.gather(stream, disconnect, return_exceptions=True)
         if stream.done() and not stream.cancelled() and stream.exception() is not None:
             raise stream.exception()  # type: ignore[misc]
+
+
+def _next_chunk(iterator: Iterator[bytes | str]) -> bytes | str | None:
+    """Advance a sync iterator on a worker thread; ``None`` when it is exhausted."""
+    return next(iterator, None)
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:

@@ -39,7 +39,10 @@ class UploadedFile:
         self.filename = sanitize_filename(raw_filename)
         self.content_type = content_type
         self.file: IO[bytes] = (
-            file if file is not None else tempfile.SpooledTemporaryFile(max_size=spool_size)
+            file
+            if file is not None
+            # Closed by close(), which the app calls when the request ends.
+            else tempfile.SpooledTemporaryFile(max_size=spool_size)  # noqa: SIM115
         )
         self.size = 0
 

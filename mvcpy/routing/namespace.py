@@ -61,8 +61,8 @@ class Namespace:
             raise ConfigurationError(f"namespace prefix {prefix!r} must start with '/'")
         self.app = app
         self.parent = parent
-        self.prefix = (parent.prefix if parent else "") + prefix.rstrip("/")
-        self.name_prefix = (parent.name_prefix if parent else "") + name_prefix
+        self.prefix: str = (parent.prefix if parent else "") + prefix.rstrip("/")
+        self.name_prefix: str = (parent.name_prefix if parent else "") + name_prefix
         self.filters: list[Filter] = list(filters)
         self.error_handlers = ErrorHandlers()
         self.host: HostPattern | None = (

@@ -46,10 +46,10 @@ class PathBuilder:
         """Return the encoded path; raise :class:`URLBuildError` naming what is wrong."""
         pieces: list[str] = []
         for part in self.parts:
-            if type(part) is str:
+            if isinstance(part, str):
                 pieces.append(part)
                 continue
-            name, converter = part  # type: ignore[misc]
+            name, converter = part
             try:
                 value = params[name]
             except KeyError:

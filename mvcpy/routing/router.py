@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import posixpath
 import re
@@ -319,7 +320,7 @@ class Router:
         """Return the route, its built path and the params left over for the query string."""
         route = self.names.get(name)
         if route is None:
-            close = [n for n in self.names if name.lower() in n.lower()][:5]
+            close = difflib.get_close_matches(name, list(self.names), n=3)
             hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
             raise URLBuildError(f"no route named {name!r}{hint}")
         path = route.builder.build(params)

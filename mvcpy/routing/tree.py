@@ -169,7 +169,9 @@ class Match(Generic[T]):
 class _Entry(Generic[T]):
     """One registered route."""
 
-    __slots__ = ("allowed", "label", "methods", "names", "pattern", "payload", "segments")
+    __slots__ = ("label", "leaf", "methods", "names", "pattern", "payload", "segments")
+
+    leaf: _Leaf[T]  # set by _Leaf.add, which every registered entry goes through
 
     def __init__(
         self,
@@ -185,7 +187,6 @@ class _Entry(Generic[T]):
         self.payload = payload
         self.label = label
         self.names = tuple(s.name for s in segments if s.name is not None)
-        self.allowed: tuple[str, ...] = ()
 
 
 class _Leaf(Generic[T]):
@@ -200,8 +201,8 @@ class _Leaf(Generic[T]):
         self.allowed: tuple[str, ...] = ()
         self.path = ""
 
-    def add(self, entry: _Entry[T]) -> None:
-        """Add ``entry``; raise ConfigurationError if its methods overlap another's."""
+    def check(self, entry: _Entry[T]) -> None:
+        """Raise ConfigurationError if ``entry``'s methods overlap another route's here."""
         for other in self.entries:
             common = entry.methods & other.methods
             if "*" in entry.methods or "*" in other.methods or common:
@@ -210,7 +211,12 @@ class _Leaf(Generic[T]):
                     f"ambiguous routes: {entry.label} and {other.label} have the same path "
                     f"shape and both accept {shared}"
                 )
+
+    def add(self, entry: _Entry[T]) -> None:
+        """Add ``entry`` after checking it against the routes already here."""
+        self.check(entry)
         self.entries.append(entry)
+        entry.leaf = self
 
     def seal(self, path: str) -> None:
         """Build the method table: explicit methods, ``*`` as the fallback, HEAD via GET."""
@@ -224,8 +230,6 @@ class _Leaf(Generic[T]):
         if "GET" in self.methods and "HEAD" not in self.methods:
             self.methods["HEAD"] = self.methods["GET"]
         self.allowed = ("*",) if self.any is not None else tuple(sorted(self.methods))
-        for entry in self.entries:
-            entry.allowed = self.allowed
 
     def describe(self) -> str:
         """Return ``GET,POST -> label; ...`` for traces and dumps."""
@@ -492,7 +496,9 @@ def _walk(
             elif len(got) < len(rest):
                 yield _Event(_NOTE, depth, f"static {child.path}: path is too short")
             else:
-                yield _Event(_NOTE, depth, f"static {child.path}: path has {'/'.join(got)!r}")
+                yield _Event(
+                    _NOTE, depth, f"static {child.path}: path has {'/'.join((seg, *got))!r}"
+                )
     for converter, desc, child in node.tries:
         try:
             value = converter.to_python(seg)
@@ -552,25 +558,23 @@ class RouteTree(Generic[T]):
         segments = parse_pattern(pattern)
         entry = _Entry(pattern, segments, method_set, payload, label)
         existing = self._locate(segments, create=False)
-        if existing is not None:
-            existing.add(entry)  # raises on a conflict before the tree changes
-        else:
-            leaf = self._locate(segments, create=True)
-            assert leaf is not None
-            leaf.add(entry)
+        if existing is not None and existing.leaf is not None:
+            existing.leaf.check(entry)  # before the tree changes
+        node = self._locate(segments, create=True)  # also records the parameter names
+        assert node is not None
+        if node.leaf is None:
+            node.leaf = _Leaf()
+        node.leaf.add(entry)
         self._entries.append(entry)
 
-    def _locate(self, segments: tuple[Segment, ...], create: bool) -> _Leaf[T] | None:
+    def _locate(self, segments: tuple[Segment, ...], create: bool) -> _Builder[T] | None:
         node: _Builder[T] | None = self._builder
         for segment in segments:
             assert node is not None
             node = node.child(segment, create)
             if node is None:
                 return None
-        assert node is not None
-        if node.leaf is None and create:
-            node.leaf = _Leaf()
-        return node.leaf
+        return node
 
     def freeze(self) -> None:
         """Compile the tree for matching; after this no route can be added."""
@@ -578,11 +582,10 @@ class RouteTree(Generic[T]):
             return
         root = _compile(self._builder, "")
         for entry in self._entries:
-            if all(s.converter is None for s in entry.segments):
+            if not entry.names:
                 key = tuple(s.static for s in entry.segments if s.static is not None)
-                leaf = self._locate(entry.segments, create=False)
-                assert leaf is not None
-                self._static_routes[key] = leaf
+                self._static_routes[key] = entry.leaf
+        self._builder = _Builder()  # the compiled nodes share the leaves; drop the rest
         self._root = root
 
     def _frozen_root(self) -> _Node[T]:
@@ -604,7 +607,7 @@ class RouteTree(Generic[T]):
         if leaf is not None:
             entry = leaf.methods.get(method, leaf.any)
             if entry is not None:
-                return Match(entry.payload, {}, entry.allowed, entry.pattern)
+                return Match(entry.payload, {}, leaf.allowed, entry.pattern)
         root = self._root
         if root is None:
             root = self._frozen_root()
@@ -616,10 +619,10 @@ class RouteTree(Generic[T]):
             return Match(
                 entry.payload,
                 dict(zip(entry.names, values)),  # noqa: B905
-                entry.allowed,
+                entry.leaf.allowed,
                 entry.pattern,
             )
-        return _walk_match(root, segs, method, fold=False)
+        return _walk_match(root, segs, method, fold=False, can_win=False)
 
     def match_case_insensitive(self, segments: Sequence[str], method: str) -> Match[T] | None:
         """Return what :meth:`match` would, comparing static segments case-insensitively."""
@@ -686,18 +689,25 @@ def _check_methods(methods: frozenset[str], label: str) -> frozenset[str]:
     return methods
 
 
-def _walk_match(root: _Node[T], segs: tuple[str, ...], method: str, fold: bool) -> Match[T] | None:
-    """Return the traced walk's winner, or the union of methods of the path's other routes."""
+def _walk_match(
+    root: _Node[T], segs: tuple[str, ...], method: str, fold: bool, can_win: bool = True
+) -> Match[T] | None:
+    """Return the traced walk's winner, or the union of methods of the path's other routes.
+
+    :meth:`RouteTree.match` passes ``can_win=False``: it has already found that no route
+    accepts the method, and must not let this slower twin paper over a difference.
+    """
     allowed: set[str] = set()
     for event in _walk(root, segs, 0, method, [], fold, 0):
         leaf = event.leaf
         if leaf is None:
             continue
-        if event.kind == _WIN:
+        if event.kind == _REJECT:
+            allowed.update(leaf.allowed)
+        elif can_win:
             entry = leaf.methods.get(method, leaf.any)
             assert entry is not None and event.params is not None
-            return Match(entry.payload, event.params, entry.allowed, entry.pattern)
-        allowed.update(leaf.allowed)
+            return Match(entry.payload, event.params, leaf.allowed, entry.pattern)
     if not allowed:
         return None
     return Match(None, {}, tuple(sorted(allowed)), "")

@@ -1,0 +1,38 @@
+# Two commands on a fresh machine (python3 >= 3.11 and make):
+#   make demo   installs mvcpy into .venv and serves the example app on http://127.0.0.1:8000
+#   make test   installs everything into .venv and runs ruff, mypy and the whole test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: setup demo test lint typecheck pytest bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,redis,postgres,mysql]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	cd examples/guestbook && ../../$(VENV)/bin/mvcpy run --app guestbook.app:app --host 127.0.0.1 --port 8000
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+pytest: setup
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+bench: setup
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

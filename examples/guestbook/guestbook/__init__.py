@@ -1,0 +1,1 @@
+"""A guestbook: the example app served by ``make demo``."""

@@ -1,0 +1,1 @@
+"""The guestbook's controllers."""

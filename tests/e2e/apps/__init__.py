@@ -1,0 +1,1 @@
+"""Small mvcpy apps that the end-to-end tests serve with real servers."""

@@ -1,0 +1,77 @@
+"""Fixtures of the end-to-end tests: real servers on 127.0.0.1, stopped even on failure.
+
+A failing e2e test's report carries the logs of the servers running at the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ._servers import LIVE, PROD_SECRET, ServerProcess, uvicorn_argv
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None]:
+    report: pytest.TestReport = yield
+    if report.failed and item.get_closest_marker("e2e") is not None:
+        for server in list(LIVE):
+            report.sections.append((f"server {server.name} log", server.log()[-20000:]))
+    return report
+
+
+@pytest.fixture(scope="session")
+def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory for the servers' log files."""
+    return tmp_path_factory.mktemp("server-logs")
+
+
+@pytest.fixture
+def start_server(server_logs: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Start servers for one test: ``start_server(name, argv_for_port, env=...)``.
+
+    Every server started through it is stopped when the test ends, pass or fail.
+    """
+    servers: list[ServerProcess] = []
+
+    def start(
+        name: str,
+        argv: Callable[[int], Sequence[str]],
+        env: Mapping[str, str] | None = None,
+        ready_path: str = "/",
+    ) -> ServerProcess:
+        server = ServerProcess(name, argv, server_logs, env, ready_path)
+        servers.append(server)
+        server.start()
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in reversed(servers):
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def uvicorn_prod(server_logs: Path) -> Iterator[ServerProcess]:
+    """The basic app under ``python -m uvicorn`` in prod, shared by a module's tests."""
+    server = ServerProcess(
+        "uvicorn-prod",
+        uvicorn_argv(),
+        server_logs,
+        {"MVCPY_ENV": "prod", "MVCPY_SECRET_KEY": PROD_SECRET},
+    )
+    with server:
+        yield server
+
+
+@pytest.fixture
+def http(uvicorn_prod: ServerProcess) -> Iterator[httpx.Client]:
+    """An httpx client for the prod uvicorn server; redirects are not followed."""
+    with httpx.Client(base_url=uvicorn_prod.base_url, timeout=10.0) as client:
+        yield client

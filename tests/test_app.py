@@ -1,0 +1,94 @@
+import asyncio
+from typing import Any
+
+import pytest
+from asgi_correlation_id import CorrelationIdMiddleware
+
+from mvcpy import App
+from mvcpy.testing import TestClient
+
+
+def test_lifespan_hooks_sync_and_async(make_app) -> None:
+    events: list[str] = []
+    app = make_app()
+
+    @app.on_startup
+    def sync_start() -> None:
+        events.append("sync start")
+
+    @app.on_startup
+    async def async_start() -> None:
+        await asyncio.sleep(0)
+        events.append("async start")
+
+    app.on_shutdown(lambda: events.append("stop"))
+    app.get("/", lambda ctx: {"events": list(events)})
+    with TestClient(app) as client:
+        assert client.get("/").json() == {"events": ["sync start", "async start"]}
+    assert events == ["sync start", "async start", "stop"]
+
+
+def test_failed_startup_is_reported(make_app) -> None:
+    app = make_app()
+
+    @app.on_startup
+    def fail() -> None:
+        raise RuntimeError("database unreachable")
+
+    with pytest.raises(RuntimeError, match="database unreachable"), TestClient(app):
+        pass
+
+
+def test_third_party_asgi_middleware(make_app) -> None:
+    app = make_app()
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.get("/", lambda ctx: {})
+    with TestClient(app) as client:
+        response = client.get("/")
+        assert len(response.headers["x-request-id"]) == 32
+        echoed = client.get("/", headers={"x-request-id": "a" * 32})
+        assert echoed.headers["x-request-id"] == "a" * 32
+
+
+def test_allowed_hosts(make_app) -> None:
+    app = make_app(allowed_hosts=["example.com", ".example.org"])
+    app.get("/", lambda ctx: {"ok": True})
+    with TestClient(app) as client:
+        assert client.get("/", headers={"host": "example.com"}).status_code == 200
+        assert client.get("/", headers={"host": "www.example.org:8000"}).status_code == 200
+        assert client.get("/", headers={"host": "example.org"}).status_code == 200
+        bad = client.get("/", headers={"host": "evil.test"})
+        assert bad.status_code == 400 and "Host" in bad.json()["error"]["message"]
+
+
+def test_websocket_without_routes_is_closed_cleanly(make_app) -> None:
+    app = make_app()
+    app.start()
+    sent: list[dict[str, Any]] = []
+
+    async def run() -> None:
+        async def receive() -> Any:
+            return {"type": "websocket.connect"}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        await app({"type": "websocket", "path": "/ws", "headers": []}, receive, send)
+
+    asyncio.run(run())
+    assert sent == [{"type": "websocket.close", "code": 1000}]
+
+
+def test_first_request_without_lifespan_starts_the_app(tmp_path) -> None:
+    app = App(root_path=tmp_path, env="test")
+    app.get("/", lambda ctx: {"ok": True})
+    client = TestClient(app)  # no "with": no lifespan
+    try:
+        assert client.get("/").json() == {"ok": True}
+    finally:
+        client.close()
+
+
+def test_app_root_from_import_name() -> None:
+    app = App(__name__, env="test")
+    assert app.root_path.name == "tests"

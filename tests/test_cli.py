@@ -1,0 +1,76 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+from mvcpy import ConfigurationError
+from mvcpy.cli import find_app_spec, main
+
+APP_MODULE = """
+from mvcpy import App, Controller
+
+class UsersController(Controller):
+    def show(self, id: int):
+        return {"id": id}
+
+async def stamp(ctx, call_next):
+    return await call_next(ctx)
+
+app = App(__name__, env="test")
+app.use(stamp)
+app.router("/users/new", UsersController, "get:show", name="users.new")
+app.router("/users/{id:int}", UsersController, "get:show", name="users.show")
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    package = tmp_path / "cliproj"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "app.py").write_text(APP_MODULE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MVCPY_APP", raising=False)
+    yield tmp_path
+    for name in [m for m in sys.modules if m.startswith("cliproj")]:
+        del sys.modules[name]
+
+
+def test_find_app_spec(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert find_app_spec(project) == "cliproj.app:app"
+    monkeypatch.setenv("MVCPY_APP", "x:y")
+    assert find_app_spec(project) == "x:y"
+    monkeypatch.delenv("MVCPY_APP")
+    assert find_app_spec(project / "cliproj") == "app:app"
+    empty = project / "empty"
+    empty.mkdir()
+    with pytest.raises(ConfigurationError, match="no app found"):
+        find_app_spec(empty)
+
+
+def test_routes_table(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["METHODS", "PATH", "NAME", "TARGET", "FILTERS"]
+    row = next(line for line in lines if "users.show" in line)
+    assert "GET" in row and "/users/{id:int}" in row and "UsersController.show" in row
+    assert "stamp" in row
+
+
+def test_routes_explain(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes", "--explain", "/users/new"]) == 0
+    out = capsys.readouterr().out
+    assert "=> GET /users/new" in out and "users.new" in out
+    assert main(["routes", "--explain", "/users/7", "--method", "post"]) == 0
+    assert "405" in capsys.readouterr().out
+
+
+def test_bad_app_spec_is_a_clear_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["routes", "--app", "cliproj.app:missing"]) == 2
+    assert "is not an mvcpy App" in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["version"]) == 0
+    assert capsys.readouterr().out.startswith("mvcpy 0.1.0")

@@ -1,0 +1,100 @@
+import logging
+from typing import Any
+
+import pytest
+
+from mvcpy import HTMLResponse, HTTPError
+from mvcpy.testing import TestClient
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def boom(ctx: Any) -> Any:
+    raise RuntimeError("secret internals <b>")
+
+
+def test_json_for_api_clients_html_for_browsers(make_app) -> None:
+    app = make_app()
+    app.get("/teapot", lambda ctx: (_ for _ in ()).throw(HTTPError(418, "<short> & stout")))
+    with TestClient(app) as client:
+        api = client.get("/teapot")
+        assert api.status_code == 418
+        assert api.json() == {"error": {"status": 418, "message": "<short> & stout"}}
+        page = client.get("/teapot", headers=BROWSER)
+        assert page.headers["content-type"].startswith("text/html")
+        assert "&lt;short&gt; &amp; stout" in page.text and "418" in page.text
+        prefers_json = client.get(
+            "/teapot", headers={"accept": "text/html;q=0.5, application/json"}
+        )
+        assert prefers_json.headers["content-type"] == "application/json"
+
+
+def test_debug_page_in_dev(make_app) -> None:
+    app = make_app(env="dev")
+    app.get("/boom/{n:int}", boom, name="boom")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        page = client.get("/boom/3", headers={**BROWSER, "cookie": "sid=topsecret"})
+    assert page.status_code == 500
+    text = page.text
+    assert "RuntimeError" in text and "Traceback" in text
+    assert "secret internals &lt;b&gt;" in text  # escaped
+    assert "/boom/{n:int}" in text and "boom" in text  # the matched route
+    assert "topsecret" not in text  # cookies are hidden
+
+
+def test_production_never_shows_a_traceback(make_app, caplog: pytest.LogCaptureFixture) -> None:
+    app = make_app(env="prod", secret_key="k" * 32)
+    app.get("/boom", boom)
+    with (
+        caplog.at_level(logging.ERROR, logger="mvcpy.errors"),
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
+        page = client.get("/boom", headers=BROWSER)
+        api = client.get("/boom")
+    assert page.status_code == 500
+    assert "Traceback" not in page.text and "secret internals" not in page.text
+    assert api.json() == {"error": {"status": 500, "message": "Internal Server Error"}}
+    logged = [r for r in caplog.records if r.exc_info]
+    assert len(logged) == 2 and "RuntimeError" in logged[0].getMessage()
+
+
+def test_handlers_by_status_and_type(make_app) -> None:
+    class PaymentRequired(Exception):
+        pass
+
+    def raise_payment(ctx: Any) -> Any:
+        raise PaymentRequired()
+
+    async def async_handler(ctx: Any, exc: BaseException) -> Any:
+        return HTMLResponse("<p>pay up</p>", 402)
+
+    app = make_app()
+    app.get("/pay", raise_payment)
+    app.get("/boom", boom)
+    app.error_handler(PaymentRequired, async_handler)
+
+    @app.error_handler(500)
+    def server_error(ctx: Any, exc: BaseException) -> Any:
+        return HTMLResponse(f"sorry: {type(exc).__name__}", 500)
+
+    with TestClient(app) as client:
+        assert client.get("/pay").text == "<p>pay up</p>"
+        response = client.get("/boom")
+        assert (response.status_code, response.text) == (500, "sorry: RuntimeError")
+
+
+def test_failing_handler_falls_back_to_the_default(make_app) -> None:
+    app = make_app(env="prod", secret_key="k" * 32)
+    app.get("/boom", boom)
+    app.error_handler(RuntimeError, lambda ctx, exc: 1 / 0)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert response.json()["error"]["message"] == "Internal Server Error"
+
+
+def test_test_client_reraises_unhandled_exceptions(make_app) -> None:
+    app = make_app()
+    app.get("/boom", boom)
+    with TestClient(app) as client, pytest.raises(RuntimeError, match="secret internals"):
+        client.get("/boom")
