@@ -232,8 +232,12 @@ class App(Namespace):
             route.error_handlers = tuple(ns.error_handlers for ns in reversed(namespaces))
             if hasattr(route.endpoint, "executor"):
                 route.endpoint.executor = self._executor
-            guarded = ErrorGuard(route.endpoint, route.error_handlers, self.debug)
-            route.handler = compose(route.filters, guarded, self._executor)
+            endpoint = route.endpoint
+            if route.filters:
+                # Filters see the action's errors as responses; without filters the app
+                # answers them at the top with the same handlers, one frame fewer.
+                endpoint = ErrorGuard(endpoint, route.error_handlers, self.debug)
+            route.handler = compose(route.filters, endpoint, self._executor)
         self._app_error_handlers: tuple[ErrorHandlers, ...] = (self.error_handlers,)
         self._miss_handler = compose(
             app_filters,
@@ -281,7 +285,11 @@ class App(Namespace):
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]
-        path = request_path(scope.get("raw_path"), scope["path"])
+        raw_path = scope.get("raw_path")
+        try:
+            path = raw_path.decode("ascii")  # type: ignore[union-attr]
+        except (AttributeError, UnicodeDecodeError):
+            path = request_path(raw_path, scope["path"])
         host = _scope_host(scope) if self._needs_host else None
         route: Route | None
         params: dict[str, Any]

@@ -31,6 +31,7 @@ __all__ = ["HTTP_METHOD_ACTIONS", "Controller", "ControllerEndpoint", "parse_map
 
 HTTP_METHOD_ACTIONS = ("get", "post", "put", "patch", "delete", "head", "options")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _EMPTY: MultiDict[Any] = MultiDict()
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -287,6 +288,7 @@ class ControllerEndpoint:
         "action_name",
         "async_parts",
         "binder",
+        "direct",
         "cls",
         "executor",
         "finish",
@@ -306,6 +308,8 @@ class ControllerEndpoint:
         parts = [p for p in (self.action, self.prepare, self.finish) if p is not None]
         self.async_parts = frozenset(p for p in parts if inspect.iscoroutinefunction(p))
         self.is_sync = not self.async_parts
+        # PERF: an async action without prepare/finish needs no lifecycle bookkeeping.
+        self.direct = self.prepare is None and self.finish is None and not self.is_sync
         self.executor: Executor | None = None  # the app's worker pool, set at startup
 
     def call_sync(self, ctx: Context) -> Response:
@@ -327,9 +331,14 @@ class ControllerEndpoint:
     async def call_async(self, ctx: Context) -> Response:
         """Run the lifecycle on the loop; sync hooks of a mixed controller run in the pool."""
         request = ctx.request
-        if request.content_type in _FORM_TYPES:
+        if request.scope["method"] in _BODY_METHODS and request.content_type in _FORM_TYPES:
             await request.form()  # get_string() and friends read it without awaiting
         controller = self.cls(ctx, self.action_name)
+        if self.direct:
+            binder = self.binder
+            if binder.empty:
+                return controller.to_response(await self.action(controller))
+            return controller.to_response(await self.action(controller, **binder.bind(ctx)))
         try:
             result = None
             if self.prepare is not None:

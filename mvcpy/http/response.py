@@ -46,6 +46,13 @@ class Response:
 
     media_type: ClassVar[str | None] = None
     charset: ClassVar[str] = "utf-8"
+    # PERF: the class's Content-Type header value, encoded once per class.
+    _content_type: ClassVar[bytes | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        media_type = cls.media_type
+        cls._content_type = _content_type_value(media_type, cls.charset) if media_type else None
 
     def __init__(
         self,
@@ -56,15 +63,19 @@ class Response:
     ) -> None:
         self.status = status
         self.body = self.render(content)
+        if headers is None and media_type is None:
+            content_type = self._content_type
+            self.raw_headers = [(_CONTENT_TYPE, content_type)] if content_type is not None else []
+            return
         self.raw_headers = _encode_headers(headers)
         media_type = media_type or self.media_type
         if media_type is not None and self.get_header("content-type") is None:
-            if media_type.startswith("text/") and "charset=" not in media_type:
-                media_type = f"{media_type}; charset={self.charset}"
-            self.raw_headers.append((_CONTENT_TYPE, media_type.encode("latin-1")))
+            self.raw_headers.append((_CONTENT_TYPE, _content_type_value(media_type, self.charset)))
 
     def render(self, content: Any) -> bytes:
         """Turn ``content`` into the body bytes."""
+        if type(content) is str:
+            return content.encode(self.charset)
         if content is None:
             return b""
         if isinstance(content, bytes):
@@ -121,7 +132,8 @@ class Response:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = self.body
         # Copied, not appended in place, so a response object can be sent twice.
-        headers = [*self.raw_headers, (_CONTENT_LENGTH, str(len(body)).encode())]
+        headers = self.raw_headers.copy()
+        headers.append((_CONTENT_LENGTH, b"%d" % len(body)))
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
@@ -129,6 +141,12 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.status}>"
+
+
+def _content_type_value(media_type: str, charset: str) -> bytes:
+    if media_type.startswith("text/") and "charset=" not in media_type:
+        media_type = f"{media_type}; charset={charset}"
+    return media_type.encode("latin-1")
 
 
 def format_cookie(

@@ -227,6 +227,13 @@ class Router:
         self, method: str, path: str, host: str | None = None
     ) -> tuple[Route | None, dict[str, Any], Miss | None]:
         """Find the route for ``method`` and the raw (still percent-encoded) ``path``."""
+        if not self._hosts:
+            # PERF: routes without parameters are one dict lookup, before any splitting.
+            static = self._default.static.get(path)
+            if static is not None:
+                route = static.get(method)
+                if route is not None:
+                    return route, {}, None
         segments = split_path(path)
         if segments is None:
             return None, {}, Miss(400, "Malformed percent-encoding in the path")
