@@ -298,7 +298,6 @@ class _Node(Generic[T]):
         "catch_all",
         "catch_all_desc",
         "dynamic",
-        "fallback",
         "folded",
         "leaf",
         "path",
@@ -317,8 +316,6 @@ class _Node(Generic[T]):
         self.catch_all: _Leaf[T] | None = None
         self.catch_all_desc = ""
         self.leaf: _Leaf[T] | None = None
-        # fallback: whether a dynamic child or catch-all may be tried after the static edge
-        self.fallback = False
         self.folded: dict[str, list[tuple[str, tuple[str, ...], _Node[T]]]] | None = None
 
     def static_candidates(
@@ -368,7 +365,6 @@ def _compile(builder: _Builder[T], path: str) -> _Node[T]:
         node.tries = tuple(tries)
         # PERF: bound methods are looked up once here instead of per segment per request.
         node.dynamic = tuple((conv.to_python, child_node) for conv, _, child_node in tries)
-    node.fallback = bool(builder.dynamic) or builder.catch_all is not None
     if builder.catch_all is not None:
         node.catch_all_desc = builder.catch_all.description()
         node.catch_all = builder.catch_all.leaf
@@ -385,56 +381,39 @@ def _find(
     This is the hot path; :func:`_walk` is its traced twin and must try candidates in the
     same order (the tests compare them).
     """
-    while True:
-        if i == n:
-            leaf = node.leaf
-            return None if leaf is None else leaf.methods.get(method, leaf.any)
-        seg = segs[i]
-        static = node.static
-        if static is not None:
-            edge = static.get(seg)
-            if edge is not None:
-                rest, child = edge
-                j = i + 1
-                if rest:
-                    j += len(rest)
-                if not rest or segs[i + 1 : j] == rest:
-                    if not node.fallback:
-                        # PERF: nothing else to try at this node, so descend without a call.
-                        node = child
-                        i = j
-                        continue
-                    found = _find(child, segs, j, n, method, values)
-                    if found is not None:
-                        return found
-        dynamic = node.dynamic
-        if dynamic is not None:
-            last = i + 1 == n
-            for convert, child in dynamic:
-                try:
-                    value = convert(seg)
-                except ValueError:
-                    continue
-                values.append(value)
-                if last:
-                    # PERF: at the last segment the child's only job is its leaf; skip the call.
-                    leaf = child.leaf
-                    if leaf is not None:
-                        found = leaf.methods.get(method, leaf.any)
-                        if found is not None:
-                            return found
-                else:
-                    found = _find(child, segs, i + 1, n, method, values)
-                    if found is not None:
-                        return found
-                values.pop()
-        leaf = node.catch_all
-        if leaf is not None:
-            found = leaf.methods.get(method, leaf.any)
+    if i == n:
+        leaf = node.leaf
+        return None if leaf is None else leaf.methods.get(method, leaf.any)
+    seg = segs[i]
+    static = node.static
+    if static is not None:
+        edge = static.get(seg)
+        if edge is not None:
+            rest, child = edge
+            j = i + 1 + len(rest)
+            if not rest or segs[i + 1 : j] == rest:
+                found = _find(child, segs, j, n, method, values)
+                if found is not None:
+                    return found
+    dynamic = node.dynamic
+    if dynamic is not None:
+        for convert, child in dynamic:
+            try:
+                value = convert(seg)
+            except ValueError:
+                continue
+            values.append(value)
+            found = _find(child, segs, i + 1, n, method, values)
             if found is not None:
-                values.append(seg if i + 1 == n else "/".join(segs[i:]))
-            return found
-        return None
+                return found
+            values.pop()
+    leaf = node.catch_all
+    if leaf is not None:
+        found = leaf.methods.get(method, leaf.any)
+        if found is not None:
+            values.append(seg if i + 1 == n else "/".join(segs[i:]))
+        return found
+    return None
 
 
 _NOTE, _REJECT, _WIN = "note", "reject", "win"
@@ -600,9 +579,9 @@ class RouteTree(Generic[T]):
         ``None`` and whose ``allowed`` lists the path's methods when only the method is wrong.
         """
         segs = tuple(segments)
-        # PERF: routes without parameters are one dict lookup on the whole path. The tree
-        # would try the same leaf first (static edges are tried before anything else), so
-        # this cannot change which route wins.
+        # PERF: routes without parameters are one dict lookup on the whole path (0.33 us
+        # against 0.93 us through the tree). The tree would try the same leaf first (static
+        # edges come before anything else), so this cannot change which route wins.
         leaf = self._static_routes.get(segs)
         if leaf is not None:
             entry = leaf.methods.get(method, leaf.any)
@@ -615,13 +594,11 @@ class RouteTree(Generic[T]):
         entry = _find(root, segs, 0, len(segs), method, values)
         if entry is not None:
             # PERF: the params dict is built once, at the winner, from the collected values.
-            # zip(strict=True) would cost 2-3x a plain zip here; _walk checks the lengths.
-            return Match(
-                entry.payload,
-                dict(zip(entry.names, values)),  # noqa: B905
-                entry.leaf.allowed,
-                entry.pattern,
-            )
+            # One parameter is the common case: a dict display takes 49 ns, dict(zip()) 216 ns
+            # (zip(strict=True) 590 ns; _walk checks the lengths instead).
+            names = entry.names
+            params = {names[0]: values[0]} if len(names) == 1 else dict(zip(names, values))  # noqa: B905
+            return Match(entry.payload, params, entry.leaf.allowed, entry.pattern)
         return _walk_match(root, segs, method, fold=False, can_win=False)
 
     def match_case_insensitive(self, segments: Sequence[str], method: str) -> Match[T] | None:
