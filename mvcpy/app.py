@@ -270,7 +270,12 @@ class App(Namespace):
         await self._stack(scope, receive, send)
 
     async def _first_call(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Servers run lifespan first; a server (or test) that does not still gets routes frozen.
+        if scope["type"] == "lifespan":
+            # Startup errors (a missing secret key) must be reported through the lifespan
+            # protocol, so that the server stops with the message instead of serving 500s.
+            await self._lifespan(scope, receive, send)
+            return
+        # A server (or test) that does not run lifespan still gets the routes frozen.
         self.start()
         await self._stack(scope, receive, send)
 

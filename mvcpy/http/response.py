@@ -133,8 +133,10 @@ class Response:
         body = self.body
         # Copied, not appended in place, so a response object can be sent twice.
         headers = self.raw_headers.copy()
-        headers.append((_CONTENT_LENGTH, b"%d" % len(body)))
-        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        status = self.status
+        if status >= 200 and status != 204 and status != 304:  # RFC 9110 §8.6
+            headers.append((_CONTENT_LENGTH, b"%d" % len(body)))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send(
             {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
         )

@@ -10,6 +10,8 @@ period, kills its whole process group.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -33,6 +35,7 @@ STOP_TIMEOUT = 15.0
 
 #: Servers currently running, so a failing test's report can carry their logs.
 LIVE: list[ServerProcess] = []
+_SERIAL = itertools.count(1)
 
 
 def free_port() -> int:
@@ -46,9 +49,7 @@ def server_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Return the environment for a subprocess: no inherited ``MVCPY_*``, the repo importable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MVCPY_")}
     # ``tests.e2e.apps.basic`` imports from the repository root in a fresh clone too.
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-    )
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     env.pop("PYTHONWARNINGS", None)
     if extra:
@@ -60,10 +61,8 @@ def _stop_process(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> i
     """Send ``sig``, wait, then kill the process group; return the exit code seen."""
     code: int | None = None
     if proc.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             proc.send_signal(sig)
-        except ProcessLookupError:
-            pass
         try:
             code = proc.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -72,10 +71,8 @@ def _stop_process(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> i
         code = proc.returncode
     # The server ran in its own session: its group id is its pid. Anything left of it
     # (a worker that outlived its master) goes now.
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
     if proc.poll() is None:
         proc.kill()
         proc.wait(timeout=STOP_TIMEOUT)
@@ -96,7 +93,8 @@ class ServerProcess:
         self.name = name
         self.argv = argv
         self.env = server_env(env)
-        self.log_path = log_dir / f"{name}.log"
+        # One file per server, never shared, so a log holds only this server's output.
+        self.log_path = log_dir / f"{next(_SERIAL):03d}-{name}.log"
         self.ready_path = ready_path
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -118,34 +116,25 @@ class ServerProcess:
         except FileNotFoundError:
             return ""
 
-    def start(self, attempts: int = 3) -> None:
-        """Start the server and wait until it answers HTTP; retry when the port was taken."""
-        for _ in range(attempts):
-            self.port = free_port()
-            with self.log_path.open("ab") as log:
-                self.proc = subprocess.Popen(
-                    list(self.argv(self.port)),
-                    cwd=REPO_ROOT,
-                    env=self.env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
-            LIVE.append(self)
-            if self._wait_ready():
-                return
-            code = self.stop()
-            if "address already in use" not in self.log().lower():
-                raise RuntimeError(
-                    f"server {self.name!r} did not answer on {self.base_url} within "
-                    f"{START_TIMEOUT:.0f}s (exit code {code})\n--- log ---\n{self.log()}"
-                )
-        raise RuntimeError(f"server {self.name!r}: no free port after {attempts} attempts")
+    def launch(self) -> None:
+        """Start the process on a free port, without waiting for it."""
+        self.port = free_port()
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                list(self.argv(self.port)),
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        LIVE.append(self)
 
-    def _wait_ready(self) -> bool:
+    def wait_ready(self, timeout: float = START_TIMEOUT) -> bool:
+        """Poll until the server answers HTTP (True), or exits or the time is up (False)."""
         assert self.proc is not None
-        deadline = time.monotonic() + START_TIMEOUT
+        deadline = time.monotonic() + timeout
         with httpx.Client(timeout=2.0) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
@@ -157,6 +146,20 @@ class ServerProcess:
                     continue
                 return True
         return False
+
+    def start(self, attempts: int = 3) -> None:
+        """Start the server and wait until it answers HTTP; retry when the port was taken."""
+        for _ in range(attempts):
+            self.launch()
+            if self.wait_ready():
+                return
+            code = self.stop()
+            if "address already in use" not in self.log().lower():
+                raise RuntimeError(
+                    f"server {self.name!r} did not answer on {self.base_url} within "
+                    f"{START_TIMEOUT:.0f}s (exit code {code})\n--- log ---\n{self.log()}"
+                )
+        raise RuntimeError(f"server {self.name!r}: no free port after {attempts} attempts")
 
     def stop(self, sig: int = signal.SIGTERM) -> int | None:
         """Stop the server (``sig``, then SIGKILL after a grace period); return its exit code."""
@@ -184,8 +187,6 @@ def uvicorn_argv(app: str = APP_SPEC) -> Callable[[int], list[str]]:
     ]  # fmt: skip
 
 
-
-
 def run_command(
     argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 60.0
 ) -> subprocess.CompletedProcess[str]:
@@ -203,10 +204,8 @@ def run_command(
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         if proc.poll() is None:
             proc.kill()
         # Reap and close the pipes even after a timeout.

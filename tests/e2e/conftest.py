@@ -5,7 +5,7 @@ A failing e2e test's report carries the logs of the servers running at the time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -17,8 +17,8 @@ from ._servers import LIVE, PROD_SECRET, ServerProcess, uvicorn_argv
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None]:
-    report: pytest.TestReport = yield
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     if report.failed and item.get_closest_marker("e2e") is not None:
         for server in list(LIVE):
             report.sections.append((f"server {server.name} log", server.log()[-20000:]))

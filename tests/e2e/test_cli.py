@@ -75,6 +75,7 @@ def test_mvcpy_routes_lists_every_route_with_its_name() -> None:
     assert result.returncode == 0, result.stderr
     rows = parse_routes_table(result.stdout)
     target = "tests.e2e.apps.basic."
+    api = "add_api_header"
     expected = {
         "hello": ("GET", "/hello", target + "GreetController.hello", "-"),
         "hello_async": ("GET", "/hello-async", target + "GreetController.hello_async", "-"),
@@ -83,8 +84,8 @@ def test_mvcpy_routes_lists_every_route_with_its_name() -> None:
         "json": ("GET", "/json", target + "json_info", "-"),
         "submit": ("POST", "/submit", target + "submit", "-"),
         "files.raw": ("GET", "/files/{name}/raw", target + "FilesController.raw", "-"),
-        "api.ping": ("GET", "/api/ping", target + "<lambda>", "add_api_header"),
-        "api.greet": ("GET", "/api/greet/{name}", target + "GreetController.user", "add_api_header"),
+        "api.ping": ("GET", "/api/ping", target + "<lambda>", api),
+        "api.greet": ("GET", "/api/greet/{name}", target + "GreetController.user", api),
     }  # fmt: skip
     for name, (methods, path, route_target, filters) in expected.items():
         assert name in rows, f"{name} missing from:\n{result.stdout}"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from ._servers import APP_SPEC, PYTHON, VENV_BIN, free_port, run_command
+from mvcpy.config import DEFAULT_SECRET_KEY
+
+from ._servers import APP_SPEC, PYTHON, VENV_BIN, ServerProcess
 
 pytestmark = pytest.mark.e2e
-
-DEFAULT_KEY = "mvcpy-insecure-development-key-change-me"
 
 RUNNERS = {
     "uvicorn": lambda port: [
@@ -25,17 +27,33 @@ RUNNERS = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("runner", sorted(RUNNERS))
-@pytest.mark.parametrize(
-    "secret", [None, DEFAULT_KEY, ""], ids=["unset", "default-key", "empty"]
-)
-def test_prod_without_a_secret_key_fails_at_startup(runner: str, secret: str | None) -> None:
+CASES = [
+    *(pytest.param(runner, None, id=f"{runner}-unset") for runner in sorted(RUNNERS)),
+    pytest.param("uvicorn", DEFAULT_SECRET_KEY, id="uvicorn-default-key"),
+    pytest.param("uvicorn", "", id="uvicorn-empty"),
+]
+
+
+@pytest.mark.parametrize(("runner", "secret"), CASES)
+def test_prod_without_a_secret_key_fails_at_startup(
+    server_logs: Path, runner: str, secret: str | None
+) -> None:
     env = {"MVCPY_ENV": "prod"}
     if secret is not None:
         env["MVCPY_SECRET_KEY"] = secret
-    # The server must exit by itself; the timeout (which kills it) would fail the test.
-    result = run_command(RUNNERS[runner](free_port()), env, timeout=60)
-    assert result.returncode != 0
-    output = result.stderr + result.stdout
-    assert "MVCPY_SECRET_KEY" in output, output
-    assert "secret_key is not set for prod" in output, output
+    server = ServerProcess(f"prod-no-secret-{runner}-{secret!r}", RUNNERS[runner], server_logs, env)
+    try:
+        server.launch()
+        answered = server.wait_ready(timeout=30)
+        assert not answered, (
+            f"{runner} served HTTP in prod without a secret key: it must refuse to start\n"
+            + server.log()
+        )
+        assert server.proc is not None
+        assert server.proc.poll() is not None, f"{runner} neither served nor exited\n{server.log()}"
+        assert server.proc.returncode != 0
+        log = server.log()
+        assert "secret_key is not set for prod" in log, log
+        assert "MVCPY_SECRET_KEY" in log, log
+    finally:
+        server.stop()

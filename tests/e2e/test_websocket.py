@@ -15,9 +15,11 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.parametrize("path", ["/", "/hello", "/ws/chat"])
 def test_websocket_handshake_is_refused_with_403(uvicorn_prod: ServerProcess, path: str) -> None:
     url = uvicorn_prod.base_url.replace("http://", "ws://") + path
-    with pytest.raises(InvalidStatus) as refused:
-        with connect(url, open_timeout=10, close_timeout=5):
-            pass  # pragma: no cover - the handshake must not succeed
+    with (
+        pytest.raises(InvalidStatus) as refused,
+        connect(url, open_timeout=10, close_timeout=5),
+    ):
+        pass  # pragma: no cover - the handshake must not succeed
     assert refused.value.response.status_code == 403
 
     # The refusal is clean: no error in the app, and the same server keeps serving HTTP.
