@@ -85,9 +85,13 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> 
         ]
         return "| " + " | ".join(padded) + " |"
 
-    rule = "|" + "|".join(
-        "-" * (w + 1) + ":" if numeric[i] else "-" * (w + 2) for i, w in enumerate(widths)
-    ) + "|"
+    rule = (
+        "|"
+        + "|".join(
+            "-" * (w + 1) + ":" if numeric[i] else "-" * (w + 2) for i, w in enumerate(widths)
+        )
+        + "|"
+    )
     return "\n".join([fmt(list(headers)), rule, *(fmt(row) for row in text_rows)])
 
 

@@ -69,15 +69,29 @@ async def call_once(app: ASGIApp, path: str) -> Captured:
 
 
 async def start_lifespan(app: ASGIApp) -> Callable[[], Awaitable[None]]:
-    """Run the lifespan start-up as a server would; return a coroutine function that shuts down."""
+    """Run the lifespan start-up as a server would; return a coroutine function that shuts down.
+
+    Like uvicorn's ``--lifespan auto``, an app that returns or raises on the lifespan
+    scope is taken not to support it.
+    """
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
     task = asyncio.ensure_future(app(scope, inbox.get, outbox.put))
     await inbox.put({"type": "lifespan.startup"})
-    message = await outbox.get()
-    if message["type"] != "lifespan.startup.complete":
-        raise RuntimeError(f"lifespan start-up failed: {message}")
+    reply = asyncio.ensure_future(outbox.get())
+    await asyncio.wait((task, reply), return_when=asyncio.FIRST_COMPLETED)
+
+    async def nothing() -> None:
+        return None
+
+    if not reply.done():  # the app does not speak lifespan
+        reply.cancel()
+        if not task.cancelled():
+            task.exception()  # retrieved, so asyncio does not log it
+        return nothing
+    if reply.result()["type"] != "lifespan.startup.complete":
+        raise RuntimeError(f"lifespan start-up failed: {reply.result()}")
 
     async def shutdown() -> None:
         await inbox.put({"type": "lifespan.shutdown"})

@@ -4,8 +4,9 @@
 root and at each of three nested namespaces ``/v1``, ``/v1/shop`` and
 ``/v1/shop/admin``, plus the three measured routes in the deepest one. Six pass-through
 filters wrap them: two on the app, two on ``/v1``, one on ``/shop``, one on ``/admin``.
-Fillers come before the nested namespace at every level, so a router that scans in
-order (Starlette) walks past them as it would in a real app.
+The measured routes come after the fillers of their namespace, so a router that scans
+in order (Starlette) walks past those 40 as it would in a real app; Starlette's nested
+``Mount``s are listed first at each level, its best case.
 
 Each ``build_*`` function returns an ASGI app for mvcpy, Starlette, Litestar and a
 hand-written raw ASGI callable doing the same job.
@@ -171,9 +172,11 @@ def build_starlette() -> ASGIApp:
         ],
         middleware=middleware(FILTERS_PER_LEVEL[3]),
     )
-    shop = Mount(LEVELS[1], routes=[*fill(2), admin], middleware=middleware(FILTERS_PER_LEVEL[2]))
-    v1 = Mount(LEVELS[0], routes=[*fill(1), shop], middleware=middleware(FILTERS_PER_LEVEL[1]))
-    return Starlette(routes=[*fill(0), v1], middleware=middleware(FILTERS_PER_LEVEL[0]))
+    # Each Mount goes *before* its level's fillers: Starlette scans in order, and this is
+    # its best case for the measured routes (the deepest level's fillers are still scanned).
+    shop = Mount(LEVELS[1], routes=[admin, *fill(2)], middleware=middleware(FILTERS_PER_LEVEL[2]))
+    v1 = Mount(LEVELS[0], routes=[shop, *fill(1)], middleware=middleware(FILTERS_PER_LEVEL[1]))
+    return Starlette(routes=[v1, *fill(0)], middleware=middleware(FILTERS_PER_LEVEL[0]))
 
 
 # -- Litestar -----------------------------------------------------------------------------
@@ -277,16 +280,23 @@ def build_raw() -> ASGIApp:
     namespace = PREFIX.split("/")[1:]
 
     async def router(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
         path = scope["path"]
         handler = static.get(path)
         if handler is not None:
             await handler(scope, send)
             return
         parts = path.split("/")
-        if len(parts) == 8 and parts[1:4] == namespace and parts[4] == "users":
-            if parts[6] == "posts" and parts[5].isdigit():
-                await answer(send, text_headers, param_text(int(parts[5]), parts[7]).encode())
-                return
+        if (
+            len(parts) == 8
+            and parts[1:4] == namespace
+            and parts[4] == "users"
+            and parts[6] == "posts"
+            and parts[5].isdigit()
+        ):
+            await answer(send, text_headers, param_text(int(parts[5]), parts[7]).encode())
+            return
         head = parts[:-2] if parts[-1] == "edit" else parts[:-1]
         if "/".join(head) in param_prefixes:
             await filler(scope, send)

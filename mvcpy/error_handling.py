@@ -211,6 +211,15 @@ def _default_answer(ctx: Context, exc: Exception, debug: bool) -> Response:
     return render_default_error(ctx, 500, message)
 
 
+def _begin(
+    ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...]
+) -> ErrorHandler | None:
+    """Record and log ``exc``, and return the user handler for it, if any."""
+    ctx.error = exc
+    _log_unexpected(ctx, exc)
+    return _find_handler(exc, registries)
+
+
 async def handle_error(
     ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...], debug: bool
 ) -> Response | None:
@@ -220,9 +229,7 @@ async def handle_error(
     """
     if isinstance(exc, ClientDisconnected):
         return None
-    ctx.error = exc
-    _log_unexpected(ctx, exc)
-    handler = _find_handler(exc, registries)
+    handler = _begin(ctx, exc, registries)
     if handler is not None:
         try:
             result = handler(ctx, exc)
@@ -237,12 +244,13 @@ async def handle_error(
 def handle_error_sync(
     ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...], debug: bool
 ) -> Response | None:
-    """Answer ``exc`` from a worker thread; async handlers run on the request's loop."""
+    """Answer ``exc`` like :func:`handle_error`, from a worker thread.
+
+    An async handler runs on the request's event loop while this thread waits.
+    """
     if isinstance(exc, ClientDisconnected):
         return None
-    ctx.error = exc
-    _log_unexpected(ctx, exc)
-    handler = _find_handler(exc, registries)
+    handler = _begin(ctx, exc, registries)
     if handler is not None:
         try:
             result = handler(ctx, exc)

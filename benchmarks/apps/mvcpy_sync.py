@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from mvcpy import App, Controller
-
 from benchmarks.apps.spec import (
     JSON_BODY,
     PLAINTEXT,
@@ -11,6 +9,7 @@ from benchmarks.apps.spec import (
     filler_static_paths,
     param_text,
 )
+from mvcpy import App, Controller
 
 
 class FillerController(Controller):
