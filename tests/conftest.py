@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,3 +34,44 @@ def views(tmp_path: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+def _reachable(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip when a service is down; under CI (``MVCPYTEST_REQUIRE_SERVICES=1``) fail instead."""
+    if _reachable(host, port):
+        return
+    message = f"{name} is not reachable at {host}:{port}"
+    if os.environ.get("MVCPYTEST_REQUIRE_SERVICES"):
+        pytest.fail(f"{message}, and CI requires it (.ci/run starts it)")
+    pytest.skip(f"{message}; start it to run this test")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """SQLAlchemy URL of the local PostgreSQL ``test`` database (psycopg 3)."""
+    require_service("PostgreSQL", "127.0.0.1", 5432)
+    return "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def mariadb_url() -> str:
+    """SQLAlchemy URL of the local MariaDB ``test`` database (PyMySQL)."""
+    require_service("MariaDB", "127.0.0.1", 3306)
+    return "mysql+pymysql://root@127.0.0.1:3306/test"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the local Redis server."""
+    require_service("Redis", "127.0.0.1", 6379)
+    return "redis://127.0.0.1:6379/0"
