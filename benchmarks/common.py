@@ -130,6 +130,28 @@ def _wrk_version() -> str:
     return (out.stdout or out.stderr).splitlines()[0].strip() if (out.stdout or out.stderr) else "?"
 
 
+def _git_revision() -> str:
+    """The repo's commit, and whether ``mvcpy/`` has uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "mvcpy"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" (mvcpy/ has uncommitted changes)" if dirty else "")
+
+
 def machine_info() -> list[tuple[str, str]]:
     """Describe the machine and the software measured, as (label, value) pairs."""
     versions = []
@@ -139,6 +161,7 @@ def machine_info() -> list[tuple[str, str]]:
         except metadata.PackageNotFoundError:
             versions.append(f"{name} (not installed)")
     return [
+        ("mvcpy revision", _git_revision()),
         ("nproc", str(os.cpu_count())),
         ("CPU", _cpu_model()),
         ("OS", f"{platform.system()} {platform.release()}"),

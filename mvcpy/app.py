@@ -9,13 +9,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from mvcpy.config import DEFAULT_SECRET_KEY, Config, load_config
 from mvcpy.context import Context
+from mvcpy.di import Container
 from mvcpy.error_handling import ErrorGuard, ErrorHandlers, handle_error
 from mvcpy.errors import ConfigurationError, HTTPError
+from mvcpy.filters.builtin import prepare_filters
 from mvcpy.filters.chain import Filter, Handler, compose
 from mvcpy.http.form import FormLimits
 from mvcpy.http.request import Request, State
@@ -24,8 +26,13 @@ from mvcpy.results import to_response
 from mvcpy.routing.namespace import Namespace
 from mvcpy.routing.reverse import URLBuildError
 from mvcpy.routing.router import Miss, Route, Router, request_path
+from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
 from mvcpy.templating import Templates
 from mvcpy.types import ASGIApp, Receive, Scope, Send
+from mvcpy.views.engine import registrar
+
+if TYPE_CHECKING:
+    from mvcpy.orm.database import Database
 
 __all__ = ["App"]
 
@@ -101,6 +108,10 @@ class App(Namespace):
         self._miss_handler: Handler | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._allowed_hosts: tuple[str, ...] = ()
+        self._database: Database | None = None
+        #: dependencies injected into actions and controllers (app.provide)
+        self.container = Container()
+        self._on_complete: list[Callable[[RouteStat], Any]] = []
 
     # -- settings ---------------------------------------------------------------------
     @property
@@ -118,6 +129,16 @@ class App(Namespace):
         """The key that signs cookies and tokens."""
         return str(self.config.get("secret_key") or "")
 
+    @property
+    def database(self) -> Database:
+        """The app's database (``[database]`` in the configuration); engines open on first use."""
+        database = self._database
+        if database is None:
+            from mvcpy.orm.database import Database
+
+            database = self._database = Database(self)
+        return database
+
     # -- registration beyond routes ---------------------------------------------------
     def on_startup(self, fn: Hook) -> Hook:
         """Run ``fn`` (sync or async) when the server starts; usable as a decorator."""
@@ -128,6 +149,38 @@ class App(Namespace):
     def on_shutdown(self, fn: Hook) -> Hook:
         """Run ``fn`` (sync or async) when the server stops; usable as a decorator."""
         self._on_shutdown.append(fn)
+        return fn
+
+    def provide(self, value: Any, key: str | None = None, *, as_type: Any = None) -> None:
+        """Inject ``value`` into parameters of its type (or ``as_type``), or under ``key``."""
+        self._check_not_started("provide a dependency")
+        self.container.provide(value, key, as_type)
+
+    def provide_factory(
+        self, type_: Any, factory: Callable[..., Any], *, key: str | None = None
+    ) -> None:
+        """Inject a fresh ``type_`` per request from ``factory`` (sync, async or generator)."""
+        self._check_not_started("provide a dependency")
+        self.container.provide_factory(type_, factory, key)
+
+    def openapi(self, title: str | None = None, version: str = "0.1.0") -> dict[str, Any]:
+        """Return the OpenAPI 3.1 document of the routes (see docs/request-data.md)."""
+        from mvcpy.openapi import build_openapi
+
+        return build_openapi(self, title, version)
+
+    def serve_openapi(
+        self, path: str = "/openapi.json", name: str = "openapi", **options: Any
+    ) -> None:
+        """Serve the OpenAPI document as JSON at ``path`` (opt-in)."""
+        from mvcpy.openapi import OpenAPIHandler
+
+        self.get(path, OpenAPIHandler(self, **options), name=name)
+
+    def on_request_complete(self, fn: Callable[[RouteStat], Any]) -> Callable[[RouteStat], Any]:
+        """Call ``fn(stat)`` (sync or async) after each response is sent; see RouteStat."""
+        self._check_not_started("add a request-complete callback")
+        self._on_complete.append(fn)
         return fn
 
     def add_middleware(self, middleware: Callable[..., ASGIApp], **options: Any) -> None:
@@ -143,6 +196,18 @@ class App(Namespace):
         self._check_not_started("set the OPTIONS handler")
         self._options_handler = fn
         return fn
+
+    def template_filter(self, name: str | Callable[..., Any] | None = None) -> Any:
+        """Register a Jinja filter: ``@app.template_filter`` or ``@app.template_filter("n")``."""
+        return registrar(self.templates.add_filter, name)
+
+    def template_global(self, name: str | Callable[..., Any] | None = None) -> Any:
+        """Register a function every template can call: ``@app.template_global``."""
+        return registrar(self.templates.add_global, name)
+
+    def template_test(self, name: str | Callable[..., Any] | None = None) -> Any:
+        """Register a Jinja test (``{% if x is name %}``): ``@app.template_test``."""
+        return registrar(self.templates.add_test, name)
 
     def _check_not_started(self, what: str) -> None:
         if self._started:
@@ -220,6 +285,7 @@ class App(Namespace):
         self._executor = ThreadPoolExecutor(
             max_workers=int(config.get("worker_threads")), thread_name_prefix="mvcpy-worker"
         )
+        prepare_filters(self)  # [filters] built-ins from the config; filter.bind(app)
         self.route_table.freeze()
         app_filters = tuple(self.filters)
         for route in self.route_table.routes:
@@ -232,12 +298,18 @@ class App(Namespace):
             route.error_handlers = tuple(ns.error_handlers for ns in reversed(namespaces))
             if hasattr(route.endpoint, "executor"):
                 route.endpoint.executor = self._executor
+            resolve = getattr(route.endpoint, "resolve", None)
+            if resolve is not None:
+                resolve(self.container)
             endpoint = route.endpoint
+            filters = route.filters
+            if self._on_complete:  # route stats: time each filter and the action
+                filters, endpoint = timed_chain(filters, endpoint)
             if route.filters:
                 # Filters see the action's errors as responses; without filters the app
                 # answers them at the top with the same handlers, one frame fewer.
                 endpoint = ErrorGuard(endpoint, route.error_handlers, self.debug)
-            route.handler = compose(route.filters, endpoint, self._executor)
+            route.handler = compose(filters, endpoint, self._executor)
         self._app_error_handlers: tuple[ErrorHandlers, ...] = (self.error_handlers,)
         self._miss_handler = compose(
             app_filters,
@@ -245,15 +317,23 @@ class App(Namespace):
             self._executor,
         )
         self._needs_host = bool(self._allowed_hosts) or self.route_table.has_hosts
+        if self._on_complete:
+            # Only apps that asked for route stats pay for counting and timing.
+            self._http = StatsRecorder(self._http, self._on_complete)  # type: ignore[method-assign]
         stack: ASGIApp = self._dispatch
         for middleware, options in reversed(self._middleware):
             stack = middleware(stack, **options)
         self._stack = stack
+        self.templates.on_start()  # prod: compile every template; dev: check url_for calls
         self._started = True
 
     async def startup(self) -> None:
         """Start the app and run the startup hooks."""
         self.start()
+        if (self.root_path / "migrations" / "versions").is_dir():
+            from mvcpy.migrate import check_on_startup
+
+            check_on_startup(self)  # one log line when the database is behind
         for hook in self._on_startup:
             await _maybe_await(hook())
 
@@ -264,6 +344,8 @@ class App(Namespace):
                 await _maybe_await(hook())
             except Exception:
                 logger.exception("shutdown hook %r failed", hook)
+        if self._database is not None:
+            await self._database.dispose()
 
     # -- ASGI -------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -316,14 +398,19 @@ class App(Namespace):
             registries = route.error_handlers if route is not None else self._app_error_handlers
             answer = await handle_error(ctx, exc, registries, self.debug)
             if answer is None:
-                request.close()
+                await request.aclose()
                 return
             response = answer
         try:
             await response(scope, receive, send)
         finally:
-            if request._form is not None:
-                request.close()
+            if ctx._after_response is not None:
+                await ctx.run_after_response()
+            if request._form is not None or request._cleanups is not None:
+                await request.aclose()
+            if ctx.db_scope is not None and ctx.db_scope.is_open:
+                # A filter used ctx.db after the action had ended the session.
+                await ctx.db_scope.end_async(False, self._executor)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         # No WebSocket routes yet: refuse the handshake cleanly (the server answers 403).

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mvcpy.errors import ConfigurationError
+from mvcpy.migrate import add_commands as add_db_commands
+from mvcpy.openapi import add_openapi_command
+from mvcpy.views.commands import add_view_commands
 
 if TYPE_CHECKING:
     from mvcpy.app import App
@@ -136,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     version = commands.add_parser("version", help="print the mvcpy version")
     version.set_defaults(func=_cmd_version)
+    add_view_commands(commands)  # templates check, check urls
+    add_db_commands(commands)  # db init|revision|upgrade|..., shell
+    add_openapi_command(commands)  # openapi
     return parser
 
 

@@ -32,6 +32,16 @@ FRAMEWORK_DEFAULTS: dict[str, Any] = {
     "redirect_fixed_path": False,
     "worker_threads": 40,
     "views": ["views"],
+    "templates": {
+        "strict": False,
+        "auto_reload": None,  # None: follow debug; never in prod
+        "cache_size": 400,
+        "bytecode_cache": "instance/jinja_cache",
+        "packages": [],
+        "extensions": [],
+        "check_urls_at_start": False,
+    },
+    "static": {"url": "/static", "dirs": ["static"]},
     "server": {"host": "127.0.0.1", "port": 8000},
     "form": {
         "max_fields": 1000,
@@ -39,12 +49,24 @@ FRAMEWORK_DEFAULTS: dict[str, Any] = {
         "max_field_size": 1024 * 1024,
         "max_file_size": 100 * 1024 * 1024,
     },
+    "database": {
+        "url": "",  # empty: a SQLite file at instance/app.sqlite3 under the project
+        "async_url": "",  # empty: the async driver of url (aiosqlite, psycopg)
+        "echo": False,
+        "pool_size": 5,
+        "max_overflow": 10,
+        "pool_timeout": 30,
+        "pool_recycle": 3600,
+        "pool_pre_ping": False,
+        "autocommit": True,
+        "models": [],  # modules that define the models, for migrations and the shell
+    },
 }
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
-    "dev": {"debug": True},
-    "test": {"debug": False},
-    "prod": {"debug": False},
+    "dev": {"debug": True, "templates": {"strict": True, "check_urls_at_start": True}},
+    "test": {"debug": False, "templates": {"strict": True}},
+    "prod": {"debug": False, "templates": {"cache_size": -1}},
 }
 
 _RESERVED_ENV = {"MVCPY_ENV", "MVCPY_APP"}

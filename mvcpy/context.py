@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.http.request import Request, State
@@ -9,26 +12,35 @@ from mvcpy.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from mvcpy.app import App
+    from mvcpy.orm.request import RequestDB
+    from mvcpy.orm.session import AsyncDbSession, DbSession
     from mvcpy.routing.router import Miss, Route
 
-__all__ = ["Context"]
+__all__ = ["AfterResponse", "Context"]
+
+AfterResponse = Callable[["Context"], Any]
+
+logger = logging.getLogger("mvcpy")
 
 
 class Context:
     """Everything one request needs: the app, the request, the matched route and its params.
 
     ``ctx.state`` carries values between filters and the action. Users may attach
-    their own attributes.
+    their own attributes. ``ctx.request_id`` is set by the request-id filter.
     """
 
     __slots__ = (
         "__dict__",
+        "_after_response",
         "app",
+        "db_scope",
         "error",
         "miss",
         "params",
         "receive",
         "request",
+        "request_id",
         "route",
         "scope",
         "send",
@@ -54,6 +66,10 @@ class Context:
         self.params = params
         self.miss = miss
         self.error: BaseException | None = None
+        #: this request's database sessions, created on first use of ``db``/``adb``
+        self.db_scope: RequestDB | None = None
+        self.request_id: str | None = None
+        self._after_response: list[AfterResponse] | None = None
 
     @property
     def state(self) -> State:
@@ -65,6 +81,41 @@ class Context:
         """The matched route's name, or ``None`` when nothing matched."""
         route = self.route
         return route.name if route is not None else None
+
+    def after_response(self, fn: AfterResponse) -> None:
+        """Run ``fn(ctx)`` (sync or async) once the response has been sent to the client."""
+        if self._after_response is None:
+            self._after_response = [fn]
+        else:
+            self._after_response.append(fn)
+
+    @property
+    def db(self) -> DbSession:
+        """This request's database session, opened on first use and ended with the action."""
+        scope = self.db_scope
+        if scope is None:
+            scope = self.db_scope = self.app.database.request_scope()
+        return scope.session(self.request)
+
+    @property
+    def adb(self) -> AsyncDbSession:
+        """This request's async database session (for ``async def`` actions)."""
+        scope = self.db_scope
+        if scope is None:
+            scope = self.db_scope = self.app.database.request_scope()
+        return scope.async_session(self.request)
+
+    async def run_after_response(self) -> None:
+        """Run the callbacks registered with :meth:`after_response` (errors are logged)."""
+        callbacks = self._after_response
+        self._after_response = None
+        for fn in callbacks or ():
+            try:
+                result = fn(self)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                logger.exception("after-response callback %r failed", fn)
 
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the URL of route ``name`` (``_external=True`` uses this request's host)."""

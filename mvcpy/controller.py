@@ -5,34 +5,50 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import os
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeVar
 
-from mvcpy.binding import Binder, _to_bool, _to_float, _to_int
+from markupsafe import Markup
+
+from mvcpy.binding import Binder, _to_bool, _to_float, _to_int, load_body, model_reader
+from mvcpy.di import Container, Provider, attribute_injections, inject_async, inject_sync
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.http.datastructures import MultiDict
+from mvcpy.http.files import FileResponse
+from mvcpy.http.negotiation import choose
 from mvcpy.http.response import (
     HTMLResponse,
     JSONResponse,
     PlainTextResponse,
     RedirectResponse,
     Response,
+    StreamingResponse,
 )
+from mvcpy.http.sse import EventSourceResponse
+from mvcpy.http.xml import XMLResponse
 from mvcpy.results import to_response
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from mvcpy.app import App
     from mvcpy.context import Context
     from mvcpy.http.request import Request
+    from mvcpy.orm.session import AsyncDbSession, DbSession
 
 __all__ = ["HTTP_METHOD_ACTIONS", "Controller", "ControllerEndpoint", "parse_mapping"]
+
+_M = TypeVar("_M", bound="BaseModel")
 
 HTTP_METHOD_ACTIONS = ("get", "post", "put", "patch", "delete", "head", "options")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _EMPTY: MultiDict[Any] = MultiDict()
+_NEGOTIABLE = ("application/json", "application/xml", "text/xml")
+_NEGOTIABLE_HTML = (*_NEGOTIABLE, "text/html")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -61,6 +77,8 @@ class Controller:
         "app",
         "ctx",
         "data",
+        "layout",
+        "layout_sections",
         "params",
         "request",
         "tpl_name",
@@ -80,6 +98,10 @@ class Controller:
         self.app: App = ctx.app
         self.data: dict[str, Any] = {}
         self.tpl_name: str | None = None
+        #: the base template the page extends (``{% extends layout %}``); Beego's Layout
+        self.layout: str | None = None
+        #: section name -> template, rendered into ``sections``; Beego's LayoutSections
+        self.layout_sections: dict[str, str] | None = None
         self.action_name = action_name
         self._headers: list[tuple[str, str]] | None = None
         self._cookies: list[tuple[str, dict[str, Any]]] | None = None
@@ -129,6 +151,33 @@ class Controller:
         except ValueError:
             raise HTTPError(400, f"Parameter {key!r} must be {what}, got {raw!r}") from None
 
+    def bind(self, model: type[_M]) -> _M:
+        """Validate the body (JSON or a form, by content type) into ``model``.
+
+        Raises :class:`~mvcpy.binding.ValidationError` (422, per-field ``errors``),
+        which an action may catch to re-render its form.
+        """
+        return model_reader(model).from_request(self.request)  # type: ignore[no-any-return]
+
+    async def bind_async(self, model: type[_M]) -> _M:
+        """Read the body, then :meth:`bind` it (for ``async def`` actions)."""
+        await load_body(self.request)
+        return self.bind(model)
+
+    def bind_json(self, model: type[_M]) -> _M:
+        """Validate the JSON body into ``model`` whatever the content type says."""
+        request = self.request
+        body = request._body if request._body is not None else request.read_body()
+        return model_reader(model).from_json(body)  # type: ignore[no-any-return]
+
+    def bind_form(self, model: type[_M]) -> _M:
+        """Validate the submitted form into ``model`` (repeated keys fill list fields)."""
+        return model_reader(model).from_multidict(self._form(), "body")  # type: ignore[no-any-return]
+
+    def bind_query(self, model: type[_M]) -> _M:
+        """Validate the query string into ``model``."""
+        return model_reader(model).from_multidict(self.request.query, "query")  # type: ignore[no-any-return]
+
     def get_int(self, key: str, default: int | None = None) -> Any:
         """Return ``key`` as an int, ``default`` when absent; 400 when it is not an integer."""
         return self._typed(key, default, _to_int, "an integer")
@@ -154,18 +203,77 @@ class Controller:
         """Answer an HTML string as is."""
         return HTMLResponse(html, status)
 
+    def xml(self, obj: Any, status: int = 200, root: str = "response") -> XMLResponse:
+        """Answer ``obj`` as XML (dicts as elements, lists as repeated ``<item>``)."""
+        return XMLResponse(obj, status, root=root)
+
+    def negotiate(self, data: Any, html: str | None = None, status: int = 200) -> Response:
+        """Answer ``data`` as JSON, XML or the ``html`` template, as ``Accept`` prefers; 406.
+
+        The template gets ``self.data`` plus ``data`` (a dict) or ``data=data``.
+        """
+        offered = _NEGOTIABLE_HTML if html is not None else _NEGOTIABLE
+        chosen = choose(self.request.headers.get("accept"), offered)
+        if chosen is None:
+            raise HTTPError(406, f"Not acceptable; this resource offers {', '.join(offered)}")
+        if chosen == "application/json":
+            return JSONResponse(data, status)
+        if chosen == "text/html":
+            extra = data if isinstance(data, dict) else {"data": data}
+            return self.render(html, status, **extra)
+        return XMLResponse(data, status, media_type=chosen)
+
+    def send_file(
+        self,
+        path: str | os.PathLike[str],
+        filename: str | None = None,
+        attachment: bool = False,
+        media_type: str | None = None,
+    ) -> FileResponse:
+        """Send a file (ETag, 304, byte ranges, chunked); 404 when it does not exist."""
+        return FileResponse(path, filename, attachment, media_type)
+
+    def event_stream(self, source: Any, ping: float | None = 15.0) -> EventSourceResponse:
+        """Stream server-sent events from ``source`` (given ``Last-Event-ID`` if it takes one)."""
+        return EventSourceResponse(source, ping, self.request.headers.get("last-event-id"))
+
     def template_name(self) -> str:
         """Return the template to render: ``self.tpl_name`` or ``<controller>/<action>.html``."""
         return self.tpl_name or f"{self.name}/{self.action_name}.html"
 
+    def template_context(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Return the template context: ``self.data``, ``data``, ``layout`` and ``sections``."""
+        context = {**self.data, **data} if data else self.data
+        if self.layout is None and self.layout_sections is None:
+            return context
+        context = dict(context)
+        if self.layout is not None:
+            context["layout"] = self.layout
+        if self.layout_sections:
+            render = self.app.templates.render
+            context["sections"] = {
+                name: Markup(render(tpl, context, self.ctx))
+                for name, tpl in self.layout_sections.items()
+            }
+        return context
+
     def render_string(self, tpl: str | None = None, **data: Any) -> str:
         """Render a template to a string with ``self.data`` plus ``data``."""
-        context = {**self.data, **data} if data else self.data
+        context = self.template_context(data)
         return self.app.templates.render(tpl or self.template_name(), context, self.ctx)
 
     def render(self, tpl: str | None = None, status: int = 200, **data: Any) -> HTMLResponse:
         """Render a template (``self.tpl_name`` or the convention) into an HTML response."""
         return HTMLResponse(self.render_string(tpl, **data), status)
+
+    def stream_template(
+        self, tpl: str | None = None, status: int = 200, **data: Any
+    ) -> StreamingResponse:
+        """Stream a large page chunk by chunk as it renders (errors end the connection)."""
+        chunks = self.app.templates.stream(
+            tpl or self.template_name(), self.template_context(data), self.ctx
+        )
+        return StreamingResponse(chunks, status, media_type="text/html; charset=utf-8")
 
     def url_for(self, name: str, /, **params: Any) -> str:
         """Build the URL of route ``name``."""
@@ -177,6 +285,16 @@ class Controller:
             target if ("/" in target or target.startswith("?")) else self.url_for(target, **params)
         )
         return RedirectResponse(url, status)
+
+    @property
+    def db(self) -> DbSession:
+        """This request's database session: opened on first use, committed after the action."""
+        return self.ctx.db
+
+    @property
+    def adb(self) -> AsyncDbSession:
+        """This request's async database session, for ``async def`` actions."""
+        return self.ctx.adb
 
     def abort(self, status: int, message: str | None = None) -> NoReturn:
         """Stop here and answer ``status`` with ``message``."""
@@ -227,6 +345,18 @@ class Controller:
             response: Response = self.render()
         else:
             response = to_response(result)
+        return self._decorate(response)
+
+    async def to_response_async(self, result: Any) -> Response:
+        """Like :meth:`to_response`, rendering without holding the event loop for long."""
+        if result is None:
+            html = await self.app.templates.render_async(
+                self.template_name(), self.template_context({}), self.ctx
+            )
+            return self._decorate(HTMLResponse(html))
+        return self._decorate(to_response(result))
+
+    def _decorate(self, response: Response) -> Response:
         if self._headers is not None:
             for name, value in self._headers:
                 response.set_header(name, value)
@@ -292,7 +422,9 @@ class ControllerEndpoint:
         "direct",
         "executor",
         "finish",
+        "inject",
         "is_sync",
+        "label",
         "prepare",
     )
 
@@ -300,6 +432,8 @@ class ControllerEndpoint:
         self, cls: type[Controller], action_name: str, path_params: set[str], label: str
     ) -> None:
         self.cls = cls
+        self.label = label
+        self.inject: tuple[tuple[str, Provider], ...] = ()  # set by resolve() at startup
         self.action_name = action_name
         self.action: Callable[..., Any] = getattr(cls, action_name)
         self.binder = Binder(self.action, path_params, label)
@@ -312,21 +446,36 @@ class ControllerEndpoint:
         self.direct = self.prepare is None and self.finish is None and not self.is_sync
         self.executor: Executor | None = None  # the app's worker pool, set at startup
 
+    def resolve(self, container: Container) -> None:
+        """Resolve injected parameters and annotated class attributes (at startup)."""
+        self.binder.resolve(container)
+        self.inject = attribute_injections(self.cls, Controller, container, self.label)
+
     def call_sync(self, ctx: Context) -> Response:
         """Run the whole lifecycle on this (worker) thread."""
         controller = self.cls(ctx, self.action_name)
+        if self.inject:
+            inject_sync(controller, self.inject, ctx)
         try:
-            result = self.prepare(controller) if self.prepare is not None else None
-            if result is None:
-                binder = self.binder
-                if binder.empty:
-                    result = self.action(controller)
-                else:
-                    result = self.action(controller, **binder.bind(ctx))
-        finally:
-            if self.finish is not None:
-                self.finish(controller)
-        return controller.to_response(result)
+            try:
+                result = self.prepare(controller) if self.prepare is not None else None
+                if result is None:
+                    binder = self.binder
+                    if binder.empty:
+                        result = self.action(controller)
+                    else:
+                        result = self.action(controller, **binder.bind(ctx))
+            finally:
+                if self.finish is not None:
+                    self.finish(controller)
+            response = controller.to_response(result)
+        except BaseException:
+            if ctx.db_scope is not None:  # the action used the database: roll back
+                ctx.db_scope.end(False)
+            raise
+        if ctx.db_scope is not None:  # commit before the response goes out
+            ctx.db_scope.end(response.status < 500)
+        return response
 
     async def call_async(self, ctx: Context) -> Response:
         """Run the lifecycle on the loop; sync hooks of a mixed controller run in the pool."""
@@ -334,11 +483,30 @@ class ControllerEndpoint:
         if request.scope["method"] in _BODY_METHODS and request.content_type in _FORM_TYPES:
             await request.form()  # get_string() and friends read it without awaiting
         controller = self.cls(ctx, self.action_name)
-        if self.direct:
-            binder = self.binder
-            if binder.empty:
-                return controller.to_response(await self.action(controller))
-            return controller.to_response(await self.action(controller, **binder.bind(ctx)))
+        if self.inject:
+            await inject_async(controller, self.inject, ctx)
+        if self.binder.needs_load:
+            await self.binder.load(ctx)
+        try:
+            if self.direct:
+                binder = self.binder
+                if binder.empty:
+                    response = await controller.to_response_async(await self.action(controller))
+                else:
+                    kwargs = binder.bind(ctx)
+                    result = await self.action(controller, **kwargs)
+                    response = await controller.to_response_async(result)
+            else:
+                response = await self._lifecycle(ctx, controller)
+        except BaseException:
+            if ctx.db_scope is not None:  # the action used the database: roll back
+                await ctx.db_scope.end_async(False, self.executor)
+            raise
+        if ctx.db_scope is not None:  # commit before the response goes out
+            await ctx.db_scope.end_async(response.status < 500, self.executor)
+        return response
+
+    async def _lifecycle(self, ctx: Context, controller: Controller) -> Response:
         try:
             result = None
             if self.prepare is not None:
@@ -349,7 +517,7 @@ class ControllerEndpoint:
         finally:
             if self.finish is not None:
                 await self._call(ctx, self.finish, controller)
-        return controller.to_response(result)
+        return await controller.to_response_async(result)
 
     async def _call(self, ctx: Context, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if fn in self.async_parts:

@@ -20,8 +20,10 @@ import jinja2
 
 from mvcpy._resources import resource_dir
 from mvcpy.errors import HTTPError
+from mvcpy.http.negotiation import prefers_xml
 from mvcpy.http.request import ClientDisconnected, Request
 from mvcpy.http.response import HTMLResponse, JSONResponse, Response
+from mvcpy.http.xml import XMLResponse
 from mvcpy.results import to_response
 from mvcpy.templating import RECORD_EXTENSION
 
@@ -125,6 +127,27 @@ def _reason(status: int) -> str:
         return "Error"
 
 
+def _project_error_page(
+    ctx: Context, status: int, message: str, request_id: str | None
+) -> str | None:
+    """Render the project's ``views/errors/<status>.html``; ``None`` when absent or broken."""
+    templates = ctx.app.templates
+    try:
+        name = templates.error_template(status)
+        if name is None:
+            return None
+        context = {
+            "status": status,
+            "reason": _reason(status),
+            "message": message,
+            "request_id": request_id,
+        }
+        return templates.render(name, context, ctx)
+    except Exception:
+        logger.exception("The error page errors/%s.html failed; using the built-in page", status)
+        return None
+
+
 def render_default_error(
     ctx: Context, status: int, message: str, headers: dict[str, str] | None = None
 ) -> Response:
@@ -135,7 +158,15 @@ def render_default_error(
         body: dict[str, Any] = {"status": status, "message": message}
         if request_id:
             body["request_id"] = request_id
+        errors = getattr(ctx.error, "errors", None)  # ValidationError: one entry per field
+        if isinstance(errors, list) and getattr(ctx.error, "status", None) == status:
+            body["errors"] = errors
+        if prefers_xml(request.headers.get("accept")):
+            return XMLResponse(body, status, headers, root="error")
         return JSONResponse({"error": body}, status, headers)
+    page = _project_error_page(ctx, status, message, request_id)
+    if page is not None:
+        return HTMLResponse(page, status, headers)
     html = (
         _page_env()
         .get_template("error.html")

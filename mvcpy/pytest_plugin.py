@@ -1,4 +1,4 @@
-"""pytest fixtures for mvcpy projects: define an ``app`` fixture and use ``client``."""
+"""pytest fixtures for mvcpy projects: define an ``app`` fixture and use ``client`` and ``db``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from mvcpy.testing import TestClient
 
 if TYPE_CHECKING:
     from mvcpy.app import App
+    from mvcpy.orm.session import DbSession
 
-__all__ = ["client"]
+__all__ = ["client", "db"]
 
 
 @pytest.fixture
@@ -20,3 +21,12 @@ def client(app: App) -> Iterator[TestClient]:
     """Yield a started :class:`~mvcpy.testing.TestClient` for the project's ``app`` fixture."""
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def db(app: App) -> Iterator[DbSession]:
+    """Yield a session in a transaction rolled back after the test; requests share it."""
+    from mvcpy.orm.testing import transactional_session
+
+    with transactional_session(app.database) as session:
+        yield session

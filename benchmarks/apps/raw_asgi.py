@@ -1,12 +1,14 @@
 """The baseline: a hand-written ASGI 3 callable, no framework.
 
 Static paths are one dict lookup, the parameter route a split of the path; the JSON
-body is encoded per request, as a framework does.
+body is encoded per request, as a framework does, with the fastest encoder at hand
+(orjson when installed, as mvcpy does, else the standard library).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from benchmarks.apps.spec import (
@@ -18,6 +20,17 @@ from benchmarks.apps.spec import (
 )
 
 Message = dict[str, Any]
+
+try:
+    from orjson import dumps as json_dumps
+except ImportError:  # pragma: no cover - depends on the environment
+
+    def json_dumps(obj: Any) -> bytes:
+        """Compact JSON, as bytes."""
+        return json.dumps(obj, separators=(",", ":")).encode()
+
+
+dumps: Callable[[Any], bytes] = json_dumps
 
 _TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
 _JSON = [(b"content-type", b"application/json")]
@@ -43,7 +56,7 @@ async def plaintext(scope: Message, send: Any) -> None:
 
 async def json_endpoint(scope: Message, send: Any) -> None:
     """``GET /json``."""
-    await _send(send, 200, _JSON, json.dumps(JSON_BODY, separators=(",", ":")).encode())
+    await _send(send, 200, _JSON, dumps(JSON_BODY))
 
 
 async def filler(scope: Message, send: Any) -> None:

@@ -13,6 +13,7 @@ thread, not the loop, while the rest runs on the loop.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
@@ -89,7 +90,9 @@ class _ThreadHop:
     async def __call__(self, ctx: Context) -> Response:
         loop = asyncio.get_running_loop()
         ctx.request.loop = loop
-        return await loop.run_in_executor(self.executor, self.fn, ctx)
+        # Context variables set by async filters (a request id for logging) stay visible.
+        run = contextvars.copy_context().run
+        return await loop.run_in_executor(self.executor, run, self.fn, ctx)
 
 
 class _SyncFilterOverAsync:
@@ -105,7 +108,8 @@ class _SyncFilterOverAsync:
     async def __call__(self, ctx: Context) -> Response:
         loop = asyncio.get_running_loop()
         ctx.request.loop = loop
-        return await loop.run_in_executor(self.executor, self._run, ctx)
+        run = contextvars.copy_context().run
+        return await loop.run_in_executor(self.executor, run, self._run, ctx)
 
     def _run(self, ctx: Context) -> Response:
         return self.filter(ctx, self._call_next_blocking)  # type: ignore[no-any-return]

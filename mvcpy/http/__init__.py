@@ -1,6 +1,7 @@
 """HTTP building blocks: requests, responses, headers, forms."""
 
 from mvcpy.http.datastructures import Headers, MultiDict
+from mvcpy.http.files import FileResponse
 from mvcpy.http.request import Request
 from mvcpy.http.response import (
     HTMLResponse,
@@ -10,9 +11,13 @@ from mvcpy.http.response import (
     Response,
     StreamingResponse,
 )
+from mvcpy.http.sse import EventSourceResponse, ServerSentEvent
 from mvcpy.http.uploads import UploadedFile
+from mvcpy.http.xml import XMLResponse
 
 __all__ = [
+    "EventSourceResponse",
+    "FileResponse",
     "HTMLResponse",
     "Headers",
     "JSONResponse",
@@ -21,6 +26,8 @@ __all__ = [
     "RedirectResponse",
     "Request",
     "Response",
+    "ServerSentEvent",
     "StreamingResponse",
     "UploadedFile",
+    "XMLResponse",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -49,6 +50,7 @@ class Request:
     __slots__ = (
         "__dict__",
         "_body",
+        "_cleanups",
         "_cookies",
         "_form",
         "_headers",
@@ -80,6 +82,7 @@ class Request:
         self._form: FormData | None = None
         self._json: Any = _EMPTY_FORM  # sentinel: not parsed yet
         self._state: State | None = None
+        self._cleanups: list[Any] | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
 
     # -- the request line -------------------------------------------------------------
@@ -286,6 +289,32 @@ class Request:
                 close = getattr(value, "close", None)
                 if close is not None:
                     close()
+
+    def add_cleanup(self, generator: Any) -> None:
+        """Finish ``generator`` (sync or async) when the request ends, after the response."""
+        if self._cleanups is None:
+            self._cleanups = []
+        self._cleanups.append(generator)
+
+    async def aclose(self) -> None:
+        """Release what the request holds and finish its cleanups, last added first."""
+        self.close()
+        cleanups = self._cleanups
+        if cleanups is None:
+            return
+        self._cleanups = None
+        for generator in reversed(cleanups):
+            try:
+                if hasattr(generator, "__anext__"):
+                    await generator.__anext__()
+                else:
+                    next(generator)
+            except (StopIteration, StopAsyncIteration):
+                continue
+            except Exception:
+                logging.getLogger("mvcpy").exception("A dependency's teardown failed")
+                continue
+            logging.getLogger("mvcpy").error("A dependency generator yielded more than once")
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.path}>"

@@ -120,3 +120,23 @@ def test_callable_objects_and_partials_are_filters(make_app) -> None:
     app.get("/", lambda ctx: {})
     with TestClient(app) as client:
         assert client.get("/").headers.get_list("x-stamp") == ["partial", "obj"]
+
+
+def test_context_variables_reach_sync_code(make_app) -> None:
+    import contextvars
+
+    current_user: contextvars.ContextVar[str] = contextvars.ContextVar("current_user")
+
+    async def set_user(ctx: Any, call_next: Any) -> Any:
+        current_user.set(ctx.request.headers.get("x-user", "anonymous"))
+        return await call_next(ctx)
+
+    class Who(Controller):
+        def get(self) -> Any:
+            return {"user": current_user.get("unset")}
+
+    app = make_app()
+    app.use(set_user)
+    app.router("/", Who)
+    with TestClient(app) as client:
+        assert client.get("/", headers={"x-user": "ann"}).json() == {"user": "ann"}

@@ -1,0 +1,295 @@
+"""Alembic behind ``mvcpy db``: migrations of the project's models, configured by the app.
+
+``mvcpy db init`` copies the environment template (``migrations/`` of the framework)
+into the project; every other subcommand calls Alembic's own command API with a
+configuration that points at the project's ``migrations/`` and carries the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mvcpy._resources import resource_dir
+from mvcpy.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import MetaData
+
+    from mvcpy.app import App
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "add_commands",
+    "alembic_config",
+    "check_on_startup",
+    "configure_context",
+    "init",
+    "pending_migrations",
+    "target_metadata",
+]
+
+#: The project's migrations directory, beside ``conf/``.
+MIGRATIONS_DIR = "migrations"
+_TEMPLATE_FILES = ("env.py", "script.py.mako", "README.md")
+_APP_ATTRIBUTE = "mvcpy_app"
+
+logger = logging.getLogger("mvcpy.migrate")
+
+
+def target_metadata(app: App) -> MetaData:
+    """Import the modules of ``[database] models`` and return the models' metadata."""
+    from mvcpy.orm.model import Model
+
+    models = app.config.get("database.models") or []
+    for name in [models] if isinstance(models, str) else models:
+        importlib.import_module(name)
+    return Model.metadata
+
+
+def init(app: App, app_spec: str) -> Path:
+    """Write ``migrations/`` and ``alembic.ini`` into the project; return the directory."""
+    root = app.root_path
+    target = root / MIGRATIONS_DIR
+    if target.exists():
+        raise ConfigurationError(f"{target} already exists: the project has its migrations")
+    template = resource_dir("migrations")
+    (target / "versions").mkdir(parents=True)
+    for name in _TEMPLATE_FILES:
+        shutil.copyfile(template / name, target / name)
+    ini = root / "alembic.ini"
+    if not ini.exists():
+        sys_path = os.path.relpath(Path.cwd(), root)
+        text = (template / "alembic.ini").read_text(encoding="utf-8")
+        ini.write_text(
+            text.replace("{sys_path}", f"%(here)s/{sys_path}").replace("{app_spec}", app_spec),
+            encoding="utf-8",
+        )
+    return target
+
+
+def alembic_config(app: App) -> AlembicConfig:
+    """Return the Alembic configuration of the app's project (``migrations/`` must exist)."""
+    from alembic.config import Config as AlembicConfig
+
+    root = app.root_path
+    directory = root / MIGRATIONS_DIR
+    if not (directory / "env.py").is_file():
+        raise ConfigurationError(f"no migrations in {root}: run `mvcpy db init` first")
+    ini = root / "alembic.ini"
+    config = AlembicConfig(str(ini) if ini.is_file() else None)
+    config.set_main_option("script_location", str(directory))
+    config.attributes[_APP_ATTRIBUTE] = app
+    return config
+
+
+def _app_for(config: AlembicConfig) -> App:
+    app = config.attributes.get(_APP_ATTRIBUTE)
+    if app is not None:
+        return app  # type: ignore[no-any-return]
+    # The plain ``alembic`` command: find the app named in alembic.ini, or discover it.
+    from mvcpy.cli import find_app_spec, load_app
+
+    spec = config.get_main_option(_APP_ATTRIBUTE) or find_app_spec(Path.cwd())
+    return load_app(spec)
+
+
+def configure_context(context: Any) -> None:
+    """Run the migrations of ``env.py``: URL from the app's configuration, models' metadata."""
+    app = _app_for(context.config)
+    metadata = target_metadata(app)
+    database = app.database
+    options: dict[str, Any] = {"target_metadata": metadata, "compare_type": True}
+    if context.is_offline_mode():
+        url = database.url
+        context.configure(
+            url=url.render_as_string(hide_password=False),
+            literal_binds=True,
+            dialect_opts={"paramstyle": "named"},
+            render_as_batch=url.get_backend_name() == "sqlite",
+            **options,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    with database.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            render_as_batch=connection.dialect.name == "sqlite",
+            **options,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+def pending_migrations(app: App) -> str | None:
+    """Return a one-line problem when the database is not at the migrations' head, else None."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import DBAPIError
+
+    heads = set(ScriptDirectory.from_config(alembic_config(app)).get_heads())
+    database = app.database
+    try:
+        with database.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+    except DBAPIError as exc:
+        reason = _one_line(exc.orig) if exc.orig is not None else _one_line(exc)
+        url = database.url.render_as_string(hide_password=True)
+        return (
+            f"cannot use the database at {url}: {reason}; "
+            "check [database] url in conf/app.toml and that the server is running"
+        )
+    if current == heads:
+        return None
+    at = ", ".join(sorted(current)) or "empty"
+    return (
+        f"the database ({at}) is behind the migrations (head {', '.join(sorted(heads))}): "
+        "run `mvcpy db upgrade`"
+    )
+
+
+def check_on_startup(app: App) -> None:
+    """Log one error line at startup when the project's database is not at head."""
+    directory = app.root_path / MIGRATIONS_DIR
+    if not (directory / "env.py").is_file() or not (directory / "versions").is_dir():
+        return  # not a project's migrations (the framework's own template has no versions/)
+    problem = pending_migrations(app)
+    if problem is not None:
+        logger.error("mvcpy: %s", problem)
+
+
+# -- the ``mvcpy db`` command -----------------------------------------------------------
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _describe(diff: Any) -> str:
+    """Name one autogenerate difference: ``add_table tags``, ``add_column posts.body``."""
+    if isinstance(diff, list):  # a group of column modifications
+        diff = diff[0]
+    op = diff[0]
+    if op.startswith("modify_"):
+        return f"{op} {diff[2]}.{diff[3]}"
+    if op in ("add_column", "remove_column"):
+        return f"{op} {diff[2]}.{diff[3].name}"
+    names = [getattr(part, "name", None) for part in diff[1:]]
+    return f"{op} {next((n for n in names if n), '?')}"
+
+
+def _logging() -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("alembic").setLevel(logging.INFO)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from alembic import command
+    from alembic.util.exc import AutogenerateDiffsDetected, CommandError
+    from sqlalchemy.exc import DBAPIError
+
+    from mvcpy.cli import find_app_spec, load_app
+
+    spec = args.app or find_app_spec(Path.cwd())
+    app = load_app(spec)
+    action = args.db_command
+    _logging()
+    try:
+        if action == "init":
+            print(f"created {init(app, spec)}; next: mvcpy db revision --autogenerate -m 'init'")
+            return 0
+        config = alembic_config(app)
+        if action == "revision":
+            command.revision(config, message=args.message, autogenerate=args.autogenerate)
+        elif action == "upgrade":
+            command.upgrade(config, args.revision, sql=args.sql)
+        elif action == "downgrade":
+            command.downgrade(config, args.revision, sql=args.sql)
+        elif action == "current":
+            command.current(config, verbose=args.verbose)
+        elif action == "history":
+            command.history(config, verbose=args.verbose, indicate_current=True)
+        elif action == "heads":
+            command.heads(config, verbose=args.verbose)
+        elif action == "check":
+            command.check(config)
+            print("the database is at head and the models match the migrations")
+        elif action == "stamp":
+            command.stamp(config, args.revision)
+    except AutogenerateDiffsDetected as exc:
+        changes = ", ".join(_describe(diff) for diff in exc.diffs)
+        print(
+            f"mvcpy: the models and the migrations disagree ({changes}); "
+            "run `mvcpy db revision --autogenerate -m '...'`",
+            file=sys.stderr,
+        )
+        return 1
+    except CommandError as exc:
+        message = _one_line(exc)
+        if "not up to date" in message:
+            message = "the database is behind the migrations: run `mvcpy db upgrade`"
+        print(f"mvcpy: {message}", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:
+        url = app.database.url.render_as_string(hide_password=True)
+        reason = _one_line(exc.orig) if exc.orig is not None else _one_line(exc)
+        print(
+            f"mvcpy: cannot use the database at {url}: {reason}; "
+            "check [database] url in conf/app.toml and that the server is running",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _shell(args: argparse.Namespace) -> int:
+    from mvcpy.shell import run_shell
+
+    return run_shell(args)
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``mvcpy db ...`` and ``mvcpy shell`` to the ``mvcpy`` command's subparsers."""
+    db = commands.add_parser(
+        "db",
+        help="database migrations (Alembic): init, revision, upgrade, downgrade, ...",
+        description="Migrations of the project's models. Example: mvcpy db upgrade",
+    )
+    db.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    db.set_defaults(func=_run)
+    actions = db.add_subparsers(dest="db_command", required=True)
+    actions.add_parser("init", help="create migrations/ and alembic.ini in the project")
+    revision = actions.add_parser("revision", help="create a new revision file")
+    revision.add_argument("-m", "--message", required=True, help="what the revision does")
+    revision.add_argument(
+        "--autogenerate", action="store_true", help="compare the models with the database"
+    )
+    for name, default, text in (
+        ("upgrade", "head", "upgrade to REVISION (default head)"),
+        ("downgrade", "-1", "downgrade to REVISION (default -1; 'base' for empty)"),
+    ):
+        step = actions.add_parser(name, help=text)
+        step.add_argument("revision", nargs="?", default=default)
+        step.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    for name, text in (
+        ("current", "show the database's revision"),
+        ("history", "list the revisions"),
+        ("heads", "show the latest revisions"),
+    ):
+        actions.add_parser(name, help=text).add_argument("-v", "--verbose", action="store_true")
+    actions.add_parser("check", help="fail when the database or the models differ from head")
+    stamp = actions.add_parser("stamp", help="set the database's revision without migrating")
+    stamp.add_argument("revision")
+
+    shell = commands.add_parser(
+        "shell", help="a Python REPL with the app, a database session and the models"
+    )
+    shell.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    shell.set_defaults(func=_shell)

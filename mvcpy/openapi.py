@@ -1,0 +1,289 @@
+"""OpenAPI 3.1: a document built from the routes, their typed parameters and pydantic models.
+
+The same binding plan that fills an action's arguments describes them here: path,
+query, header and cookie parameters, request bodies from pydantic models (JSON and
+forms), uploads, responses from return annotations, and the 422 error shape.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from typing import TYPE_CHECKING, Any
+
+from mvcpy.binding import Binder
+
+if TYPE_CHECKING:
+    from mvcpy.app import App
+    from mvcpy.routing.router import Route
+
+__all__ = ["OpenAPIHandler", "add_openapi_command", "build_openapi", "openapi_json"]
+
+_REF = "#/components/schemas/{model}"
+_SKIP_METHODS = frozenset({"HEAD", "OPTIONS"})
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::(?:[^{}]|\{[^{}]*\})*)?\}|[:*]([A-Za-z_]\w*)")
+
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "integer"},
+                "message": {"type": "string"},
+                "request_id": {"type": "string"},
+            },
+            "required": ["status", "message"],
+        }
+    },
+    "required": ["error"],
+}
+_VALIDATION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "integer", "const": 422},
+                "message": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "location": {"type": "string"},
+                            "field": {"type": "string"},
+                            "label": {"type": "string"},
+                            "message": {"type": "string"},
+                            "type": {"type": "string"},
+                        },
+                        "required": ["location", "field", "message", "type"],
+                    },
+                },
+            },
+            "required": ["status", "message", "errors"],
+        }
+    },
+    "required": ["error"],
+}
+
+
+def _is_model(annotation: Any) -> bool:
+    from pydantic import BaseModel
+
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _path(route: Route) -> str:
+    return _PARAM.sub(lambda m: "{" + (m.group(1) or m.group(2)) + "}", route.pattern)
+
+
+class _Schemas:
+    """Collect JSON schemas of annotations; models land in ``components.schemas``."""
+
+    def __init__(self) -> None:
+        self.components: dict[str, Any] = {}
+
+    def of(self, annotation: Any, mode: str = "validation") -> dict[str, Any]:
+        from pydantic import TypeAdapter
+
+        if annotation is None or annotation is inspect.Parameter.empty:
+            return {}
+        try:
+            adapter = TypeAdapter(annotation)
+            schema = adapter.json_schema(ref_template=_REF, mode=mode)  # type: ignore[arg-type]
+        except Exception:
+            return {}
+        for name, definition in schema.pop("$defs", {}).items():
+            self.components.setdefault(name, definition)
+        if _is_model(annotation):  # a top-level model is a component too, by reference
+            name = annotation.__name__
+            self.components.setdefault(name, schema)
+            return {"$ref": _REF.format(model=name)}
+        return schema
+
+
+def _operation(
+    route: Route, method: str, binder: Binder, returns: Any, schemas: _Schemas
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": f"{route.name}.{method.lower()}",
+        "summary": route.name,
+    }
+    parameters = []
+    body: dict[str, Any] | None = None
+    files: dict[str, Any] = {}
+    validates = False
+    for _name, where, annotation, required, key in binder.doc:
+        if where in ("path", "query", "header", "cookie"):
+            schema = schemas.of(annotation) or {"type": "string"}
+            parameters.append(
+                {
+                    "name": key,
+                    "in": where,
+                    "required": True if where == "path" else required,
+                    "schema": schema,
+                }
+            )
+        elif where == "query-model":
+            validates = True
+            model_schema = schemas.of(annotation)
+            resolved = schemas.components.get(getattr(annotation, "__name__", ""), model_schema)
+            for field, field_schema in resolved.get("properties", {}).items():
+                parameters.append(
+                    {
+                        "name": field,
+                        "in": "query",
+                        "required": field in resolved.get("required", []),
+                        "schema": field_schema,
+                    }
+                )
+        elif where == "body":
+            validates = True
+            schema = schemas.of(annotation)
+            body = {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": schema},
+                    "application/x-www-form-urlencoded": {"schema": schema},
+                },
+            }
+        elif where in ("file", "files"):
+            validates = True
+            item = {"type": "string", "format": "binary"}
+            files[key] = item if where == "file" else {"type": "array", "items": item}
+    if files:
+        body = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {"type": "object", "properties": files, "required": list(files)}
+                }
+            },
+        }
+    if parameters:
+        operation["parameters"] = parameters
+    if body is not None and method not in ("GET", "DELETE"):
+        operation["requestBody"] = body
+    ok = schemas.of(returns, "serialization") if returns is not None else {}
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "OK",
+            "content": {"application/json": {"schema": ok}} if ok else {"*/*": {"schema": {}}},
+        }
+    }
+    if parameters or body is not None:
+        responses["400"] = _error("Bad request (malformed body or parameter)")
+    if body is not None:
+        responses["415"] = _error("Unsupported media type")
+    if validates:
+        responses["422"] = {
+            "description": "Validation failed, one entry per field",
+            "content": {"application/json": {"schema": _VALIDATION_SCHEMA}},
+        }
+    operation["responses"] = responses
+    return operation
+
+
+def _error(text: str) -> dict[str, Any]:
+    return {"description": text, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
+
+
+def _returns(fn: Any) -> Any:
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:
+        return None
+    annotation = hints.get("return")
+    if annotation is None or annotation is type(None) or annotation is Any:
+        return None
+    from mvcpy.http.response import Response
+
+    if isinstance(annotation, type) and issubclass(annotation, Response):
+        return None
+    return annotation
+
+
+def build_openapi(
+    app: App, title: str | None = None, version: str = "0.1.0", include: Any = None
+) -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document of ``app``'s routes (``include(route)`` filters)."""
+    schemas = _Schemas()
+    paths: dict[str, Any] = {}
+    for route in app.route_table.routes:
+        if include is not None and not include(route):
+            continue
+        endpoint = route.endpoint
+        binder = getattr(endpoint, "binder", None)
+        if not isinstance(binder, Binder):
+            continue
+        fn = getattr(endpoint, "action", None) or getattr(endpoint, "fn", None)
+        returns = _returns(fn)
+        item = paths.setdefault(_path(route), {})
+        methods = sorted(route.methods - _SKIP_METHODS) if route.methods else ["GET"]
+        for method in methods:
+            if method == "*":
+                continue
+            item[method.lower()] = _operation(route, method, binder, returns, schemas)
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": title or str(app.config.get("app_name") or "mvcpy app"),
+            "version": version,
+        },
+        "paths": paths,
+    }
+    if schemas.components:
+        document["components"] = {"schemas": schemas.components}
+    return document
+
+
+def openapi_json(app: App, **options: Any) -> str:
+    """Return the document as indented JSON (``mvcpy openapi``)."""
+    import json
+
+    return json.dumps(build_openapi(app, **options), indent=2, ensure_ascii=False)
+
+
+class OpenAPIHandler:
+    """A GET handler that serves the app's document, built on first use."""
+
+    __slots__ = ("app", "body", "options")
+
+    def __init__(self, app: App, **options: Any) -> None:
+        self.app = app
+        self.options = options
+        self.body: bytes | None = None
+
+    async def __call__(self, ctx: Any) -> Any:
+        from mvcpy.http import _json
+        from mvcpy.http.response import Response
+
+        if self.body is None:
+            self.body = _json.dumps(build_openapi(self.app, **self.options))
+        return Response(self.body, media_type="application/json")
+
+
+def add_openapi_command(commands: Any) -> None:
+    """Add ``mvcpy openapi`` to the command line's subcommands."""
+    command = commands.add_parser(
+        "openapi",
+        help="print the app's OpenAPI 3.1 document as JSON",
+        description="Example: mvcpy openapi --app blog.app:app > openapi.json",
+    )
+    command.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    command.add_argument("--title", help="the document's title (default: app_name)")
+    command.add_argument("--version", default="0.1.0", help="the API's version")
+    command.set_defaults(func=_cmd_openapi)
+
+
+def _cmd_openapi(args: Any) -> int:
+    from pathlib import Path
+
+    from mvcpy.cli import find_app_spec, load_app
+
+    app = load_app(args.app or find_app_spec(Path.cwd()))
+    app.start()
+    print(openapi_json(app, title=args.title, version=args.version))
+    return 0

@@ -1,0 +1,256 @@
+"""One engine per process, built from ``[database]`` in the app's configuration."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from mvcpy.errors import ConfigurationError
+from mvcpy.orm.errors import integrity_error_handler
+from mvcpy.orm.request import RequestDB
+from mvcpy.orm.session import AsyncDbSession, DbSession
+
+if TYPE_CHECKING:
+    from mvcpy.app import App
+
+__all__ = ["DEFAULT_SQLITE_PATH", "Database", "async_url_for"]
+
+#: Where the database lives when ``[database] url`` is not set, under the project root.
+DEFAULT_SQLITE_PATH = "instance/app.sqlite3"
+
+_DRIVER_HINTS = {
+    "psycopg": "pip install 'mvcpy[postgres]'",
+    "psycopg2": "pip install 'mvcpy[postgres]' and use postgresql+psycopg://",
+    "pymysql": "pip install 'mvcpy[mysql]'",
+    "aiomysql": "pip install aiomysql, or set [database] async_url",
+    "asyncmy": "pip install asyncmy, or set [database] async_url",
+    "aiosqlite": "pip install aiosqlite",
+}
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+aiomysql",
+    "mariadb": "mariadb+aiomysql",
+}
+
+
+def _is_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def async_url_for(url: URL) -> URL:
+    """Return the URL of the async driver for the same database as ``url``."""
+    backend = url.get_backend_name()
+    if url.get_driver_name() in ("aiosqlite", "psycopg_async", "aiomysql", "asyncmy"):
+        return url
+    if backend == "postgresql":
+        return url.set(drivername="postgresql+psycopg")  # psycopg 3 is sync and async
+    driver = _ASYNC_DRIVERS.get(backend)
+    if driver is None:
+        raise ConfigurationError(
+            f"no async driver known for {backend!r}: set [database] async_url in conf/app.toml"
+        )
+    return url.set(drivername=driver)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers run beside one writer; SQLite leaves foreign keys off by default.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _setup_sqlite(engine: Engine) -> None:
+    # PERF: the driver keeps beginning transactions itself (only before writes); an
+    # explicit BEGIN per request cost ~35% of a one-row SQLite read. The test fixture
+    # switches its own connection to explicit transactions, for savepoints.
+    event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def _driver_error(url: URL, exc: Exception) -> ConfigurationError:
+    driver = url.get_driver_name()
+    hint = _DRIVER_HINTS.get(driver, f"install the driver for {url.drivername}")
+    return ConfigurationError(
+        f"database driver {driver!r} for {url.drivername}:// is not installed: {hint}"
+    )
+
+
+class Database:
+    """The app's engines and session factories, created on first use in each process.
+
+    A process forked after first use (gunicorn with ``--preload``) notices the new pid
+    and builds its own engine instead of sharing the parent's sockets.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        config = app.config.section("database")
+        self.config = config
+        self.url = self._resolve_url(str(config.get("url") or ""))
+        async_url = str(config.get("async_url") or "")
+        self._async_url_text = async_url
+        self.autocommit = bool(config.get("autocommit", True))
+        self.echo = bool(config.get("echo", False)) and app.env != "prod"
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._engine: Engine | None = None
+        self._async_engine: AsyncEngine | None = None
+        self._sessions: sessionmaker[DbSession] | None = None
+        self._async_sessions: async_sessionmaker[AsyncDbSession] | None = None
+        #: a connection every per-request session joins (set by the test fixture)
+        self.test_connection: Connection | None = None
+        if IntegrityError not in app.error_handlers.by_type:  # a user's handler wins
+            app.error_handlers.register(IntegrityError, integrity_error_handler)
+
+    def _resolve_url(self, text: str) -> URL:
+        if not text:
+            text = f"sqlite:///{DEFAULT_SQLITE_PATH}"
+        try:
+            url = make_url(text)
+        except ArgumentError:
+            raise ConfigurationError(
+                f"[database] url {text!r} is not a database URL; "
+                "expected e.g. postgresql+psycopg://user@host/dbname or sqlite:///instance/app.db"
+            ) from None
+        if url.get_backend_name() == "sqlite" and not _is_memory(url):
+            path = Path(url.database or "")
+            if not path.is_absolute():
+                url = url.set(database=str(self.app.root_path / path))
+        return url
+
+    # -- engines ----------------------------------------------------------------------
+    def _engine_options(self, url: URL) -> dict[str, Any]:
+        config = self.config
+        options: dict[str, Any] = {"echo": self.echo}
+        if _is_memory(url):
+            # One shared in-memory database for every thread of the process.
+            options["poolclass"] = StaticPool
+            options["connect_args"] = {"check_same_thread": False}
+            return options
+        options.update(
+            pool_size=int(config.get("pool_size", 5)),
+            max_overflow=int(config.get("max_overflow", 10)),
+            pool_timeout=float(config.get("pool_timeout", 30)),
+            pool_recycle=int(config.get("pool_recycle", 3600)),
+            pool_pre_ping=bool(config.get("pool_pre_ping", False)),
+        )
+        if url.get_backend_name() == "sqlite":
+            options["connect_args"] = {"check_same_thread": False}
+            Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
+        return options
+
+    def _check_process(self) -> None:
+        pid = os.getpid()
+        if self._pid != pid:
+            if self._engine is not None:
+                # Inherited from the parent: drop its pool without closing its sockets.
+                self._engine.dispose(close=False)
+            if self._async_engine is not None:
+                self._async_engine.sync_engine.dispose(close=False)
+            self._engine = self._async_engine = None
+            self._sessions = self._async_sessions = None
+            self._pid = pid
+
+    @property
+    def engine(self) -> Engine:
+        """The process's engine (created on first use)."""
+        engine = self._engine
+        if engine is None or self._pid != os.getpid():
+            with self._lock:
+                self._check_process()
+                if self._engine is None:
+                    self._engine = self._create_engine()
+                engine = self._engine
+        return engine
+
+    def _create_engine(self) -> Engine:
+        url = self.url
+        try:
+            engine = create_engine(url, **self._engine_options(url))
+        except (ModuleNotFoundError, NoSuchModuleError) as exc:
+            raise _driver_error(url, exc) from None
+        if url.get_backend_name() == "sqlite":
+            _setup_sqlite(engine)
+        return engine
+
+    @property
+    def async_url(self) -> URL:
+        """The URL of the async engine: ``[database] async_url`` or the async driver of ``url``."""
+        if self._async_url_text:
+            return self._resolve_url(self._async_url_text)
+        return async_url_for(self.url)
+
+    @property
+    def async_engine(self) -> AsyncEngine:
+        """The process's async engine (created on first use)."""
+        engine = self._async_engine
+        if engine is None or self._pid != os.getpid():
+            with self._lock:
+                self._check_process()
+                if self._async_engine is None:
+                    url = self.async_url
+                    try:
+                        self._async_engine = create_async_engine(url, **self._engine_options(url))
+                    except (ModuleNotFoundError, NoSuchModuleError) as exc:
+                        raise _driver_error(url, exc) from None
+                    if url.get_backend_name() == "sqlite":
+                        _setup_sqlite(self._async_engine.sync_engine)
+                engine = self._async_engine
+        return engine
+
+    # -- sessions ---------------------------------------------------------------------
+    def session(self, **info: Any) -> DbSession:
+        """Open a new session (the caller closes it)."""
+        connection = self.test_connection
+        if connection is not None:
+            return DbSession(
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+                info=info,
+            )
+        factory = self._sessions
+        if factory is None or self._pid != os.getpid():
+            factory = self._sessions = sessionmaker(
+                self.engine, class_=DbSession, expire_on_commit=False
+            )
+        return factory(info=info)
+
+    def async_session(self, **info: Any) -> AsyncDbSession:
+        """Open a new async session (the caller closes it)."""
+        factory = self._async_sessions
+        if factory is None or self._pid != os.getpid():
+            factory = self._async_sessions = async_sessionmaker(
+                self.async_engine, class_=AsyncDbSession, expire_on_commit=False
+            )
+        return factory(info=info)
+
+    def request_scope(self) -> RequestDB:
+        """Return the per-request holder of this request's sessions."""
+        return RequestDB(self)
+
+    # -- shutdown ---------------------------------------------------------------------
+    async def dispose(self) -> None:
+        """Close every pooled connection (at shutdown); engines are rebuilt on next use."""
+        with self._lock:
+            engine, async_engine = self._engine, self._async_engine
+            self._engine = self._async_engine = None
+            self._sessions = self._async_sessions = None
+        if async_engine is not None:
+            await async_engine.dispose()
+        if engine is not None:
+            engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"<Database {self.url.render_as_string(hide_password=True)}>"

@@ -1,0 +1,138 @@
+"""Session classes with web helpers: ``get_or_404``, ``first_or_404`` and ``paginate``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import urlencode
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from mvcpy.errors import HTTPError
+
+if TYPE_CHECKING:
+    from mvcpy.http.request import Request
+
+__all__ = ["AsyncDbSession", "DbSession", "Page", "page_urls"]
+
+T = TypeVar("T")
+
+#: ``Session.info`` key of the request a per-request session belongs to.
+REQUEST_KEY = "mvcpy.request"
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a query's results, with what a template needs to link the others."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+    next_url: str | None = field(default=None)
+    prev_url: str | None = field(default=None)
+
+    @property
+    def pages(self) -> int:
+        """The number of pages (at least 1)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a page follows this one."""
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether a page precedes this one."""
+        return self.page > 1
+
+
+def page_urls(request: Request | None, page: Page[Any], param: str = "page") -> None:
+    """Fill ``page.next_url``/``prev_url``: the request's path and query with ``param`` changed."""
+    if request is None:
+        return
+    query = [(k, v) for k, v in request.query.multi_items() if k != param]
+
+    def url(number: int) -> str:
+        return request.path + "?" + urlencode([*query, (param, str(number))])
+
+    page.next_url = url(page.page + 1) if page.has_next else None
+    page.prev_url = url(page.page - 1) if page.has_prev else None
+
+
+def _check_page(page: int, per_page: int, max_per_page: int) -> None:
+    if page < 1:
+        raise HTTPError(400, f"page must be 1 or more, got {page}")
+    if not 1 <= per_page <= max_per_page:
+        raise HTTPError(400, f"per_page must be between 1 and {max_per_page}, got {per_page}")
+
+
+def _count(stmt: Select[Any]) -> Select[int]:
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
+def _missing(what: Any) -> HTTPError:
+    name = getattr(what, "__name__", None) or "Item"
+    return HTTPError(404, f"{name} not found")
+
+
+class DbSession(Session):
+    """A SQLAlchemy ``Session`` with the helpers a controller needs."""
+
+    def get_or_404(self, model: type[T], ident: Any, message: str | None = None) -> T:
+        """Return the row of ``model`` with primary key ``ident``, or answer 404."""
+        obj = self.get(model, ident)
+        if obj is None:
+            raise HTTPError(404, message) if message else _missing(model)
+        return obj
+
+    def first_or_404(self, stmt: Select[Any], message: str | None = None) -> Any:
+        """Return the first object ``stmt`` selects, or answer 404."""
+        obj = self.scalars(stmt.limit(1)).first()
+        if obj is None:
+            raise HTTPError(404, message or "Not found")
+        return obj
+
+    def paginate(
+        self, stmt: Select[Any], page: int = 1, per_page: int = 20, max_per_page: int = 100
+    ) -> Page[Any]:
+        """Return page ``page`` of ``stmt`` (``per_page`` items), its total and neighbour URLs."""
+        _check_page(page, per_page, max_per_page)
+        total = self.scalar(_count(stmt)) or 0
+        items = list(self.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all())
+        result: Page[Any] = Page(items, page, per_page, total)
+        page_urls(self.info.get(REQUEST_KEY), result)
+        return result
+
+
+class AsyncDbSession(AsyncSession):
+    """A SQLAlchemy ``AsyncSession`` with the same helpers, awaited."""
+
+    async def get_or_404(self, model: type[T], ident: Any, message: str | None = None) -> T:
+        """Return the row of ``model`` with primary key ``ident``, or answer 404."""
+        obj = await self.get(model, ident)
+        if obj is None:
+            raise HTTPError(404, message) if message else _missing(model)
+        return obj
+
+    async def first_or_404(self, stmt: Select[Any], message: str | None = None) -> Any:
+        """Return the first object ``stmt`` selects, or answer 404."""
+        obj = (await self.scalars(stmt.limit(1))).first()
+        if obj is None:
+            raise HTTPError(404, message or "Not found")
+        return obj
+
+    async def paginate(
+        self, stmt: Select[Any], page: int = 1, per_page: int = 20, max_per_page: int = 100
+    ) -> Page[Any]:
+        """Return page ``page`` of ``stmt`` (``per_page`` items), its total and neighbour URLs."""
+        _check_page(page, per_page, max_per_page)
+        total = await self.scalar(_count(stmt)) or 0
+        rows = await self.scalars(stmt.limit(per_page).offset((page - 1) * per_page))
+        result: Page[Any] = Page(list(rows.all()), page, per_page, total)
+        page_urls(self.info.get(REQUEST_KEY), result)
+        return result

@@ -1,0 +1,65 @@
+"""The ``mvcpy templates check`` and ``mvcpy check urls`` commands."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from mvcpy.views.checks import Problem, check_templates, check_urls
+
+__all__ = ["add_view_commands"]
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from mvcpy.cli import find_app_spec, load_app
+
+    return load_app(args.app or find_app_spec(Path.cwd()))
+
+
+def _report(problems: list[Problem], ok: str) -> int:
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s)")
+        return 1
+    print(ok)
+    return 0
+
+
+def _cmd_templates_check(args: argparse.Namespace) -> int:
+    app = _load(args)
+    count = len(app.templates.list_templates())
+    return _report(check_templates(app.templates), f"{count} template(s) compiled, no errors")
+
+
+def _cmd_check_urls(args: argparse.Namespace) -> int:
+    app = _load(args)
+    return _report(check_urls(app, python=not args.templates_only), "every url_for is valid")
+
+
+def add_view_commands(commands: Any) -> None:
+    """Add ``templates check`` and ``check urls`` to the ``mvcpy`` subcommands."""
+    templates = commands.add_parser("templates", help="work with the app's templates")
+    templates_sub = templates.add_subparsers(dest="templates_command", required=True)
+    check = templates_sub.add_parser(
+        "check",
+        help="compile every template and report syntax errors (exit 1 when any)",
+        description="Compile every template; print file:line: message for each error.",
+    )
+    check.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    check.set_defaults(func=_cmd_templates_check)
+
+    checks = commands.add_parser("check", help="static checks of the project")
+    checks_sub = checks.add_subparsers(dest="check_command", required=True)
+    urls = checks_sub.add_parser(
+        "urls",
+        help="report url_for/urlfor/redirect calls naming unknown routes or missing parameters",
+        description="Check every constant route name in templates and Python code "
+        "against the route table; exit 1 when a call cannot work.",
+    )
+    urls.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    urls.add_argument(
+        "--templates-only", action="store_true", help="skip the project's Python files"
+    )
+    urls.set_defaults(func=_cmd_check_urls)
