@@ -218,8 +218,11 @@ def _find_handler(exc: Exception, registries: tuple[ErrorHandlers, ...]) -> Erro
     return None
 
 
-def _from_handler(exc: Exception, result: Any) -> Response:
+def _from_handler(ctx: Context, exc: Exception, result: Any) -> Response:
     response = to_response(result)
+    if response.status >= 500:
+        # Answered, but still a server error: the traceback belongs in the log.
+        _log_unexpected(ctx, exc)
     if isinstance(exc, HTTPError):
         for name, value in exc.headers.items():
             if response.get_header(name) is None:
@@ -230,6 +233,7 @@ def _from_handler(exc: Exception, result: Any) -> Response:
 def _default_answer(ctx: Context, exc: Exception, debug: bool) -> Response:
     if isinstance(exc, HTTPError):
         return render_default_error(ctx, exc.status, exc.message, exc.headers)
+    _log_unexpected(ctx, exc)
     record = ctx.scope.get("extensions", {}).get(RECORD_EXTENSION)
     if record is not None:  # the test client re-raises what no handler answered
         record["exception"] = exc
@@ -245,9 +249,8 @@ def _default_answer(ctx: Context, exc: Exception, debug: bool) -> Response:
 def _begin(
     ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...]
 ) -> ErrorHandler | None:
-    """Record and log ``exc``, and return the user handler for it, if any."""
+    """Record ``exc`` on the context and return the user handler for it, if any."""
     ctx.error = exc
-    _log_unexpected(ctx, exc)
     return _find_handler(exc, registries)
 
 
@@ -266,7 +269,7 @@ async def handle_error(
             result = handler(ctx, exc)
             if inspect.isawaitable(result):
                 result = await result
-            return _from_handler(exc, result)
+            return _from_handler(ctx, exc, result)
         except Exception as failure:
             logger.exception("Error handler %r failed", handler, exc_info=failure)
     return _default_answer(ctx, exc, debug)
@@ -289,7 +292,7 @@ def handle_error_sync(
                 loop = ctx.request.loop
                 assert loop is not None
                 result = asyncio.run_coroutine_threadsafe(_await(result), loop).result()
-            return _from_handler(exc, result)
+            return _from_handler(ctx, exc, result)
         except Exception as failure:
             logger.exception("Error handler %r failed", handler, exc_info=failure)
     return _default_answer(ctx, exc, debug)

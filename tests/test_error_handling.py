@@ -98,3 +98,24 @@ def test_test_client_reraises_unhandled_exceptions(make_app) -> None:
     app.get("/boom", boom)
     with TestClient(app) as client, pytest.raises(RuntimeError, match="secret internals"):
         client.get("/boom")
+
+
+def test_an_exception_a_handler_answers_below_500_is_not_logged_as_unhandled(
+    make_app, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Conflict(Exception):
+        pass
+
+    def conflict(ctx: Any) -> Any:
+        raise Conflict()
+
+    app = make_app()
+    app.get("/conflict", conflict)
+    app.get("/boom", boom)
+    app.error_handler(Conflict, lambda ctx, exc: HTMLResponse("taken", 409))
+    app.error_handler(RuntimeError, lambda ctx, exc: HTMLResponse("oops", 500))
+    with caplog.at_level(logging.ERROR, logger="mvcpy.errors"), TestClient(app) as client:
+        assert client.get("/conflict").status_code == 409
+        assert not [r for r in caplog.records if r.exc_info]
+        assert client.get("/boom").text == "oops"
+    assert len([r for r in caplog.records if r.exc_info]) == 1
