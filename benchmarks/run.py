@@ -12,7 +12,9 @@ beside Flask, FastAPI and Django on SQLite and PostgreSQL), ``views`` (a realist
 templated page beside Flask and Django; url_for; a cold worker's first render),
 ``filters`` (each built-in filter's cost in process; the four everyday ones over the wire
 beside Starlette and Litestar), ``request_data`` (a validated JSON POST beside FastAPI and
-Litestar; a multipart upload and a file download beside Starlette, with peak memory).
+Litestar; a multipart upload and a file download beside Starlette, with peak memory),
+``sessions`` (a page that reads and writes the session, per backend, beside Flask's
+cookie session and Django's database and cache sessions).
 Benchmarks report numbers; they never assert a timing.
 """
 
@@ -40,6 +42,7 @@ SUITES = (
     "views",
     "filters",
     "request_data",
+    "sessions",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -149,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         profile_mvcpy,
         request_data,
         router_scaling,
+        sessions,
         steps,
         views,
         wire,
@@ -188,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
             result = filters.run(args.quick)
         elif suite == "request_data":
             result = request_data.run(args.quick)
+        elif suite == "sessions":
+            result = sessions.run(args.quick)
         else:
             result = steps.run(args.quick)
         results[suite] = result

@@ -248,9 +248,18 @@ def _mvcpy(
         urls["mvcpy app.url_for('product', id=42)"] = _best_us(
             lambda: app.url_for("product", id=42), 100_000
         )
-        urls["mvcpy ctx.url_for('product', id=42) (templates)"] = _best_us(
+        urls["mvcpy ctx.url_for('product', id=42) (controllers)"] = _best_us(
             lambda: ctx.url_for("product", id=42), 100_000
         )
+        loop_with = templates.env.from_string(
+            "{% for i in r %}{{ url_for('product', id=i) }}{% endfor %}"
+        )
+        loop_alone = templates.env.from_string("{% for i in r %}{{ i }}{% endfor %}")
+        rows = range(1000)
+        urls["mvcpy {{ url_for('product', id=i) }} in a template, net of the loop"] = (
+            _best_us(lambda: loop_with.render(r=rows, request=ctx.request), 20)
+            - _best_us(lambda: loop_alone.render(r=rows), 20)
+        ) / 1000
         urls["mvcpy app.url_for('cart')"] = _best_us(lambda: app.url_for("cart"), 100_000)
     finally:
         for stop in stops:

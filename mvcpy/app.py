@@ -33,6 +33,7 @@ from mvcpy.views.engine import registrar
 
 if TYPE_CHECKING:
     from mvcpy.orm.database import Database
+    from mvcpy.sessions.manager import SessionManager
 
 __all__ = ["App"]
 
@@ -98,6 +99,13 @@ class App(Namespace):
         self._started = False
         super().__init__(self)
         self.templates = Templates(self)
+        #: the session settings and store; built at startup, ``None`` when sessions are off
+        self.sessions: SessionManager | None = None
+        if self.config.get("session.enabled"):
+            # First among the providers, so that a user's own provider wins.
+            self.templates.add_context_provider(_session_helpers)
+        #: ``fn(user_id) -> user`` registered with :meth:`user_loader`
+        self.load_user: Callable[[Any], Any] | None = None
         #: app-wide values (engines, clients) set at startup and read by controllers
         self.state = State()
         self._middleware: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
@@ -209,6 +217,15 @@ class App(Namespace):
         """Register a Jinja test (``{% if x is name %}``): ``@app.template_test``."""
         return registrar(self.templates.add_test, name)
 
+    def user_loader(self, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """Register ``fn(user_id)`` that loads the user for ``current_user`` (once a request)."""
+        from mvcpy.auth import template_helpers
+
+        if self.load_user is None:
+            self.templates.add_context_provider(template_helpers)
+        self.load_user = fn
+        return fn
+
     def _check_not_started(self, what: str) -> None:
         if self._started:
             raise ConfigurationError(f"cannot {what} after the app has started serving")
@@ -285,6 +302,12 @@ class App(Namespace):
         self._executor = ThreadPoolExecutor(
             max_workers=int(config.get("worker_threads")), thread_name_prefix="mvcpy-worker"
         )
+        if self.config.get("session.enabled") and self.sessions is None:
+            from mvcpy.sessions.manager import SessionManager
+
+            self.sessions = SessionManager(self)
+        if self.sessions is not None:
+            self.sessions.executor = self._executor
         prepare_filters(self)  # [filters] built-ins from the config; filter.bind(app)
         self.route_table.freeze()
         app_filters = tuple(self.filters)
@@ -346,6 +369,8 @@ class App(Namespace):
                 logger.exception("shutdown hook %r failed", hook)
         if self._database is not None:
             await self._database.dispose()
+        if self.sessions is not None:
+            self.sessions.close()
 
     # -- ASGI -------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -394,6 +419,11 @@ class App(Namespace):
                 response = await self._miss_handler(ctx)  # type: ignore[misc]
             if not isinstance(response, Response):
                 response = to_response(response)
+            session = ctx._session
+            if session is not None and response.status < 500:
+                manager: SessionManager = self.sessions  # type: ignore[assignment]
+                if manager.needs_commit(session):  # saved before the response is sent
+                    await manager.commit_async(session, response)
         except Exception as exc:
             registries = route.error_handlers if route is not None else self._app_error_handlers
             answer = await handle_error(ctx, exc, registries, self.debug)
@@ -433,6 +463,17 @@ class App(Namespace):
                 await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _session_helpers(ctx: Context) -> dict[str, Any]:
+    """Return the session template helpers of this request (bound, loaded on first use)."""
+    session = ctx.session
+    return {
+        "session": session,
+        "csrf_token": session.csrf_token,
+        "csrf_input": session.csrf_input,
+        "get_flashed_messages": session.get_flashed_messages,
+    }
 
 
 def _find_root(import_name: str | None, root_path: str | PathLike[str] | None) -> Path:

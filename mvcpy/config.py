@@ -61,6 +61,25 @@ FRAMEWORK_DEFAULTS: dict[str, Any] = {
         "autocommit": True,
         "models": [],  # modules that define the models, for migrations and the shell
     },
+    "session": {
+        "enabled": False,  # lazy when on: requests that never touch the session pay nothing
+        "backend": "cookie",  # cookie | memory | redis
+        "cookie_name": "session",
+        "max_age": 14 * 24 * 3600,
+        "path": "/",
+        "domain": "",
+        "httponly": True,
+        "samesite": "Lax",
+        "secure": "auto",  # auto: on in prod and for HTTPS requests
+        "sliding": False,  # re-send the cookie (renew the expiry) on every request
+        "max_cookie_size": 4093,
+        "header": "",  # e.g. "X-Session-Id": API clients send the session id in a header
+        "old_secret_keys": [],  # still accepted when checking signatures (key rotation)
+        "redis_url": "",
+        "redis_prefix": "mvcpy:session:",
+    },
+    "csrf": {"field": "csrf_token"},
+    "auth": {"login_route": "login", "redirect_hosts": []},
 }
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {

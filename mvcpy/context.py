@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from mvcpy.orm.request import RequestDB
     from mvcpy.orm.session import AsyncDbSession, DbSession
     from mvcpy.routing.router import Miss, Route
+    from mvcpy.sessions.session import Session
 
 __all__ = ["AfterResponse", "Context"]
 
@@ -33,6 +34,7 @@ class Context:
     __slots__ = (
         "__dict__",
         "_after_response",
+        "_session",
         "app",
         "db_scope",
         "error",
@@ -70,6 +72,7 @@ class Context:
         self.db_scope: RequestDB | None = None
         self.request_id: str | None = None
         self._after_response: list[AfterResponse] | None = None
+        self._session: Session | None = None
 
     @property
     def state(self) -> State:
@@ -104,6 +107,19 @@ class Context:
         if scope is None:
             scope = self.db_scope = self.app.database.request_scope()
         return scope.async_session(self.request)
+
+    @property
+    def session(self) -> Session:
+        """This request's session: a dict loaded on first use, saved with the response."""
+        session = self._session
+        if session is None:
+            manager = self.app.sessions
+            if manager is None:
+                from mvcpy.views.errors import SessionsNotEnabled
+
+                raise SessionsNotEnabled("sessions are off: [session] enabled = false")
+            session = self._session = manager.open(self.request)
+        return session
 
     async def run_after_response(self) -> None:
         """Run the callbacks registered with :meth:`after_response` (errors are logged)."""

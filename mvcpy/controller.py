@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from mvcpy.context import Context
     from mvcpy.http.request import Request
     from mvcpy.orm.session import AsyncDbSession, DbSession
+    from mvcpy.sessions.session import Session
 
 __all__ = ["HTTP_METHOD_ACTIONS", "Controller", "ControllerEndpoint", "parse_mapping"]
 
@@ -284,7 +285,45 @@ class Controller:
         url = (
             target if ("/" in target or target.startswith("?")) else self.url_for(target, **params)
         )
+        if "//" in url or "\\" in url:  # absolute: only to this host or [auth] redirect_hosts
+            from mvcpy.auth import check_redirect
+
+            check_redirect(self.ctx, url)
         return RedirectResponse(url, status)
+
+    @property
+    def session(self) -> Session:
+        """This request's session: a dict loaded on first use, saved with the response."""
+        return self.ctx.session
+
+    @property
+    def current_user(self) -> Any:
+        """The logged-in user (``app.user_loader``), loaded once per request, or ``None``."""
+        from mvcpy.auth import current_user
+
+        return current_user(self.ctx)
+
+    def login(self, user_id: Any) -> None:
+        """Log ``user_id`` in under a new session id (call it after checking the password)."""
+        from mvcpy.auth import login
+
+        login(self.ctx, user_id)
+
+    def logout(self) -> None:
+        """Log the user out and destroy the session."""
+        from mvcpy.auth import logout
+
+        logout(self.ctx)
+
+    def flash(self, message: str, category: str = "info") -> None:
+        """Queue ``message`` for the next page (read with ``get_flashed_messages()``)."""
+        self.ctx.session.flash(message, category)
+
+    def get_flashed_messages(
+        self, with_categories: bool = False, category_filter: tuple[str, ...] = ()
+    ) -> list[Any]:
+        """Return (once) the flashed messages, as (category, message) pairs if asked."""
+        return self.ctx.session.get_flashed_messages(with_categories, category_filter)
 
     @property
     def db(self) -> DbSession:

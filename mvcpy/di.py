@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -196,6 +197,12 @@ def attribute_injections(
             key = marker.key if marker is not None else None
         provider = container.lookup(hint, key)
         if provider is not None:
+            existing = inspect.getattr_static(cls, name, None)
+            if isinstance(existing, property | types.MemberDescriptorType):
+                raise ConfigurationError(
+                    f"{label}: cannot inject {cls.__name__}.{name}: the controller already "
+                    "has it (like self.request or self.session); choose another name"
+                )
             result.append((name, provider))
         elif marker is not None and not hasattr(cls, name):
             # Only a marked attribute must be provided: a plain annotation may be an

@@ -107,10 +107,15 @@ class _Schemas:
 def _operation(
     route: Route, method: str, binder: Binder, returns: Any, schemas: _Schemas
 ) -> dict[str, Any]:
+    fn = getattr(route.endpoint, "action", None) or getattr(route.endpoint, "fn", None)
+    doc = inspect.getdoc(fn) if inspect.isroutine(fn) else None
     operation: dict[str, Any] = {
         "operationId": f"{route.name}.{method.lower()}",
-        "summary": route.name,
+        "summary": doc.split("\n", 1)[0] if doc else route.name,
     }
+    controller = getattr(route.endpoint, "cls", None)
+    if controller is not None:
+        operation["tags"] = [controller.name]
     parameters = []
     body: dict[str, Any] | None = None
     files: dict[str, Any] = {}

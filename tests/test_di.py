@@ -83,10 +83,10 @@ def test_factories_run_once_per_request_and_tear_down_even_on_errors(make_app: A
         return Clock()
 
     class Data(Controller):
-        session: Session
+        conn: Session
 
         def show(self, session: Session, clock: Clock) -> Any:
-            return {"same": session is self.session, "clock": isinstance(clock, Clock)}
+            return {"same": session is self.conn, "clock": isinstance(clock, Clock)}
 
         async def ashow(self, session: Session, clock: Clock) -> Any:
             return {"number": session.number, "closed": session.closed}
@@ -148,6 +148,34 @@ def test_unresolved_injection_fails_at_startup_naming_route_and_parameter(make_a
     app.get("/k", keyed)
     with pytest.raises(ConfigurationError, match="needs key 'db'"):
         app.start()
+
+
+def test_injecting_over_a_controller_attribute_fails_at_startup(make_app: Any) -> None:
+    class Shadow(Controller):
+        request: Settings  # type: ignore[assignment]  # Controller.request is set per request
+
+        def show(self) -> Any:
+            return None
+
+    class Prop(Controller):
+        @property
+        def settings(self) -> Any:
+            return None
+
+    class UsesProp(Prop):
+        settings: Settings  # type: ignore[assignment]
+
+        def show(self) -> Any:
+            return None
+
+    for controller in (UsesProp, Shadow):
+        app = make_app()
+        app.provide(Settings("x"))
+        app.router("/p", controller, "get:show")
+        with pytest.raises(
+            ConfigurationError, match=rf"{controller.__name__}\.\w+: the controller"
+        ):
+            app.start()
 
 
 def test_provide_after_start_is_refused(make_app: Any) -> None:

@@ -42,6 +42,9 @@ def test_parameters_bodies_and_responses() -> None:
     names = {(p["name"], p["in"], p["required"]) for p in index["parameters"]}
     assert names == {("page", "query", False), ("order", "query", False), ("tag", "query", False)}
     show = document["paths"]["/notes/{id}"]["get"]
+    assert show["summary"] == "Return one note."
+    assert show["tags"] == ["notes"]
+    assert create["summary"] == "notes"  # no docstring: the route's name
     assert show["parameters"] == [
         {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
     ]

@@ -41,7 +41,11 @@ def parse_urlencoded(body: bytes, limits: FormLimits) -> FormData:
     except UnicodeDecodeError:
         raise HTTPError(400, "Form body is not valid UTF-8") from None
     try:
-        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=limits.max_fields)
+        pairs = parse_qsl(
+            text, keep_blank_values=True, max_num_fields=limits.max_fields, errors="strict"
+        )
+    except UnicodeDecodeError:
+        raise HTTPError(400, "Form body is not valid UTF-8 once decoded") from None
     except ValueError:
         raise HTTPError(400, f"Form has more than {limits.max_fields} fields") from None
     return MultiDict(pairs)

@@ -6,6 +6,7 @@ each with its own filters, name prefix, host and error handlers.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
@@ -208,14 +209,15 @@ class Namespace:
         """Map ``/<controller>/<action>`` (and ``/<controller>/<action>/*splat``) to every
         public action of ``controller``, for any HTTP method (Beego's AutoRouter)."""
         base = controller_name(controller)
-        reserved = set(dir(Controller))
+        # An action is a public method the subclass defines or overrides; the base
+        # class's helpers (render, redirect, ...) are not routed.
         actions = sorted(
             attr
             for attr in dir(controller)
             if not attr.startswith("_")
-            and attr not in reserved
-            and callable(getattr(controller, attr))
-            and not isinstance(getattr(controller, attr), type)
+            and inspect.isfunction(getattr(controller, attr))
+            and getattr(controller, attr) is not getattr(Controller, attr, None)
+            and attr not in ("prepare", "finish")
         )
         if not actions:
             raise ConfigurationError(f"auto_router: {controller.__name__} has no public actions")

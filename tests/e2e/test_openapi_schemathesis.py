@@ -53,6 +53,7 @@ def test_schemathesis_finds_no_server_errors(notes_server: ServerProcess, tmp_pa
         text=True,
         timeout=240,
         env=server_env(),
+        cwd=tmp_path,  # schemathesis keeps a cache in its working directory
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout, result.stdout[-2000:]

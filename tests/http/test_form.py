@@ -67,6 +67,10 @@ def test_ten_thousand_fields_are_refused(client: Any) -> None:
 
 
 def test_invalid_utf8_in_forms_is_400(client: Any) -> None:
+    escaped = client.post(
+        "/form", content=b"a=%ff%fe", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert escaped.status_code == 400
     raw = client.post(
         "/form",
         content=b"a=\xff\xfe",

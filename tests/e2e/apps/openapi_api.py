@@ -43,6 +43,7 @@ class NotesController(Controller):
         return created
 
     def show(self, id: int) -> Note:
+        """Return one note."""
         note = NOTES.get(id)
         if note is None:
             abort(404, "No such note")

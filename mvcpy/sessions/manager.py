@@ -1,0 +1,227 @@
+"""Read the session token from a request and write the session back to the response."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+
+from mvcpy.errors import ConfigurationError
+from mvcpy.http.response import format_cookie
+from mvcpy.sessions.session import Session
+from mvcpy.sessions.store import SessionStore
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from mvcpy.app import App
+    from mvcpy.http.request import Request
+    from mvcpy.http.response import Response
+
+__all__ = ["BACKENDS", "SessionManager", "SessionTooLarge"]
+
+BACKENDS = ("cookie", "memory", "database", "redis")
+_SALT = "mvcpy.session"
+
+
+class SessionTooLarge(RuntimeError):
+    """The cookie session grew past the size browsers keep."""
+
+
+def _secret_keys(app: App) -> list[str]:
+    """Return the signing keys, oldest first (itsdangerous signs with the last one)."""
+    old = app.config.get("session.old_secret_keys") or []
+    if isinstance(old, str):
+        old = [old]
+    return [*(str(k) for k in old), app.secret_key]
+
+
+class SessionManager:
+    """The app's session settings and store, built once at startup from ``[session]``."""
+
+    def __init__(self, app: App, store: SessionStore | None = None) -> None:
+        section = app.config.section("session")
+        self.app = app
+        self.backend = str(section.get("backend", "cookie"))
+        if self.backend not in BACKENDS:
+            raise ConfigurationError(
+                f"[session] backend = {self.backend!r} is unknown; use one of {', '.join(BACKENDS)}"
+            )
+        self.cookie_name = str(section.get("cookie_name", "session"))
+        self.max_age = int(section.get("max_age", 14 * 24 * 3600))
+        self.path = str(section.get("path", "/"))
+        self.domain: str | None = section.get("domain") or None
+        self.httponly = bool(section.get("httponly", True))
+        samesite = str(section.get("samesite", "Lax")).lower()
+        if samesite not in ("lax", "strict", "none"):
+            raise ConfigurationError("[session] samesite must be 'Lax', 'Strict' or 'None'")
+        self.samesite = cast(Literal["lax", "strict", "none"], samesite)
+        secure = section.get("secure", "auto")
+        #: ``True``/``False``, or ``None`` for "in prod and on HTTPS requests"
+        self.secure: bool | None = None if secure == "auto" else bool(secure)
+        if app.env == "prod" and self.secure is None:
+            self.secure = True
+        if self.samesite == "none" and self.secure is False:
+            raise ConfigurationError("[session] samesite = 'None' needs secure = true")
+        self.sliding = bool(section.get("sliding", False))
+        self.max_cookie_size = int(section.get("max_cookie_size", 4093))
+        header = str(section.get("header", "") or "")
+        #: the request/response header that carries the session token instead of a cookie
+        self.header = header.lower() or None
+        self.csrf_field = str(app.config.get("csrf.field") or "csrf_token")
+        keys = _secret_keys(app)
+        self._serializer = URLSafeTimedSerializer(keys, salt=_SALT)
+        self._signer = Signer(keys, salt=_SALT + ".id")
+        self.store: SessionStore | None = store if store is not None else self._make_store(section)
+        self.executor: Executor | None = None
+
+    def _make_store(self, section: dict[str, Any]) -> SessionStore | None:
+        if self.backend == "cookie":
+            return None
+        if self.backend == "memory":
+            from mvcpy.sessions.memory import MemoryStore
+
+            return MemoryStore()
+        if self.backend == "database":
+            from mvcpy.sessions.database import DatabaseStore
+
+            return DatabaseStore(self.app)
+        from mvcpy.sessions.redis import RedisStore
+
+        url = str(section.get("redis_url") or "")
+        return RedisStore(url, str(section.get("redis_prefix", "mvcpy:session:")))
+
+    # -- reading ----------------------------------------------------------------------
+    def open(self, request: Request) -> Session:
+        """Return a new, not yet loaded session for ``request``."""
+        return Session(self, request)
+
+    def token(self, request: Request) -> str | None:
+        """Return the session token the client sent (header or cookie), if any."""
+        if self.header is not None:
+            return request.headers.get(self.header) or None
+        return request.cookies.get(self.cookie_name) or None
+
+    def _sid(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        try:
+            return self._signer.unsign(token).decode("ascii")
+        except (BadSignature, UnicodeDecodeError):
+            return None
+
+    def _decode_cookie(self, token: str | None) -> dict[str, Any]:
+        if not token:
+            return {}
+        try:
+            data = self._serializer.loads(token, max_age=self.max_age)
+        except (BadSignature, ValueError, TypeError):  # tampered, expired or not ours
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def load(self, request: Request) -> tuple[str | None, dict[str, Any]]:
+        """Return (session id, data) for ``request``; bad or expired tokens give an empty one."""
+        token = self.token(request)
+        store = self.store
+        if store is None:
+            return None, self._decode_cookie(token)
+        sid = self._sid(token)
+        if sid is None:
+            return None, {}
+        data = store.load(sid)
+        # An unknown id is never adopted: the next write gets a fresh one (no fixation).
+        return (sid, data) if data is not None else (None, {})
+
+    async def load_async(self, request: Request) -> tuple[str | None, dict[str, Any]]:
+        """Like :meth:`load`, running a blocking store in the worker pool."""
+        store = self.store
+        if store is None or not store.blocking:
+            return self.load(request)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.load, request)
+
+    # -- writing ----------------------------------------------------------------------
+    def needs_commit(self, session: Session) -> bool:
+        """Whether the response must carry or store something for ``session``."""
+        return session.loaded and (session.modified or (self.sliding and bool(session.data)))
+
+    async def commit_async(self, session: Session, response: Response) -> None:
+        """Save ``session`` and set its cookie on ``response`` (before it is sent)."""
+        store = self.store
+        if store is not None and store.blocking:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self.executor, self.commit, session, response)
+        else:
+            self.commit(session, response)
+
+    def commit(self, session: Session, response: Response) -> None:
+        """Save ``session`` to its store and put its token on ``response``."""
+        request = session._request
+        data = session.data
+        store = self.store
+        if store is None:
+            if not data:
+                if self.token(request) is not None:
+                    self._clear(response, request)
+                return
+            self._send(response, request, self._serializer.dumps(data), check_size=True)
+            return
+        if session.old_sid is not None:
+            store.delete(session.old_sid)
+        if not data and session.sid is None:
+            if session.old_sid is not None or self.token(request) is not None:
+                self._clear(response, request)
+            return
+        if session.sid is None:  # new, regenerated or re-created after destroy
+            session.sid = secrets.token_urlsafe(32)
+            store.save(session.sid, data, (), self.max_age)
+        elif session.modified:
+            changed = {key: data[key] for key in session.changed_keys if key in data}
+            store.save(session.sid, changed, session.deleted_keys, self.max_age)
+        else:  # sliding expiry
+            store.touch(session.sid, self.max_age)
+        if session.old_sid is not None or self.sliding or self._sid(self.token(request)) is None:
+            self._send(response, request, self._signer.sign(session.sid).decode("ascii"))
+
+    def _secure(self, request: Request) -> bool:
+        return self.secure if self.secure is not None else request.scheme == "https"
+
+    def _send(
+        self, response: Response, request: Request, token: str, check_size: bool = False
+    ) -> None:
+        if self.header is not None:
+            response.set_header(self.header, token)
+            return
+        cookie = format_cookie(
+            self.cookie_name,
+            token,
+            self.max_age,
+            None,
+            self.path,
+            self.domain,
+            self._secure(request),
+            self.httponly,
+            self.samesite,
+        )
+        if check_size and len(cookie) > self.max_cookie_size:
+            raise SessionTooLarge(
+                f"the session cookie is {len(cookie)} bytes, over the {self.max_cookie_size}-byte "
+                "limit browsers keep; store less in the session or use a server-side store "
+                "([session] backend = 'redis' or 'database')"
+            )
+        response.add_header("set-cookie", cookie)
+
+    def _clear(self, response: Response, request: Request) -> None:
+        if self.header is not None:
+            response.set_header(self.header, "")
+            return
+        response.delete_cookie(
+            self.cookie_name, self.path, self.domain, secure=self._secure(request)
+        )
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        if self.store is not None:
+            self.store.close()

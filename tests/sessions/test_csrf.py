@@ -1,0 +1,99 @@
+"""CSRF: forms and scripts must send the session's token on unsafe methods."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from mvcpy import App, Controller
+from mvcpy.sessions import CSRFProtect, csrf_exempt
+from mvcpy.testing import TestClient
+
+
+class FormController(Controller):
+    def get(self) -> None:
+        self.tpl_name = "form.html"
+
+    def post(self) -> str:
+        return f"saved {self.get_string('title')}"
+
+
+def build(session_app: Callable[..., App], views: Callable[[str, str], Any]) -> App:
+    views("form.html", '<form method="post">{{ csrf_input() }}</form>|{{ csrf_token() }}')
+    app = session_app()
+    app.use(CSRFProtect(exempt=["hook", "api.*"]))
+    app.router("/form", FormController)
+    app.post("/hook", lambda ctx: "hooked", name="hook")
+    api = app.namespace("/api", name_prefix="api.")
+    api.post("/items", lambda ctx: "created", name="items")
+    free = csrf_exempt(app.namespace("/free"))
+    free.post("/x", lambda ctx: "free")
+    app.post("/marked", csrf_exempt(lambda ctx: "marked"))
+    app.post("/guarded", lambda ctx: "guarded")
+    return app
+
+
+def form_token(client: TestClient) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/form").text)
+    assert match is not None
+    return match.group(1)
+
+
+def test_form_post_needs_the_sessions_token(
+    session_app: Callable[..., App], views: Callable[[str, str], Any]
+) -> None:
+    app = build(session_app, views)
+    with TestClient(app) as client, TestClient(app) as other:
+        token = form_token(client)
+        missing = client.post("/form", data={"title": "a"})
+        assert missing.status_code == 403 and "CSRF token missing" in missing.text
+        wrong = client.post("/form", data={"title": "a", "csrf_token": "x" * 43})
+        assert wrong.status_code == 403 and "CSRF token invalid" in wrong.text
+        theirs = form_token(other)  # a real token, but from another session
+        assert client.post("/form", data={"csrf_token": theirs}).status_code == 403
+        ok = client.post("/form", data={"title": "a", "csrf_token": token})
+        assert ok.status_code == 200 and ok.text == "saved a"
+
+
+def test_scripts_send_the_token_in_a_header(
+    session_app: Callable[..., App], views: Callable[[str, str], Any]
+) -> None:
+    with TestClient(build(session_app, views)) as client:
+        token = client.get("/form").text.rsplit("|", 1)[1]
+        assert client.post("/guarded", json={}).status_code == 403
+        bad = client.post("/guarded", headers={"X-CSRF-Token": "nope"})
+        assert bad.status_code == 403
+        good = client.post("/guarded", headers={"X-CSRF-Token": token})
+        assert good.status_code == 200 and good.text == "guarded"
+
+
+def test_a_session_without_a_token_is_refused(
+    session_app: Callable[..., App], views: Callable[[str, str], Any]
+) -> None:
+    with TestClient(build(session_app, views)) as client:
+        response = client.post("/guarded", headers={"X-CSRF-Token": "anything"})
+        assert response.status_code == 403
+        assert response.headers["content-type"].startswith(("text/html", "application/json"))
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/hook", "hooked"), ("/api/items", "created"), ("/free/x", "free"), ("/marked", "marked")],
+)
+def test_exempt_routes_and_namespaces(
+    session_app: Callable[..., App], views: Callable[[str, str], Any], path: str, body: str
+) -> None:
+    with TestClient(build(session_app, views)) as client:
+        response = client.post(path)
+        assert response.status_code == 200 and response.text == body
+
+
+def test_safe_methods_pass(
+    session_app: Callable[..., App], views: Callable[[str, str], Any]
+) -> None:
+    with TestClient(build(session_app, views)) as client:
+        assert client.get("/form").status_code == 200
+        assert client.options("/guarded").status_code in (200, 204)
