@@ -8,6 +8,7 @@ request; ``login_required`` and ``require(predicate)`` are filters.
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -19,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from mvcpy.errors import HTTPError
 from mvcpy.filters._answer import answer_error
 from mvcpy.http.response import RedirectResponse
+from mvcpy.sessions.csrf import CSRF_KEY
 
 if TYPE_CHECKING:
     from mvcpy.app import App
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "USER_ID_KEY",
+    "JWTSigner",
     "LoginRequired",
     "Require",
     "TokenSigner",
@@ -74,9 +77,10 @@ def password_needs_rehash(hashed: str) -> bool:
 
 # -- login state ----------------------------------------------------------------------
 def login(ctx: Context, user_id: Any) -> None:
-    """Log ``user_id`` in: a new session id (no fixation) that remembers the user."""
+    """Log ``user_id`` in: a new session id (no fixation) and CSRF token, remembering the user."""
     session = ctx.session
     session.regenerate()
+    session.pop(CSRF_KEY, None)  # a token seen before login is not valid after it
     session[USER_ID_KEY] = user_id
     ctx.__dict__.pop(_USER_CACHE, None)
 
@@ -277,3 +281,68 @@ class TokenSigner:
             return self._serializer.loads(token, max_age=self.max_age)
         except (BadSignature, ValueError, TypeError):
             return None
+
+
+class JWTSigner:
+    """Issue and check JSON Web Tokens (PyJWT, HMAC by default): ``pip install 'mvcpy[jwt]'``.
+
+    Same interface as :class:`TokenSigner`; the subject travels in a ``data`` claim beside
+    ``iat`` and ``exp`` (and ``iss``/``aud`` when given). Tokens signed with one of
+    ``old_keys`` are still accepted.
+    """
+
+    def __init__(
+        self,
+        secret_key: str,
+        max_age: int = 3600,
+        algorithm: str = "HS256",
+        *,
+        old_keys: list[str] | tuple[str, ...] = (),
+        issuer: str | None = None,
+        audience: str | None = None,
+    ) -> None:
+        try:
+            import jwt
+        except ImportError as exc:  # pragma: no cover - installed in development
+            raise ImportError("JWTSigner needs PyJWT: pip install 'mvcpy[jwt]'") from exc
+        self._jwt = jwt
+        self.max_age = max_age
+        self.algorithm = algorithm
+        self.keys = (secret_key, *old_keys)
+        self.issuer = issuer
+        self.audience = audience
+
+    @classmethod
+    def for_app(cls, app: App, max_age: int = 3600, **options: Any) -> JWTSigner:
+        """Return a signer keyed with the app's secret (and its old keys, for rotation)."""
+        old = app.config.get("session.old_secret_keys") or []
+        return cls(app.secret_key, max_age, old_keys=tuple(old), **options)
+
+    def issue(self, subject: Any) -> str:
+        """Return a JWT carrying ``subject`` (JSON-serialisable), expiring after ``max_age``."""
+        now = int(time.time())
+        claims: dict[str, Any] = {"data": subject, "iat": now, "exp": now + self.max_age}
+        if self.issuer is not None:
+            claims["iss"] = self.issuer
+        if self.audience is not None:
+            claims["aud"] = self.audience
+        return str(self._jwt.encode(claims, self.keys[0], algorithm=self.algorithm))
+
+    def verify(self, token: str) -> Any:
+        """Return the token's subject, or ``None`` when forged, changed, expired or foreign."""
+        for key in self.keys:
+            try:
+                claims = self._jwt.decode(
+                    token,
+                    key,
+                    algorithms=[self.algorithm],
+                    options={"require": ["exp", "iat"]},
+                    issuer=self.issuer,
+                    audience=self.audience,
+                )
+            except self._jwt.InvalidSignatureError:
+                continue  # maybe an older key
+            except self._jwt.InvalidTokenError:
+                return None
+            return claims.get("data")
+        return None

@@ -62,7 +62,7 @@ FRAMEWORK_DEFAULTS: dict[str, Any] = {
         "models": [],  # modules that define the models, for migrations and the shell
     },
     "session": {
-        "enabled": False,  # lazy when on: requests that never touch the session pay nothing
+        "enabled": True,  # lazy: requests that never touch the session pay nothing
         "backend": "cookie",  # cookie | memory | redis
         "cookie_name": "session",
         "max_age": 14 * 24 * 3600,

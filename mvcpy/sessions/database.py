@@ -18,12 +18,9 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    insert,
     select,
-    tuple_,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mvcpy.orm.model import Model
@@ -57,6 +54,34 @@ class SessionRecord(Model):
 _table: Table = SessionRecord.__table__  # type: ignore[assignment]
 
 
+def _upsert(dialect: str) -> Any:
+    """Return an INSERT that replaces the value of an existing (sid, key) row."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        pg = pg_insert(_table)
+        return pg.on_conflict_do_update(
+            index_elements=["sid", "key"],
+            set_={"value": pg.excluded.value, "expires_at": pg.excluded.expires_at},
+        )
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        lite = sqlite_insert(_table)
+        return lite.on_conflict_do_update(
+            index_elements=["sid", "key"],
+            set_={"value": lite.excluded.value, "expires_at": lite.excluded.expires_at},
+        )
+    if dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql import insert as mysql_insert
+
+        mysql = mysql_insert(_table)
+        return mysql.on_duplicate_key_update(
+            value=mysql.inserted.value, expires_at=mysql.inserted.expires_at
+        )
+    raise NotImplementedError(f"the database session store does not support {dialect}")
+
+
 class DatabaseStore(SessionStore):
     """Keep sessions in the ``mvcpy_sessions`` table of the app's database."""
 
@@ -74,42 +99,33 @@ class DatabaseStore(SessionStore):
 
     def load(self, sid: str) -> dict[str, Any] | None:
         """Return session ``sid``'s data, or ``None`` when it is unknown or expired."""
-        query = select(_table.c.key, _table.c.value).where(
-            _table.c.sid == sid, _table.c.expires_at > int(time.time())
-        )
+        query = select(_table.c.key, _table.c.value, _table.c.expires_at).where(_table.c.sid == sid)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
-        if not rows:
+        marker = [expires for key, _, expires in rows if key == _MARKER]
+        if not marker or marker[0] <= int(time.time()):
             return None
-        return {key: json.loads(value) for key, value in rows if key != _MARKER}
+        return {key: json.loads(value) for key, value, _ in rows if key != _MARKER}
 
     def save(
         self, sid: str, changed: Mapping[str, Any], deleted: Iterable[str], max_age: int
     ) -> None:
-        """Replace the rows of the changed keys, drop the deleted ones, renew the expiry."""
+        """Upsert the changed keys, delete the deleted ones and renew the expiry."""
         expires = int(time.time()) + max_age
-        rows = [
-            {"sid": sid, "key": key, "value": json.dumps(value), "expires_at": expires}
-            for key, value in changed.items()
+        # The marker row goes first: parallel saves of one session queue on its lock,
+        # always in the same order, so they never deadlock.
+        rows = [{"sid": sid, "key": _MARKER, "value": "null", "expires_at": expires}]
+        rows += [
+            {"sid": sid, "key": key, "value": json.dumps(changed[key]), "expires_at": expires}
+            for key in sorted(changed)
         ]
-        touched = [*changed, *deleted, _MARKER]
-        for attempt in (1, 2):
-            try:
-                with self.engine.begin() as connection:
-                    connection.execute(
-                        delete(_table).where(
-                            tuple_(_table.c.sid, _table.c.key).in_([(sid, k) for k in touched])
-                        )
-                    )
-                    marker = {"sid": sid, "key": _MARKER, "value": "null", "expires_at": expires}
-                    connection.execute(insert(_table), [marker, *rows])
-                    connection.execute(
-                        update(_table).where(_table.c.sid == sid).values(expires_at=expires)
-                    )
-                break
-            except IntegrityError:  # a parallel request wrote the same key first: redo
-                if attempt == 2:
-                    raise
+        gone = [key for key in deleted if key not in changed]
+        with self.engine.begin() as connection:
+            connection.execute(_upsert(connection.dialect.name), rows)
+            if gone:
+                connection.execute(
+                    delete(_table).where(_table.c.sid == sid, _table.c.key.in_(gone))
+                )
         if random.randrange(PURGE_EVERY) == 0:
             self.purge_expired()
 
@@ -118,7 +134,7 @@ class DatabaseStore(SessionStore):
         with self.engine.begin() as connection:
             connection.execute(
                 update(_table)
-                .where(_table.c.sid == sid)
+                .where(_table.c.sid == sid, _table.c.key == _MARKER)
                 .values(expires_at=int(time.time()) + max_age)
             )
 
@@ -129,8 +145,12 @@ class DatabaseStore(SessionStore):
 
     def purge_expired(self) -> int:
         """Delete every expired row; return how many went."""
+        expired = select(_table.c.sid).where(
+            _table.c.key == _MARKER, _table.c.expires_at <= int(time.time())
+        )
         with self.engine.begin() as connection:
-            result = connection.execute(
-                delete(_table).where(_table.c.expires_at <= int(time.time()))
-            )
+            sids = [row[0] for row in connection.execute(expired)]
+            if not sids:
+                return 0
+            result = connection.execute(delete(_table).where(_table.c.sid.in_(sids)))
         return int(result.rowcount or 0)

@@ -12,8 +12,8 @@ import pytest
 from mvcpy import App
 from mvcpy.sessions.database import DatabaseStore
 
-BACKENDS = ["cookie", "memory", "redis", "sqlite", "postgres"]
-SERVER_SIDE = {"memory", "redis", "sqlite", "postgres"}
+BACKENDS = ["cookie", "memory", "redis", "sqlite", "postgres", "mariadb"]
+SERVER_SIDE = {"memory", "redis", "sqlite", "postgres", "mariadb"}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -30,12 +30,12 @@ def app_config(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
     if backend == "redis":
         session["redis_url"] = request.getfixturevalue("redis_url")
         session["redis_prefix"] = f"mvcpytest:{uuid.uuid4().hex}:"
-    elif backend in ("sqlite", "postgres"):
+    elif backend in ("sqlite", "postgres", "mariadb"):
         session["backend"] = "database"
         url = (
-            request.getfixturevalue("postgres_url")
-            if backend == "postgres"
-            else f"sqlite:///{tmp_path / 'sessions.sqlite3'}"
+            f"sqlite:///{tmp_path / 'sessions.sqlite3'}"
+            if backend == "sqlite"
+            else request.getfixturevalue(f"{backend}_url")
         )
         config["database"] = {"url": url}
     return config

@@ -9,9 +9,11 @@ import pytest
 
 from mvcpy import App, Controller
 from mvcpy.auth import (
+    JWTSigner,
     TokenSigner,
     hash_password,
     is_safe_url,
+    login,
     login_required,
     password_needs_rehash,
     require,
@@ -175,3 +177,46 @@ def test_signed_bearer_tokens(make_app: Any) -> None:
             client.get("/api/data", headers={"Authorization": f"Bearer {forged}"}).status_code
             == 401
         )
+
+
+def test_login_rotates_the_csrf_token(session_app: Callable[..., App]) -> None:
+    app = session_app()
+    app.get("/token", lambda ctx: ctx.session.csrf_token())
+
+    def sign_in(ctx: Any) -> str:
+        login(ctx, 7)
+        return "in"
+
+    app.get("/in", sign_in)
+    with TestClient(app) as client:
+        before = client.get("/token").text
+        client.get("/in")
+        after = client.get("/token").text
+        assert before != after and client.get("/token").text == after
+
+
+def test_jwt_bearer_tokens(make_app: Any) -> None:
+    import jwt
+
+    app = make_app(session={"old_secret_keys": ["retired-key-0123456789-0123456789-x"]})
+    signer = JWTSigner.for_app(app, max_age=60, issuer="shop")
+    app.get("/api/jwt", lambda ctx: {"ok": True}, filters=[BearerAuth(check=signer.verify)])
+    token = signer.issue({"user": 1})
+    assert signer.verify(token) == {"user": 1}
+    old = JWTSigner("retired-key-0123456789-0123456789-x", 60, issuer="shop").issue({"user": 2})
+    assert signer.verify(old) == {"user": 2}  # key rotation
+    assert JWTSigner("another-key-0123456789-0123456789-xy").verify(token) is None
+    assert JWTSigner(app.secret_key, issuer="elsewhere").verify(token) is None
+    assert (
+        JWTSigner(app.secret_key, max_age=-10, issuer="shop").verify(
+            JWTSigner(app.secret_key, max_age=-10, issuer="shop").issue(1)
+        )
+        is None
+    )  # expired
+    unsigned = jwt.encode({"data": 1, "exp": 2**40, "iat": 0}, None, algorithm="none")
+    assert signer.verify(unsigned) is None  # alg=none is refused
+    with TestClient(app) as client:
+        ok = client.get("/api/jwt", headers={"Authorization": f"Bearer {token}"})
+        assert ok.json() == {"ok": True}
+        refused = client.get("/api/jwt", headers={"Authorization": f"Bearer {token}x"})
+        assert refused.status_code == 401

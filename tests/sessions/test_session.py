@@ -267,7 +267,7 @@ def test_parallel_requests_keep_each_others_keys(
 
 
 def test_sessions_off_explain_themselves(make_app: Callable[..., App]) -> None:
-    app = make_app()
+    app = make_app(session={"enabled": False})
     app.get("/s", lambda ctx: str(ctx.session))
     with (
         TestClient(app, raise_server_exceptions=True) as client,
