@@ -1,7 +1,9 @@
 """Run mvcpy's benchmark suites and write ``benchmarks/results/latest.md``.
 
-    python benchmarks/run.py                                  # everything (~13 minutes)
-    python benchmarks/run.py --quick                          # everything, smaller (~3 minutes)
+    python benchmarks/run.py                                  # every suite
+    python benchmarks/run.py --quick                          # every suite, smaller
+    python benchmarks/run.py --suite inprocess,router,wire,profile,steps   # core, ~12 min
+    python benchmarks/run.py --suite inprocess,router,wire,profile,steps --quick  # ~2 min
     python benchmarks/run.py --suite inprocess,router,wire --quick
     python benchmarks/run.py --suite wire --frameworks "mvcpy (async),Starlette (async)"
 
