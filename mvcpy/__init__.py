@@ -23,6 +23,7 @@ from mvcpy.http import (
 )
 from mvcpy.params import Cookie, Header, Query
 from mvcpy.routing import Namespace, URLBuildError
+from mvcpy.websocket import WebSocketController
 
 __version__ = "0.1.0"
 
@@ -51,6 +52,7 @@ __all__ = [
     "URLBuildError",
     "UploadedFile",
     "ValidationError",
+    "WebSocketController",
     "XMLResponse",
     "__version__",
     "abort",

@@ -30,6 +30,7 @@ from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
 from mvcpy.templating import Templates
 from mvcpy.types import ASGIApp, Receive, Scope, Send
 from mvcpy.views.engine import registrar
+from mvcpy.websocket import WebSocketEndpoint
 
 if TYPE_CHECKING:
     from mvcpy.orm.database import Database
@@ -312,6 +313,9 @@ class App(Namespace):
         self.route_table.freeze()
         app_filters = tuple(self.filters)
         for route in self.route_table.routes:
+            if isinstance(route.endpoint, WebSocketEndpoint):
+                route.endpoint.prepare(self)  # no filters for WebSockets yet
+                continue
             namespaces = route.namespace.chain() if route.namespace is not None else [self]
             chain: list[Filter] = []
             for namespace in namespaces:
@@ -443,7 +447,15 @@ class App(Namespace):
                 await ctx.db_scope.end_async(False, self._executor)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # No WebSocket routes yet: refuse the handshake cleanly (the server answers 403).
+        path = request_path(scope.get("raw_path"), scope["path"])
+        host = _scope_host(scope) if self._needs_host else None
+        if not self._allowed_hosts or _host_allowed(host or "", self._allowed_hosts):
+            route, params, _ = self.route_table.match("WEBSOCKET", path, host)
+            endpoint = route.endpoint if route is not None else None
+            if isinstance(endpoint, WebSocketEndpoint):
+                await endpoint(self, scope, receive, send, params)
+                return
+        # No WebSocket route here: refuse the handshake cleanly (the server answers 403).
         message = await receive()
         if message["type"] == "websocket.connect":
             await send({"type": "websocket.close", "code": 1000})

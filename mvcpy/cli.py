@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from mvcpy.errors import ConfigurationError
 from mvcpy.migrate import add_commands as add_db_commands
 from mvcpy.openapi import add_openapi_command
+from mvcpy.project import add_new_command
 from mvcpy.views.commands import add_view_commands
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_view_commands(commands)  # templates check, check urls
     add_db_commands(commands)  # db init|revision|upgrade|..., shell
     add_openapi_command(commands)  # openapi
+    add_new_command(commands)  # new NAME [--api]
     return parser
 
 

@@ -80,6 +80,10 @@ FRAMEWORK_DEFAULTS: dict[str, Any] = {
     },
     "csrf": {"field": "csrf_token"},
     "auth": {"login_route": "login", "redirect_hosts": []},
+    "websocket": {
+        "allowed_origins": [],  # browser origins allowed besides the request's own host
+        "max_message_size": 1024 * 1024,  # bytes; a larger message closes with 1009
+    },
 }
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {

@@ -34,6 +34,7 @@ __all__ = [
     "init",
     "pending_migrations",
     "target_metadata",
+    "write_migrations",
 ]
 
 #: The project's migrations directory, beside ``conf/``.
@@ -56,7 +57,14 @@ def target_metadata(app: App) -> MetaData:
 
 def init(app: App, app_spec: str) -> Path:
     """Write ``migrations/`` and ``alembic.ini`` into the project; return the directory."""
-    root = app.root_path
+    return write_migrations(app.root_path, app_spec, Path.cwd())
+
+
+def write_migrations(root: Path, app_spec: str, import_root: Path) -> Path:
+    """Copy the migrations template and ``alembic.ini`` into ``root``; return the directory.
+
+    ``import_root`` is the directory put on ``sys.path`` to import ``app_spec``.
+    """
     target = root / MIGRATIONS_DIR
     if target.exists():
         raise ConfigurationError(f"{target} already exists: the project has its migrations")
@@ -66,7 +74,7 @@ def init(app: App, app_spec: str) -> Path:
         shutil.copyfile(template / name, target / name)
     ini = root / "alembic.ini"
     if not ini.exists():
-        sys_path = os.path.relpath(Path.cwd(), root)
+        sys_path = os.path.relpath(import_root, root)
         text = (template / "alembic.ini").read_text(encoding="utf-8")
         ini.write_text(
             text.replace("{sys_path}", f"%(here)s/{sys_path}").replace("{app_spec}", app_spec),

@@ -1,4 +1,4 @@
-"""The {{ project }} app: serve it with `mvcpy run`, or `gunicorn {{ project }}.app:app`."""
+"""The {{ project }} app: `mvcpy run` in development, `gunicorn {{ project }}.app:app` in production."""
 
 from mvcpy import App
 

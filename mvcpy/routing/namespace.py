@@ -16,6 +16,7 @@ from mvcpy.error_handling import ErrorHandler, ErrorHandlers
 from mvcpy.errors import ConfigurationError
 from mvcpy.routing.reverse import HostPattern
 from mvcpy.routing.router import Route
+from mvcpy.websocket import WebSocketController, WebSocketEndpoint
 
 if TYPE_CHECKING:
     from mvcpy.app import App
@@ -234,6 +235,21 @@ class Namespace:
             )
             route.endpoint = ControllerEndpoint(controller, action, {"splat"}, route.label)
             self.app.route_table.add(route, (), (route.name,))
+
+    # -- WebSockets -------------------------------------------------------------------
+    def websocket(
+        self, path: str, controller: type[WebSocketController], name: str | None = None
+    ) -> None:
+        """Route WebSocket connections on ``path`` to ``controller`` (see docs/realtime.md)."""
+        full = _join(self.prefix, path)
+        default_name = self.name_prefix + controller.__name__
+        target = f"{controller.__module__}.{controller.__qualname__}"
+        route = self._make_route(
+            full, frozenset({"WEBSOCKET"}), self.name_prefix + name if name else default_name,
+            target, (),
+        )  # fmt: skip
+        route.endpoint = WebSocketEndpoint(controller, route.label)
+        self.app.route_table.add(route, (route.name,) if name else (), (default_name,))
 
     # -- function handlers ------------------------------------------------------------
     def route(

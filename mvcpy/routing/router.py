@@ -240,6 +240,9 @@ class Router:
         route, params, allowed = self._resolve(method, path, segments, host)
         if route is not None:
             return route, params, None
+        if allowed and "WEBSOCKET" in allowed:
+            # A WebSocket route does not answer HTTP methods (nor the other way round).
+            allowed = tuple(m for m in allowed if m != "WEBSOCKET")
         if allowed:
             return None, {}, Miss(405, f"Method {method} not allowed", allowed=allowed)
         return None, {}, self._redirect_or_404(method, path, host)

@@ -1,7 +1,11 @@
+"""The home page."""
+
 from mvcpy import Controller
 
 
 class HomeController(Controller):
-    def get(self):
+    """Serve the home page."""
+
+    def get(self) -> None:
+        """Render views/home/get.html (an action that returns nothing renders its view)."""
         self.data["title"] = "{{ project }}"
-        # No return: renders views/home/get.html with self.data.
