@@ -20,7 +20,7 @@ import jinja2
 
 from mvcpy._resources import resource_dir
 from mvcpy.errors import HTTPError
-from mvcpy.http.negotiation import prefers_xml
+from mvcpy.http.negotiation import parse_accept, prefers_xml
 from mvcpy.http.request import ClientDisconnected, Request
 from mvcpy.http.response import HTMLResponse, JSONResponse, Response
 from mvcpy.http.xml import XMLResponse
@@ -89,17 +89,7 @@ def wants_json(request: Request) -> bool:
     if "text/html" not in accept and "application/xhtml+xml" not in accept:
         return True
     html_q = json_q = -1.0
-    for item in accept.split(","):
-        media, _, params = item.strip().partition(";")
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        media = media.strip().lower()
+    for media, q in parse_accept(accept):
         if media in ("text/html", "application/xhtml+xml"):
             html_q = max(html_q, q)
         elif media == "application/json":

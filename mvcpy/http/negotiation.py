@@ -8,7 +8,7 @@ __all__ = ["choose", "parse_accept", "prefers_xml"]
 
 
 def parse_accept(header: str) -> list[tuple[str, float]]:
-    """Return ``(media_range, q)`` pairs; malformed q-values count as 0."""
+    """Return ``(token, q)`` pairs of an Accept-style header; malformed q-values count as 0."""
     result = []
     for item in header.split(",")[:64]:  # a hostile header does not cost more than this
         media, _, params = item.strip().partition(";")
