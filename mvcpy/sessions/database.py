@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from mvcpy.errors import ConfigurationError
 from mvcpy.orm.model import Model
 from mvcpy.sessions.store import SessionStore
 
@@ -79,7 +80,10 @@ def _upsert(dialect: str) -> Any:
         return mysql.on_duplicate_key_update(
             value=mysql.inserted.value, expires_at=mysql.inserted.expires_at
         )
-    raise NotImplementedError(f"the database session store does not support {dialect}")
+    raise ConfigurationError(
+        f"the database session store supports PostgreSQL, MariaDB/MySQL and SQLite, not "
+        f"{dialect}; use the redis or cookie session backend"
+    )
 
 
 class DatabaseStore(SessionStore):
@@ -87,6 +91,9 @@ class DatabaseStore(SessionStore):
 
     def __init__(self, app: App) -> None:
         self.app = app
+        # Checked here, at startup, so an unsupported database stops the app instead of
+        # failing the first request that saves a session.
+        self._upsert = _upsert(self.engine.dialect.name)
 
     @property
     def engine(self) -> Engine:
@@ -121,7 +128,7 @@ class DatabaseStore(SessionStore):
         ]
         gone = [key for key in deleted if key not in changed]
         with self.engine.begin() as connection:
-            connection.execute(_upsert(connection.dialect.name), rows)
+            connection.execute(self._upsert, rows)
             if gone:
                 connection.execute(
                     delete(_table).where(_table.c.sid == sid, _table.c.key.in_(gone))

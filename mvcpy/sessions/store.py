@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = ["SessionStore"]
 
 
-class SessionStore:
+class SessionStore(ABC):
     """Keep session data on the server, keyed by a random session id.
 
     ``save`` writes only the keys a request changed and removes the keys it deleted, so
@@ -20,23 +21,23 @@ class SessionStore:
     #: whether calls do network or disk I/O (run them off the event loop)
     blocking: bool = True
 
+    @abstractmethod
     def load(self, sid: str) -> dict[str, Any] | None:
         """Return the data of session ``sid``, or ``None`` when it is unknown or expired."""
-        raise NotImplementedError
 
+    @abstractmethod
     def save(
         self, sid: str, changed: Mapping[str, Any], deleted: Iterable[str], max_age: int
     ) -> None:
         """Write ``changed`` keys, drop ``deleted`` keys and keep ``sid`` for ``max_age`` s."""
-        raise NotImplementedError
 
+    @abstractmethod
     def touch(self, sid: str, max_age: int) -> None:
         """Extend the life of session ``sid`` to ``max_age`` seconds from now."""
-        raise NotImplementedError
 
+    @abstractmethod
     def delete(self, sid: str) -> None:
         """Forget session ``sid``."""
-        raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: stores without connections keep it
         """Release connections (at shutdown)."""

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, func, select
@@ -42,3 +43,13 @@ def test_expired_rows_are_cleaned_up(make_app: Callable[..., App], tmp_path: Pat
         count = connection.execute(select(func.count()).select_from(SessionRecord)).scalar()
     assert count == 2
     app.database.engine.dispose()
+
+
+def test_an_unsupported_database_is_refused_by_name() -> None:
+    from mvcpy.errors import ConfigurationError
+    from mvcpy.sessions.database import _upsert
+
+    for dialect in ("postgresql", "sqlite", "mysql", "mariadb"):
+        _upsert(dialect)
+    with pytest.raises(ConfigurationError, match="not oracle; use the redis or cookie"):
+        _upsert("oracle")
