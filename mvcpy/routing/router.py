@@ -120,16 +120,27 @@ class _Table:
             for method in route.methods:
                 by_method[method] = route
 
+    def static_route(self, method: str, path: str) -> Route | None:
+        """Return the parameterless route for the raw ``path`` and ``method``, if any."""
+        static = self.static.get(path)
+        if static is None:
+            return None
+        route = static.get(method) or static.get("*")
+        if route is None and method == "HEAD":
+            route = static.get("GET")
+        return route
+
     def lookup(
         self, method: str, path: str, segments: list[str]
     ) -> tuple[Route | None, dict[str, Any], tuple[str, ...] | None]:
-        static = self.static.get(path)
-        if static is not None:
-            route = static.get(method) or static.get("*")
-            if route is None and method == "HEAD":
-                route = static.get("GET")
-            if route is not None:
-                return route, {}, None
+        route = self.static_route(method, path)
+        if route is not None:
+            return route, {}, None
+        return self.tree_lookup(method, segments)
+
+    def tree_lookup(
+        self, method: str, segments: list[str]
+    ) -> tuple[Route | None, dict[str, Any], tuple[str, ...] | None]:
         found = self.tree.match(segments, method)
         if found is None:
             return None, {}, None
@@ -227,17 +238,19 @@ class Router:
         self, method: str, path: str, host: str | None = None
     ) -> tuple[Route | None, dict[str, Any], Miss | None]:
         """Find the route for ``method`` and the raw (still percent-encoded) ``path``."""
-        if not self._hosts:
+        default_only = not self._hosts
+        if default_only:
             # PERF: routes without parameters are one dict lookup, before any splitting.
-            static = self._default.static.get(path)
-            if static is not None:
-                route = static.get(method)
-                if route is not None:
-                    return route, {}, None
+            route = self._default.static_route(method, path)
+            if route is not None:
+                return route, {}, None
         segments = split_path(path)
         if segments is None:
             return None, {}, Miss(400, "Malformed percent-encoding in the path")
-        route, params, allowed = self._resolve(method, path, segments, host)
+        if default_only:  # the static lookup above was already this table's
+            route, params, allowed = self._default.tree_lookup(method, segments)
+        else:
+            route, params, allowed = self._resolve(method, path, segments, host)
         if route is not None:
             return route, params, None
         if allowed and "WEBSOCKET" in allowed:
