@@ -7,18 +7,17 @@ install from a checkout) can render its error pages and run ``mvcpy new``.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import subprocess
 import sys
 import sysconfig
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.e2e._servers import run_in_group
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -27,28 +26,6 @@ RESOURCE_DIRS = ("static", "app_skeleton", "migrations")
 #: What hatchling leaves out of a wheel: caches and bytecode.
 IGNORED_PARTS = {"__pycache__", ".DS_Store"}
 IGNORED_SUFFIXES = (".pyc", ".pyo")
-
-
-def run(argv: Sequence[str], timeout: float, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """Run a command in its own process group; on a timeout the whole group is killed."""
-    proc = subprocess.Popen(
-        list(argv),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        **kwargs,  # type: ignore[call-overload]
-    )
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    finally:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate(timeout=30)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -79,7 +56,7 @@ def source_files(name: str) -> set[str]:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the wheel from the source tree, as a release would."""
     out = tmp_path_factory.mktemp("dist")
-    result = run(
+    result = run_in_group(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(REPO_ROOT)],
         timeout=240,
         cwd=out,
@@ -120,11 +97,16 @@ def test_wheel_has_the_package_and_the_console_script(wheel: Path, wheel_names: 
 def fresh_venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[Path]:
     """A new virtual environment (no system site-packages) with only the wheel installed."""
     venv = tmp_path_factory.mktemp("venv") / "env"
-    result = run([sys.executable, "-m", "venv", "--without-pip", str(venv)], 120, env=clean_env())
+    result = run_in_group(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+        120,
+        env=clean_env(),
+        cwd=venv.parent,
+    )
     assert result.returncode == 0, result.stderr
     python = venv / "bin" / "python"
     # The test environment's pip installs into the new interpreter; nothing is downloaded.
-    result = run(
+    result = run_in_group(
         [
             sys.executable, "-m", "pip", "--python", str(python), "install",
             "--no-deps", "--no-index", "--disable-pip-version-check", str(wheel),
@@ -161,7 +143,9 @@ print(json.dumps({
 
 def test_installed_wheel_finds_its_resources(fresh_venv: Path) -> None:
     python = fresh_venv / "bin" / "python"
-    result = run([str(python), "-I", "-c", _STDLIB_PROBE], 60, env=clean_env(), cwd=fresh_venv)
+    result = run_in_group(
+        [str(python), "-I", "-c", _STDLIB_PROBE], 60, env=clean_env(), cwd=fresh_venv
+    )
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout)
 
@@ -219,10 +203,12 @@ def test_installed_wheel_imports_and_renders_its_error_page(fresh_venv: Path) ->
     deps.write_text(sysconfig.get_paths()["purelib"] + "\n")
     try:
         python = fresh_venv / "bin" / "python"
-        result = run([str(python), "-I", "-c", _IMPORT_PROBE], 60, env=clean_env(), cwd=fresh_venv)
+        result = run_in_group(
+            [str(python), "-I", "-c", _IMPORT_PROBE], 60, env=clean_env(), cwd=fresh_venv
+        )
         assert result.returncode == 0, result.stderr
         probe = json.loads(result.stdout)
-        version = run(
+        version = run_in_group(
             [str(fresh_venv / "bin" / "mvcpy"), "version"], 60, env=clean_env(), cwd=fresh_venv
         )
     finally:

@@ -191,10 +191,17 @@ def run_command(
     argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 60.0
 ) -> subprocess.CompletedProcess[str]:
     """Run a command to completion from the repo root; kill its process group on timeout."""
+    return run_in_group(argv, timeout, cwd=REPO_ROOT, env=server_env(env))
+
+
+def run_in_group(
+    argv: Sequence[str], timeout: float, *, cwd: Path | str, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in its own process group; the whole group is killed on a timeout."""
     proc = subprocess.Popen(
         list(argv),
-        cwd=REPO_ROOT,
-        env=server_env(env),
+        cwd=cwd,
+        env=dict(env),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
