@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+from ._browser import start_chromium
 from ._servers import LIVE, PROD_SECRET, ServerProcess, uvicorn_argv
+
+if TYPE_CHECKING:
+    from selenium.webdriver import Chrome
 
 
 @pytest.hookimpl(wrapper=True)
@@ -75,3 +80,13 @@ def http(uvicorn_prod: ServerProcess) -> Iterator[httpx.Client]:
     """An httpx client for the prod uvicorn server; redirects are not followed."""
     with httpx.Client(base_url=uvicorn_prod.base_url, timeout=10.0) as client:
         yield client
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Chrome]:
+    """A headless Chromium with an empty profile, quit when the test ends."""
+    chrome = start_chromium(tmp_path / "chromium-profile")
+    try:
+        yield chrome
+    finally:
+        chrome.quit()
