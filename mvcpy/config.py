@@ -83,6 +83,17 @@ FRAMEWORK_DEFAULTS: dict[str, Any] = {
     "websocket": {
         "allowed_origins": [],  # browser origins allowed besides the request's own host
         "max_message_size": 1024 * 1024,  # bytes; a larger message closes with 1009
+        "idle_timeout": 0,  # seconds without a message from the client before 1001; 0: never
+        "message_rate": "",  # e.g. "20/second": more from one connection closes with 1008
+        "ping_interval": 20.0,  # seconds between the server's pings (passed to uvicorn)
+        "ping_timeout": 20.0,  # seconds to wait for the pong before closing
+    },
+    "hub": {
+        "backend": "memory",  # memory (one process) | redis (every worker, every machine)
+        "redis_url": "",
+        "prefix": "mvcpy:hub:",
+        "queue_size": 256,  # messages queued per connection before the slow-consumer policy
+        "slow_consumer": "drop_oldest",  # drop_oldest | disconnect
     },
 }
 
