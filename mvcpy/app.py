@@ -121,6 +121,10 @@ class App(Namespace):
         #: dependencies injected into actions and controllers (app.provide)
         self.container = Container()
         self._on_complete: list[Callable[[RouteStat], Any]] = []
+        #: paths served whatever the Host header (the health check: probes use addresses)
+        self._any_host_paths: frozenset[str] = frozenset()
+        if self.config.get("health.enabled"):
+            self.health_check()
 
     # -- settings ---------------------------------------------------------------------
     @property
@@ -171,6 +175,22 @@ class App(Namespace):
         """Inject a fresh ``type_`` per request from ``factory`` (sync, async or generator)."""
         self._check_not_started("provide a dependency")
         self.container.provide_factory(type_, factory, key)
+
+    def health_check(
+        self,
+        path: str | None = None,
+        *,
+        name: str = "health",
+        database: bool | None = None,
+        checks: Mapping[str, Callable[[App], Any]] | None = None,
+    ) -> None:
+        """Serve GET ``path`` (``[health] path``, ``/healthz``): 200 when every check passes.
+
+        ``[health] enabled = true`` calls this for you. See :mod:`mvcpy.health`.
+        """
+        from mvcpy.health import add_health_check
+
+        add_health_check(self, path, name=name, database=database, checks=checks)
 
     def openapi(self, title: str | None = None, version: str = "0.1.0") -> dict[str, Any]:
         """Return the OpenAPI 3.1 document of the routes (see docs/request-data.md)."""
@@ -410,7 +430,11 @@ class App(Namespace):
         route: Route | None
         params: dict[str, Any]
         miss: Miss | None
-        if self._allowed_hosts and not _host_allowed(host or "", self._allowed_hosts):
+        if (
+            self._allowed_hosts
+            and not _host_allowed(host or "", self._allowed_hosts)
+            and path not in self._any_host_paths
+        ):
             route, params, miss = None, {}, _BAD_HOST
         else:
             route, params, miss = self.route_table.match(method, path, host)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mvcpy._uvicorn import websocket_options
 from mvcpy.errors import ConfigurationError
 from mvcpy.migrate import add_commands as add_db_commands
 from mvcpy.openapi import add_openapi_command
@@ -72,7 +73,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         reload_dirs=[str(Path.cwd())] if reload else None,
         reload_includes=["*.py", "*.toml"] if reload else None,
         log_level="info",
-        proxy_headers=False,
+        proxy_headers=False,  # forwarding headers are the trusted-proxies filter's job
+        **websocket_options(app.config),
     )
     return 0
 

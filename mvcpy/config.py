@@ -95,12 +95,23 @@ FRAMEWORK_DEFAULTS: dict[str, Any] = {
         "queue_size": 256,  # messages queued per connection before the slow-consumer policy
         "slow_consumer": "drop_oldest",  # drop_oldest | disconnect
     },
+    "logging": {
+        "format": "text",  # text | json (one JSON object per line); json in prod
+        "level": "INFO",
+        "configure": True,  # false: leave the mvcpy loggers to your own logging setup
+    },
+    "health": {
+        "enabled": False,  # true: serve the health check at path (docs/deployment.md)
+        "path": "/healthz",
+        "database": True,  # run SELECT 1 on the app's database
+        "timeout": 3.0,  # seconds a check may take before it counts as failed
+    },
 }
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
     "dev": {"debug": True, "templates": {"strict": True, "check_urls_at_start": True}},
     "test": {"debug": False, "templates": {"strict": True}},
-    "prod": {"debug": False, "templates": {"cache_size": -1}},
+    "prod": {"debug": False, "templates": {"cache_size": -1}, "logging": {"format": "json"}},
 }
 
 _RESERVED_ENV = {"MVCPY_ENV", "MVCPY_APP"}

@@ -82,7 +82,8 @@ def test_gunicorn_conf_takes_workers_from_web_concurrency(
     monkeypatch.setenv("WEB_CONCURRENCY", "5")
     settings = runpy.run_path(str(project / "gunicorn.conf.py"))
     assert settings["workers"] == 5
-    assert settings["worker_class"] == "uvicorn_worker.UvicornWorker"
+    assert settings["worker_class"] == "mvcpy.workers.UvicornWorker"
+    assert settings["accesslog"] is None  # the app's access_log filter logs requests
     assert settings["wsgi_app"] == "shop.app:app"
     assert settings["graceful_timeout"] > 0
     monkeypatch.delenv("WEB_CONCURRENCY")

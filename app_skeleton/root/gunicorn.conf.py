@@ -1,9 +1,14 @@
-"""gunicorn settings of {{ project }}: `MVCPY_ENV=prod MVCPY_SECRET_KEY=... gunicorn -c gunicorn.conf.py`."""
+"""gunicorn settings of {{ project }}: `mvcpy serve`, or `MVCPY_ENV=prod MVCPY_SECRET_KEY=... gunicorn`.
+
+gunicorn reads ./gunicorn.conf.py by default, so `gunicorn` in this directory (or
+`gunicorn {{ project }}.app:app`) uses these settings; command-line flags override them.
+"""
 
 import os
 
 wsgi_app = "{{ project }}.app:app"
-worker_class = "uvicorn_worker.UvicornWorker"
+# uvicorn's gunicorn worker, given the app's [websocket] ping and size settings.
+worker_class = "mvcpy.workers.UvicornWorker"
 # One worker per core is a good start; platforms set WEB_CONCURRENCY for you.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -11,4 +16,6 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 graceful_timeout = 30
 timeout = 60
 keepalive = 5
-accesslog = "-"
+# No gunicorn access log: the app's access_log filter ([prod.filters] in conf/app.toml)
+# writes one line per request, as JSON in prod, with the request id.
+accesslog = None

@@ -1,0 +1,117 @@
+"""The health check route for load balancers: ``GET /healthz`` answers 200 or 503.
+
+Turned on by ``[health] enabled = true`` or by calling :meth:`mvcpy.App.health_check`.
+Each check is a function of the app, sync (run on a thread) or async, that raises when
+what it checks is down; the database check runs ``SELECT 1``. The answer names every
+check: ``{"status": "ok", "database": "ok"}`` with 200, or
+``{"status": "error", "database": "error"}`` with 503 (``"timeout"`` when a check took
+longer than ``[health] timeout``). The reason of a failure goes to the ``mvcpy.health``
+logger, never into the response. The route touches no session (so it sets no cookie),
+is exempt from CSRF, and answers whatever the ``Host`` header says (load balancers probe
+by IP address), even when ``allowed_hosts`` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from mvcpy.context import Context
+from mvcpy.errors import ConfigurationError
+from mvcpy.filters.chain import is_async_callable
+from mvcpy.http.response import JSONResponse
+from mvcpy.sessions.csrf import csrf_exempt
+
+if TYPE_CHECKING:
+    from mvcpy.app import App
+
+__all__ = ["Check", "HealthCheck", "add_health_check", "database_check"]
+
+#: A health check: ``fn(app)``, sync or async, that raises when what it checks is down.
+Check = Callable[["App"], Any]
+
+logger = logging.getLogger("mvcpy.health")
+
+_HEADERS = {"cache-control": "no-store"}
+
+
+def database_check(app: App) -> None:
+    """Run ``SELECT 1`` on the app's database (a connection from its pool)."""
+    from sqlalchemy import text
+
+    with app.database.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+@csrf_exempt
+class HealthCheck:
+    """The GET handler: run every check at once, each bounded by ``timeout`` seconds."""
+
+    __slots__ = ("app", "checks", "timeout")
+
+    def __init__(self, app: App, checks: Mapping[str, Check], timeout: float) -> None:
+        self.app = app
+        self.checks = dict(checks)
+        self.timeout = timeout
+
+    async def _run(self, name: str, check: Check) -> str:
+        call: Awaitable[Any]
+        if is_async_callable(check):
+            call = check(self.app)
+        else:
+            call = asyncio.to_thread(check, self.app)
+        try:
+            await asyncio.wait_for(call, self.timeout)
+        except TimeoutError:
+            logger.error("health check %r took longer than %ss", name, self.timeout)
+            return "timeout"
+        except Exception as exc:
+            logger.error("health check %r failed: %s: %s", name, type(exc).__name__, exc)
+            return "error"
+        return "ok"
+
+    async def __call__(self, ctx: Context) -> JSONResponse:
+        """Answer 200 when every check passes, else 503; the body names each check."""
+        names = list(self.checks)
+        results = await asyncio.gather(*(self._run(n, self.checks[n]) for n in names))
+        healthy = all(result == "ok" for result in results)
+        body = {"status": "ok" if healthy else "error", **dict(zip(names, results, strict=True))}
+        return JSONResponse(body, 200 if healthy else 503, _HEADERS)
+
+
+def add_health_check(
+    app: App,
+    path: str | None = None,
+    *,
+    name: str = "health",
+    database: bool | None = None,
+    checks: Mapping[str, Check] | None = None,
+    timeout: float | None = None,
+) -> HealthCheck:
+    """Route GET ``path`` (default ``[health] path``) to a :class:`HealthCheck`; return it.
+
+    ``database`` (default ``[health] database``) adds the ``SELECT 1`` check as
+    ``"database"``; ``checks`` adds named checks of your own (Redis, a queue, ...).
+    """
+    section = app.config.section("health")
+    path = path or str(section.get("path") or "/healthz")
+    if not path.startswith("/"):
+        raise ConfigurationError(f"[health] path must start with '/', got {path!r}")
+    seconds = section.get("timeout", 3.0) if timeout is None else timeout
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        raise ConfigurationError(f"[health] timeout must be a positive number, got {seconds!r}")
+    selected: dict[str, Check] = {}
+    if section.get("database", True) if database is None else database:
+        selected["database"] = database_check
+    for key, check in (checks or {}).items():
+        if key == "status":
+            raise ConfigurationError("a health check cannot be named 'status'")
+        if not callable(check):
+            raise ConfigurationError(f"health check {key!r} is not callable: {check!r}")
+        selected[key] = check
+    handler = HealthCheck(app, selected, float(seconds))
+    app.get(path, handler, name=name)
+    app._any_host_paths = app._any_host_paths | {path}
+    return handler
