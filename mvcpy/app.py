@@ -22,6 +22,7 @@ from mvcpy.filters.chain import Filter, Handler, compose
 from mvcpy.http.form import FormLimits
 from mvcpy.http.request import Request, State
 from mvcpy.http.response import RedirectResponse, Response
+from mvcpy.logs import configure_logging
 from mvcpy.results import to_response
 from mvcpy.routing.namespace import Namespace
 from mvcpy.routing.reverse import URLBuildError
@@ -30,9 +31,10 @@ from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
 from mvcpy.templating import Templates
 from mvcpy.types import ASGIApp, Receive, Scope, Send
 from mvcpy.views.engine import registrar
-from mvcpy.websocket import WebSocketEndpoint
+from mvcpy.websocket import WebSocketEndpoint, serve_websocket
 
 if TYPE_CHECKING:
+    from mvcpy.hub import Hub
     from mvcpy.orm.database import Database
     from mvcpy.sessions.manager import SessionManager
 
@@ -118,6 +120,7 @@ class App(Namespace):
         self._executor: ThreadPoolExecutor | None = None
         self._allowed_hosts: tuple[str, ...] = ()
         self._database: Database | None = None
+        self._hub: Hub | None = None
         #: dependencies injected into actions and controllers (app.provide)
         self.container = Container()
         self._on_complete: list[Callable[[RouteStat], Any]] = []
@@ -151,6 +154,16 @@ class App(Namespace):
 
             database = self._database = Database(self)
         return database
+
+    @property
+    def hub(self) -> Hub:
+        """The app's hub (``[hub]`` in the configuration): rooms, broadcasts, presence."""
+        hub = self._hub
+        if hub is None:
+            from mvcpy.hub import Hub
+
+            hub = self._hub = Hub.from_app(self)
+        return hub
 
     # -- registration beyond routes ---------------------------------------------------
     def on_startup(self, fn: Hook) -> Hook:
@@ -205,6 +218,12 @@ class App(Namespace):
         from mvcpy.openapi import OpenAPIHandler
 
         self.get(path, OpenAPIHandler(self, **options), name=name)
+
+    def serve_live_script(self, path: str = "/mvcpy/live.js", name: str = "mvcpy.live") -> None:
+        """Serve the client script of live updates (docs/realtime.md) at ``path`` (opt-in)."""
+        from mvcpy.hub.script import live_script
+
+        self.get(path, live_script, name=name)
 
     def on_request_complete(self, fn: Callable[[RouteStat], Any]) -> Callable[[RouteStat], Any]:
         """Call ``fn(stat)`` (sync or async) after each response is sent; see RouteStat."""
@@ -333,9 +352,9 @@ class App(Namespace):
         self.route_table.freeze()
         app_filters = tuple(self.filters)
         for route in self.route_table.routes:
-            if isinstance(route.endpoint, WebSocketEndpoint):
-                route.endpoint.prepare(self)  # no filters for WebSockets yet
-                continue
+            websocket = isinstance(route.endpoint, WebSocketEndpoint)
+            if websocket:
+                route.endpoint.prepare(self)
             namespaces = route.namespace.chain() if route.namespace is not None else [self]
             chain: list[Filter] = []
             for namespace in namespaces:
@@ -350,7 +369,7 @@ class App(Namespace):
                 resolve(self.container)
             endpoint = route.endpoint
             filters = route.filters
-            if self._on_complete:  # route stats: time each filter and the action
+            if self._on_complete and not websocket:  # route stats: time filters and action
                 filters, endpoint = timed_chain(filters, endpoint)
             if route.filters:
                 # Filters see the action's errors as responses; without filters the app
@@ -375,12 +394,15 @@ class App(Namespace):
         self._started = True
 
     async def startup(self) -> None:
-        """Start the app and run the startup hooks."""
+        """Configure the framework's logging, start the app and run the startup hooks."""
+        configure_logging(self)  # first, so that a failing start is logged in the set format
         self.start()
         if (self.root_path / "migrations" / "versions").is_dir():
             from mvcpy.migrate import check_on_startup
 
             check_on_startup(self)  # one log line when the database is behind
+        if self.config.get("hub.backend") != "memory":
+            await self.hub.start()  # an unreachable broker stops the startup, with the reason
         for hook in self._on_startup:
             await _maybe_await(hook())
 
@@ -391,6 +413,8 @@ class App(Namespace):
                 await _maybe_await(hook())
             except Exception:
                 logger.exception("shutdown hook %r failed", hook)
+        if self._hub is not None:
+            await self._hub.close()
         if self._database is not None:
             await self._database.dispose()
         if self.sessions is not None:
@@ -471,18 +495,21 @@ class App(Namespace):
                 await ctx.db_scope.end_async(False, self._executor)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (await receive())["type"] != "websocket.connect":
+            return
         path = request_path(scope.get("raw_path"), scope["path"])
         host = _scope_host(scope) if self._needs_host else None
         if not self._allowed_hosts or _host_allowed(host or "", self._allowed_hosts):
             route, params, _ = self.route_table.match("WEBSOCKET", path, host)
-            endpoint = route.endpoint if route is not None else None
-            if isinstance(endpoint, WebSocketEndpoint):
-                await endpoint(self, scope, receive, send, params)
+            if route is not None and isinstance(route.endpoint, WebSocketEndpoint):
+                # The handshake is a GET request for the filters, the session and errors.
+                scope = {**scope, "method": "GET"}
+                request = Request(scope, _no_body, self._max_body_size, self._form_limits)
+                ctx = Context(self, scope, receive, send, request, route, params)
+                await serve_websocket(self, ctx, route)
                 return
         # No WebSocket route here: refuse the handshake cleanly (the server answers 403).
-        message = await receive()
-        if message["type"] == "websocket.connect":
-            await send({"type": "websocket.close", "code": 1000})
+        await send({"type": "websocket.close", "code": 1000})
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         while True:
@@ -499,6 +526,11 @@ class App(Namespace):
                 await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+async def _no_body() -> dict[str, Any]:
+    """The body of a WebSocket handshake, for filters that read one: empty."""
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _session_helpers(ctx: Context) -> dict[str, Any]:

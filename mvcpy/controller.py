@@ -235,7 +235,13 @@ class Controller:
         return FileResponse(path, filename, attachment, media_type)
 
     def event_stream(self, source: Any, ping: float | None = 15.0) -> EventSourceResponse:
-        """Stream server-sent events from ``source`` (given ``Last-Event-ID`` if it takes one)."""
+        """Stream server-sent events from ``source`` (given ``Last-Event-ID`` if it takes one).
+
+        A string is a hub room: the client receives what ``app.hub.broadcast(room, ...)``
+        and ``push_fragment`` send to it, from any worker, like WebSocket subscribers do.
+        """
+        if isinstance(source, str):
+            source = self.app.hub.stream(source)
         return EventSourceResponse(source, ping, self.request.headers.get("last-event-id"))
 
     def template_name(self) -> str:

@@ -1,35 +1,48 @@
 """WebSocket controllers: one instance per connection, checked and refused before the upgrade.
 
-``app.websocket(path, Controller)`` routes a path to a :class:`WebSocketController`. Before
-the handshake the browser ``Origin`` is checked (same host, or ``[websocket]
-allowed_origins``) and ``before()`` runs; then either ``handle(ws)`` has full control, or
-``on_connect`` / ``on_message`` / ``on_disconnect`` are called.
+``app.websocket(path, Controller)`` routes a path to a :class:`WebSocketController`. The
+handshake is an HTTP request like any other: the app's, namespaces' and route's filters
+run around it (authentication, rate limits, request ids), the session is loaded, the
+browser ``Origin`` is checked (same host, or ``[websocket] allowed_origins``) and
+``before()`` runs. A refusal anywhere is an HTTP answer sent before the upgrade. Then
+either ``handle(ws)`` has full control, or ``on_connect`` / ``on_message`` /
+``on_disconnect`` are called.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import json
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.http.datastructures import MultiDict
+from mvcpy.http.response import Response
+from mvcpy.hub.subscriber import POLICIES, Payload, Subscriber, SubscriberClosed
 from mvcpy.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from mvcpy.app import App
+    from mvcpy.context import Context
+    from mvcpy.hub import Hub
+    from mvcpy.routing.router import Route
+    from mvcpy.sessions.session import Session
 
 __all__ = [
     "RECEIVE_MODES",
     "WebSocketController",
     "WebSocketDisconnect",
     "WebSocketEndpoint",
+    "WebSocketUpgrade",
     "normalize_origins",
     "origin_allowed",
+    "serve_websocket",
 ]
 
 logger = logging.getLogger("mvcpy.websocket")
@@ -37,6 +50,8 @@ logger = logging.getLogger("mvcpy.websocket")
 #: How ``on_message`` receives data: ``str``, ``bytes``, parsed JSON, or whatever arrived.
 RECEIVE_MODES = ("text", "bytes", "json", "any")
 _HOOKS = ("before", "on_connect", "on_message", "on_disconnect", "handle")
+# Filter headers that describe the (empty) upgrade body, not the handshake.
+_BODY_HEADERS = frozenset((b"content-type", b"content-length"))
 
 
 class WebSocketDisconnect(Exception):
@@ -48,25 +63,58 @@ class WebSocketDisconnect(Exception):
         super().__init__(code, reason)
 
 
+class _Limits:
+    """A route's per-connection limits, read once at startup."""
+
+    __slots__ = (
+        "idle_timeout",
+        "max_size",
+        "queue_size",
+        "rate_capacity",
+        "rate_refill",
+        "slow_consumer",
+    )
+
+    def __init__(self) -> None:
+        self.max_size = 0
+        self.idle_timeout = 0.0
+        self.rate_capacity = 0
+        self.rate_refill = 0.0
+        self.queue_size = 0  # 0: the hub's
+        self.slow_consumer = ""  # "": the hub's
+
+
 class WebSocketController:
     """Handles one WebSocket connection; subclass it and route it with ``app.websocket()``.
 
-    Attributes available in every hook: ``app``, ``scope``, ``params`` (converted path
-    parameters), ``query`` (a MultiDict), ``headers`` (lower-case names), ``subprotocols``
-    (offered by the client) and ``state`` (a dict for your own per-connection values).
+    Attributes available in every hook: ``app``, ``ctx`` (the handshake's request
+    context), ``scope``, ``params`` (converted path parameters), ``query`` (a
+    MultiDict), ``headers`` (lower-case names), ``subprotocols`` (offered by the client),
+    ``session`` (loaded before the upgrade), ``connection_id`` (reachable through
+    ``app.hub.send_to``) and ``state`` (a dict for your own per-connection values).
     """
 
     #: ``"text"``, ``"bytes"``, ``"json"`` or ``"any"``: what ``on_message`` receives
     receive_mode: ClassVar[str] = "text"
     #: subprotocols the server speaks, preferred first; the default ``on_connect`` picks one
     supported_subprotocols: ClassVar[tuple[str, ...]] = ()
+    #: bytes; a larger message closes with 1009 (``None``: ``[websocket] max_message_size``)
+    max_message_size: ClassVar[int | None] = None
+    #: seconds without a message before closing with 1001 (``None``: ``[websocket]``)
+    idle_timeout: ClassVar[float | None] = None
+    #: e.g. ``"20/second"``; more closes with 1008 (``None``: ``[websocket] message_rate``)
+    message_rate: ClassVar[str | None] = None
+    #: hub messages queued for this connection (``None``: ``[hub] queue_size``)
+    queue_size: ClassVar[int | None] = None
+    #: ``"drop_oldest"`` or ``"disconnect"`` when the queue is full (``None``: ``[hub]``)
+    slow_consumer: ClassVar[str | None] = None
 
-    def __init__(
-        self, app: App, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]
-    ) -> None:
-        self.app = app
+    def __init__(self, ctx: Context) -> None:
+        scope = ctx.scope
+        self.ctx = ctx
+        self.app: App = ctx.app
         self.scope = scope
-        self.params = params
+        self.params: dict[str, Any] = ctx.params
         qs: bytes = scope.get("query_string", b"")
         self.query: MultiDict[str] = MultiDict(
             parse_qsl(qs.decode("latin-1"), keep_blank_values=True) if qs else ()
@@ -80,9 +128,14 @@ class WebSocketController:
         self.closed = False
         #: the close code once the connection is closed, by either side
         self.close_code: int | None = None
-        self._receive = receive
-        self._send = send
-        self._max_size = 0
+        self._receive = ctx.receive
+        self._send = ctx.send
+        self._limits = _Limits()
+        self._tokens = 0.0
+        self._stamp = 0.0
+        self._accept_headers: list[tuple[bytes, bytes]] = []
+        self._outbox: _Outbox | None = None
+        self._connection_id: str | None = None
 
     # -- hooks ------------------------------------------------------------------------
     async def before(self) -> bool | None:
@@ -103,6 +156,52 @@ class WebSocketController:
         """Take full control of the connection (override instead of the ``on_*`` hooks)."""
         raise NotImplementedError  # pragma: no cover - never called unless overridden
 
+    # -- the request ------------------------------------------------------------------
+    @property
+    def session(self) -> Session:
+        """The user's session, loaded before the upgrade; changes in ``before()`` are saved."""
+        return self.ctx.session
+
+    @property
+    def current_user(self) -> Any:
+        """The logged-in user (``app.user_loader``), or ``None``."""
+        from mvcpy.auth import current_user
+
+        return current_user(self.ctx)
+
+    def url_for(self, name: str, /, **params: Any) -> str:
+        """Build the URL of route ``name``."""
+        return self.ctx.url_for(name, **params)
+
+    # -- rooms ------------------------------------------------------------------------
+    @property
+    def hub(self) -> Hub:
+        """The app's hub (``[hub]``): broadcast, send_to, presence, push_fragment."""
+        return self.app.hub
+
+    @property
+    def connection_id(self) -> str:
+        """This connection's id, unique across workers: ``app.hub.send_to(id, message)``."""
+        if self._connection_id is None:
+            self._connection_id = self.app.hub.new_id()
+        return self._connection_id
+
+    @property
+    def rooms(self) -> frozenset[str]:
+        """The rooms this connection is in."""
+        return frozenset(self._outbox.rooms) if self._outbox is not None else frozenset()
+
+    async def join(self, room: str) -> None:
+        """Join ``room``: broadcasts to it from any worker reach this connection."""
+        if not self.accepted:
+            raise RuntimeError("accept the connection before joining a room")
+        await self.app.hub.join(self._attach(), room)
+
+    async def leave(self, room: str) -> None:
+        """Leave ``room`` (nothing happens when the connection is not in it)."""
+        if self._outbox is not None:
+            await self.app.hub.leave(self._outbox, room)
+
     # -- helpers ----------------------------------------------------------------------
     def choose_subprotocol(self) -> str | None:
         """Return the first of ``supported_subprotocols`` the client offered, or ``None``."""
@@ -114,38 +213,79 @@ class WebSocketController:
     async def accept(
         self, subprotocol: str | None = None, headers: Mapping[str, str] | None = None
     ) -> None:
-        """Complete the handshake, optionally with a subprotocol the client offered."""
+        """Complete the handshake, optionally with a subprotocol the client offered.
+
+        The answer carries ``headers`` and those the filters set on the handshake's
+        response (a request id, a session cookie set in ``before()``).
+        """
         if self.accepted:
             return
         if subprotocol is not None and subprotocol not in self.subprotocols:
             raise ValueError(f"subprotocol {subprotocol!r} was not offered by the client")
         message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
+        extra = self._accept_headers
         if headers:
-            message["headers"] = [
-                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+            extra = [
+                *extra,
+                *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
             ]
+        if extra:
+            message["headers"] = extra
         await self._send(message)
         self.accepted = True
+        self._attach()  # reachable by hub.send_to from now on
+        if self._limits.rate_capacity:
+            self._tokens = float(self._limits.rate_capacity)
+            self._stamp = time.monotonic()
 
     async def receive(self) -> str | bytes:
-        """Return the next message as ``str`` or ``bytes``; raise WebSocketDisconnect at the end."""
+        """Return the next message as ``str`` or ``bytes``; raise WebSocketDisconnect at the end.
+
+        The connection is closed with 1001 after ``idle_timeout`` seconds without a
+        message, with 1008 when messages come faster than ``message_rate``, and with
+        1009 when one is larger than ``max_message_size``.
+        """
         if self.closed:
-            raise WebSocketDisconnect(1006)
-        message = await self._receive()
+            raise WebSocketDisconnect(self.close_code or 1006)
+        limits = self._limits
+        if limits.idle_timeout:
+            try:
+                async with asyncio.timeout(limits.idle_timeout):
+                    message = await self._receive()
+            except TimeoutError:
+                await self.close(1001, "Idle timeout")
+                raise WebSocketDisconnect(1001, "Idle timeout") from None
+        else:
+            message = await self._receive()
         kind = message["type"]
         if kind == "websocket.disconnect":
             self.closed = True
             self.close_code = int(message.get("code") or 1005)
             raise WebSocketDisconnect(self.close_code, message.get("reason") or "")
+        if limits.rate_capacity and not self._take_token(limits):
+            await self.close(1008, "Too many messages")
+            raise WebSocketDisconnect(1008, "Too many messages")
         text = message.get("text")
         data: str | bytes = text if text is not None else (message.get("bytes") or b"")
-        limit = self._max_size
+        limit = limits.max_size
         if limit and len(data) * 4 > limit:
             size = len(data.encode()) if isinstance(data, str) else len(data)
             if size > limit:
                 await self.close(1009, "Message too big")
                 raise WebSocketDisconnect(1009, "Message too big")
         return data
+
+    def _take_token(self, limits: _Limits) -> bool:
+        now = time.monotonic()
+        tokens = min(
+            float(limits.rate_capacity), self._tokens + (now - self._stamp) * limits.rate_refill
+        )
+        self._stamp = now
+        if tokens < 1.0:
+            self._tokens = tokens
+            return False
+        self._tokens = tokens - 1.0
+        return True
 
     async def receive_text(self) -> str:
         """Return the next text message; a binary one closes with 1003."""
@@ -188,9 +328,10 @@ class WebSocketController:
         """Close the connection with ``code`` and ``reason`` (once; later calls do nothing)."""
         if self.closed:
             return
-        await self._emit({"type": "websocket.close", "code": code, "reason": reason})
         self.closed = True
         self.close_code = code
+        with contextlib.suppress(OSError):  # the client is gone: closed all the same
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
 
     async def _emit(self, message: dict[str, Any]) -> None:
         if self.closed:
@@ -201,6 +342,82 @@ class WebSocketController:
             self.closed = True
             self.close_code = 1006
             raise WebSocketDisconnect(1006) from None
+
+    # -- the hub's outbox -------------------------------------------------------------
+    def _attach(self) -> _Outbox:
+        outbox = self._outbox
+        if outbox is None:
+            hub = self.app.hub
+            limits = self._limits
+            outbox = self._outbox = _Outbox(
+                self,
+                limits.queue_size or hub.queue_size,
+                limits.slow_consumer or hub.slow_consumer,
+            )
+            hub.register(outbox)
+        return outbox
+
+    async def _detach(self) -> None:
+        outbox = self._outbox
+        if outbox is None:
+            return
+        self._outbox = None
+        await self.app.hub.unregister(outbox)
+        task = outbox.task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _drain(self, outbox: _Outbox) -> None:
+        """Send what the hub queued for this connection, at the client's pace."""
+        try:
+            while True:
+                payload = await outbox.get()
+                if isinstance(payload, str):
+                    await self.send_text(payload)
+                else:
+                    await self.send_bytes(payload)
+        except SubscriberClosed:
+            await self.close(1008, "Slow consumer")
+        except WebSocketDisconnect:
+            pass
+
+
+class _Outbox(Subscriber):
+    """A connection's hub subscription; its sender task starts with the first message."""
+
+    __slots__ = ("task", "ws")
+
+    def __init__(self, ws: WebSocketController, queue_size: int, policy: str) -> None:
+        super().__init__(ws.connection_id, queue_size, policy, self._overflowed)
+        self.ws = ws
+        self.task: asyncio.Task[None] | None = None
+
+    def offer(self, payload: Payload) -> bool:
+        """Queue ``payload`` for the connection; start its sender on the first one."""
+        if self.task is None and not self.closed:
+            self.task = asyncio.get_running_loop().create_task(self.ws._drain(self))
+        return super().offer(payload)
+
+    def _overflowed(self) -> None:
+        # The sender is stuck in a send to this client: stop it and close instead.
+        if self.task is not None:
+            self.task.cancel()
+        self.task = asyncio.get_running_loop().create_task(self.ws.close(1008, "Slow consumer"))
+
+
+class WebSocketUpgrade(Response):
+    """What the handshake's filter chain returns when the connection may be accepted.
+
+    Headers that filters add to it (a request id, a session cookie) are sent with the
+    ``101 Switching Protocols`` answer.
+    """
+
+    __slots__ = ("controller",)
+
+    def __init__(self, controller: WebSocketController) -> None:
+        super().__init__(b"", 101)
+        self.controller = controller
 
 
 def normalize_origins(origins: Iterable[str]) -> frozenset[str]:
@@ -218,7 +435,14 @@ def origin_allowed(origin: str, host: str, allowed: frozenset[str]) -> bool:
 
 
 class WebSocketEndpoint:
-    """Runs a WebSocketController for one route: checks, ``before``, handshake, messages."""
+    """A WebSocket route's endpoint: the handshake inside the filter chain, then the session.
+
+    As the end of the chain (``call_async``) it checks the origin, loads the session and
+    runs ``before()``, and answers :class:`WebSocketUpgrade` or raises a refusal;
+    :meth:`serve` then runs the accepted connection.
+    """
+
+    is_sync = False
 
     def __init__(self, controller: type[WebSocketController], label: str) -> None:
         if not (isinstance(controller, type) and issubclass(controller, WebSocketController)):
@@ -231,45 +455,59 @@ class WebSocketEndpoint:
         for hook in _HOOKS:
             if not inspect.iscoroutinefunction(getattr(controller, hook)):
                 raise ConfigurationError(f"{label}: {controller.__name__}.{hook} must be async")
+        if controller.slow_consumer is not None and controller.slow_consumer not in POLICIES:
+            raise ConfigurationError(
+                f"{label}: slow_consumer {controller.slow_consumer!r} is not one of "
+                + ", ".join(POLICIES)
+            )
         self.controller = controller
         self.label = label
         self.full_control = controller.handle is not WebSocketController.handle
         self.allowed_origins: frozenset[str] = frozenset()
-        self.max_size = 0
+        self.limits = _Limits()
 
     def prepare(self, app: App) -> None:
-        """Read the ``[websocket]`` settings once, at startup."""
-        origins = app.config.get("websocket.allowed_origins") or []
-        self.allowed_origins = normalize_origins([origins] if isinstance(origins, str) else origins)
-        self.max_size = int(app.config.get("websocket.max_message_size") or 0)
+        """Read the ``[websocket]`` settings and the controller's overrides once, at startup."""
+        from mvcpy.filters.ratelimit import parse_rate
 
-    async def __call__(
-        self, app: App, scope: Scope, receive: Receive, send: Send, params: dict[str, Any]
-    ) -> None:
-        """Serve one connection from ``websocket.connect`` to the close."""
-        message = await receive()
-        if message["type"] != "websocket.connect":
-            return
-        ws = self.controller(app, scope, receive, send, params)
-        ws._max_size = self.max_size
+        section = app.config.section("websocket")
+        controller = self.controller
+        origins = section.get("allowed_origins") or []
+        self.allowed_origins = normalize_origins([origins] if isinstance(origins, str) else origins)
+        limits = self.limits
+        limits.max_size = int(_pick(controller.max_message_size, section.get("max_message_size")))
+        limits.idle_timeout = float(_pick(controller.idle_timeout, section.get("idle_timeout")))
+        rate = _pick(controller.message_rate, section.get("message_rate"))
+        if rate:
+            try:
+                count, seconds = parse_rate(str(rate))
+            except ValueError as exc:
+                raise ConfigurationError(f"{self.label}: message_rate: {exc}") from exc
+            limits.rate_capacity = count
+            limits.rate_refill = count / seconds
+        limits.queue_size = int(controller.queue_size or 0)
+        limits.slow_consumer = controller.slow_consumer or ""
+
+    def call_sync(self, ctx: Context) -> Response:  # pragma: no cover - never sync
+        raise NotImplementedError
+
+    async def call_async(self, ctx: Context) -> Response:
+        """Check the handshake: origin, session, ``before()``; answer the upgrade or refuse."""
+        ws = self.controller(ctx)
+        ws._limits = self.limits
         origin = ws.headers.get("origin")
         if origin is not None and not origin_allowed(
             origin, ws.headers.get("host", ""), self.allowed_origins
         ):
-            await _deny(scope, send, 403, "Origin not allowed")
-            return
-        try:
-            verdict = await ws.before()
-        except HTTPError as exc:
-            await _deny(scope, send, exc.status, exc.message)
-            return
-        except Exception:
-            logger.exception("WebSocket %s: before() failed", self.label)
-            await _deny(scope, send, 500, "Internal Server Error")
-            return
-        if verdict is False:
-            await _deny(scope, send, 403, "Forbidden")
-            return
+            raise HTTPError(403, "Origin not allowed")
+        if ctx.app.sessions is not None:
+            await ctx.session.load()  # bound before the upgrade, without blocking the loop
+        if await ws.before() is False:
+            raise HTTPError(403, "Forbidden")
+        return WebSocketUpgrade(ws)
+
+    async def serve(self, ws: WebSocketController) -> None:
+        """Run an accepted handshake's connection, from ``on_connect`` to the close."""
         try:
             if self.full_control:
                 await ws.handle(ws)
@@ -277,20 +515,21 @@ class WebSocketEndpoint:
                 await self._run_hooks(ws)
         except WebSocketDisconnect:
             pass
-        except Exception:
-            logger.exception("WebSocket %s failed", self.label)
-            if not ws.accepted:
-                await _deny(scope, send, 500, "Internal Server Error")
+        except Exception as exc:
+            if not ws.accepted:  # still a handshake: refuse it like any failed request
+                await _refuse(ws.ctx, exc)
                 return
-            await _close_quietly(ws, 1011, "Internal error")
-            return
+            logger.exception("WebSocket %s failed", self.label)
+            await ws.close(1011, "Internal error")
+        finally:
+            await ws._detach()
         if not ws.closed:
-            await _close_quietly(ws, 1000, "")
+            await ws.close(1000, "")
 
     async def _run_hooks(self, ws: WebSocketController) -> None:
         await ws.on_connect()
         if not ws.accepted:  # on_connect chose not to accept
-            await _close_quietly(ws, 1008, "")
+            await ws.close(1008, "")
             return
         mode = self.controller.receive_mode
         receive = {
@@ -308,25 +547,56 @@ class WebSocketEndpoint:
         await ws.on_disconnect(ws.close_code or 1000)
 
 
-async def _close_quietly(ws: WebSocketController, code: int, reason: str) -> None:
-    with contextlib.suppress(WebSocketDisconnect):  # the client is already gone
-        await ws.close(code, reason)
+def _pick(override: Any, configured: Any) -> Any:
+    return override if override is not None else (configured or 0)
 
 
-async def _deny(scope: Scope, send: Send, status: int, message: str) -> None:
-    """Refuse the handshake: an HTTP response when the server can send one, else close 1008."""
-    if "websocket.http.response" in (scope.get("extensions") or {}):
-        body = message.encode()
-        await send(
-            {
-                "type": "websocket.http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "websocket.http.response.body", "body": body})
-    else:
+async def serve_websocket(app: App, ctx: Context, route: Route) -> None:
+    """Run a WebSocket route: the handshake through the filter chain, then the connection."""
+    from mvcpy.error_handling import handle_error
+
+    try:
+        response = await route.handler(ctx)  # type: ignore[misc]
+    except Exception as exc:
+        response = await handle_error(ctx, exc, route.error_handlers, app.debug)
+    upgrade = response if isinstance(response, WebSocketUpgrade) else None
+    db_scope = ctx.db_scope
+    if db_scope is not None and db_scope.is_open:  # before(), or a filter, used ctx.db
+        await db_scope.end_async(upgrade is not None, app._executor)
+    if upgrade is None:
+        if response is not None:
+            await deny(ctx.scope, ctx.receive, ctx.send, response)
+        return
+    session = ctx._session
+    manager = app.sessions
+    if session is not None and manager is not None and manager.needs_commit(session):
+        await manager.commit_async(session, upgrade)  # the cookie goes out with the 101
+    ws = upgrade.controller
+    ws._accept_headers = [(k, v) for k, v in upgrade.raw_headers if k not in _BODY_HEADERS]
+    endpoint: WebSocketEndpoint = route.endpoint
+    await endpoint.serve(ws)
+
+
+async def _refuse(ctx: Context, exc: Exception) -> None:
+    from mvcpy.error_handling import handle_error
+
+    route = ctx.route
+    registries = route.error_handlers if route is not None else (ctx.app.error_handlers,)
+    response = await handle_error(ctx, exc, registries, ctx.app.debug)
+    if response is not None:
+        await deny(ctx.scope, ctx.receive, ctx.send, response)
+
+
+async def deny(scope: Scope, receive: Receive, send: Send, response: Response) -> None:
+    """Refuse the handshake with ``response`` when the server can send one, else close 1008."""
+    if "websocket.http.response" not in (scope.get("extensions") or {}):
         await send({"type": "websocket.close", "code": 1008})
+        return
+
+    async def as_denial(message: MutableMapping[str, Any]) -> None:
+        kind = message["type"]
+        if kind in ("http.response.start", "http.response.body"):
+            await send({**message, "type": "websocket." + kind})
+
+    with contextlib.suppress(OSError):  # the client left before hearing why
+        await response(scope, receive, as_denial)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -123,10 +124,12 @@ def test_refusals_use_the_denial_response_when_the_server_has_it(app: App) -> No
     sent = converse(app, "/refusing", [], extensions=DENIAL)
     assert sent[0]["type"] == "websocket.http.response.start"
     assert sent[0]["status"] == 401
-    assert sent[1] == {"type": "websocket.http.response.body", "body": b"Log in first"}
+    # The app's error answer, as for any request: JSON for a client that asks for no HTML.
+    assert sent[1]["type"] == "websocket.http.response.body"
+    assert json.loads(sent[1]["body"]) == {"error": {"status": 401, "message": "Log in first"}}
     sent = converse(app, "/chat/1", [], headers={"origin": "https://evil.test"}, extensions=DENIAL)
     assert sent[0]["status"] == 403
-    assert sent[1]["body"] == b"Origin not allowed"
+    assert json.loads(sent[1]["body"])["error"]["message"] == "Origin not allowed"
 
 
 def test_refusals_close_with_1008_without_the_extension(app: App) -> None:
@@ -248,7 +251,8 @@ def test_an_error_in_before_refuses_with_500(
     with caplog.at_level(logging.ERROR, "mvcpy.websocket"):
         sent = converse(app, "/failing", [], extensions=DENIAL)
     assert sent[0]["status"] == 500
-    assert sent[1]["body"] == b"Internal Server Error"  # the detail stays in the log
+    # The detail stays in the log.
+    assert json.loads(sent[1]["body"])["error"]["message"] == "Internal Server Error"
     assert "no-such-user" in caplog.text
 
 

@@ -323,6 +323,28 @@ class Templates:
         except Exception as exc:
             raise self._explain(exc, name) from exc
 
+    def render_block(
+        self,
+        name: str,
+        block: str | None,
+        context: dict[str, Any],
+        ctx: Context | None = None,
+    ) -> str:
+        """Render one ``{% block %}`` of ``name`` (the whole template when ``block`` is None)."""
+        if block is None:
+            return self.render(name, context, ctx)
+        template = self.get(name)
+        render = template.blocks.get(block)
+        if render is None:
+            known = ", ".join(sorted(template.blocks)) or "none"
+            raise TemplateRenderError(
+                f"{name}: no block {block!r} (its blocks: {known})", name, None
+            )
+        try:
+            return "".join(render(template.new_context(self.context_for(context, ctx))))
+        except Exception as exc:
+            raise self._explain(exc, name) from exc
+
     async def render_async(
         self, name: str, context: dict[str, Any], ctx: Context | None = None
     ) -> str:

@@ -128,7 +128,8 @@ def test_oversized_message_closes_with_1009(server: ServerProcess) -> None:
 
 def test_foreign_origin_is_refused_before_the_upgrade(server: ServerProcess) -> None:
     status, body = refused(server, "/api/rooms/o", origin="https://evil.example")
-    assert (status, body) == (403, b"Origin not allowed")
+    assert status == 403
+    assert json.loads(body)["error"]["message"] == "Origin not allowed"
     # The request's own host and the configured allow-list are accepted.
     host = server.base_url.removeprefix("http://")
     for origin in (f"http://{host}", "https://trusted.example"):
@@ -138,7 +139,8 @@ def test_foreign_origin_is_refused_before_the_upgrade(server: ServerProcess) -> 
 
 
 def test_before_refuses_with_403(server: ServerProcess) -> None:
-    assert refused(server, "/guarded") == (403, b"Forbidden")
+    status, body = refused(server, "/guarded")
+    assert (status, json.loads(body)["error"]["message"]) == (403, "Forbidden")
     assert refused(server, "/guarded?token=wrong")[0] == 403
     with open_ws(server, "/guarded?token=letmein") as ws:
         ws.send("in")
