@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from mvcpy.filters._streams import iterate
 from mvcpy.http import _json
 from mvcpy.http.response import StreamingResponse
+from mvcpy.logs import writes_json_lines
 
 if TYPE_CHECKING:
     from mvcpy.app import App
@@ -40,9 +41,11 @@ class _Counted:
 class AccessLog:
     """Log method, path, status, bytes, latency, client, user agent, request id and route.
 
-    ``format="auto"`` writes a human-readable line in dev and test and one JSON object
-    per line in prod. Records go to the ``mvcpy.access`` logger (level INFO) with the
-    fields also attached as ``record.access`` for custom formatters.
+    Records go to the ``mvcpy.access`` logger (level INFO) with the fields attached as
+    ``record.access``. ``format="auto"`` follows ``[logging] format`` (JSON in prod):
+    when the framework's JSON handler writes the record (see :mod:`mvcpy.logs`), the
+    message is the human-readable line and the handler adds the fields as ``access``;
+    when another logging setup does, the message itself is the JSON object.
     """
 
     __slots__ = ("_json", "format", "logger")
@@ -54,10 +57,12 @@ class AccessLog:
         self.logger = logging.getLogger(logger)
         self._json = format == "json"
 
+
     def bind(self, app: App) -> None:
-        """Choose the line format from the app's environment (called at startup)."""
+        """Choose the message format from ``[logging]`` (called at startup)."""
         if self.format == "auto":
-            self._json = app.env == "prod"
+            wants_json = app.config.get("logging.format") == "json"
+            self._json = wants_json and not writes_json_lines(self.logger)
 
     async def __call__(self, ctx: Context, call_next: CallNext) -> Response:
         """Time the request and log it once the response has been sent."""
