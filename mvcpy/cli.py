@@ -1,4 +1,6 @@
-"""The ``mvcpy`` command: ``run``, ``routes`` and ``version``."""
+"""The ``mvcpy`` command: ``run``, ``routes`` and ``version`` here; the others register
+themselves from their modules (``serve``, ``check``, ``db``, ``shell``, ``templates``,
+``openapi``, ``new``). Every command's ``--help`` ends with examples."""
 
 from __future__ import annotations
 
@@ -10,11 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mvcpy._help import examples
 from mvcpy._uvicorn import websocket_options
 from mvcpy.errors import ConfigurationError
 from mvcpy.migrate import add_commands as add_db_commands
 from mvcpy.openapi import add_openapi_command
 from mvcpy.project import add_new_command
+from mvcpy.readiness import add_check_command
+from mvcpy.serve import add_serve_command
 from mvcpy.views.commands import add_view_commands
 
 if TYPE_CHECKING:
@@ -110,13 +115,26 @@ def _cmd_version(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``mvcpy`` command."""
-    parser = argparse.ArgumentParser(prog="mvcpy", description="The mvcpy web framework.")
+    parser = argparse.ArgumentParser(
+        prog="mvcpy",
+        description="The mvcpy web framework. `mvcpy COMMAND --help` shows a command's options.",
+        **examples(
+            "mvcpy new blog && cd blog && mvcpy db upgrade && mvcpy run",
+            "mvcpy check && mvcpy serve",
+        ),
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser(
         "run",
         help="serve the app for development (uvicorn, auto-reload in dev)",
-        description="Serve the app with uvicorn. Example: mvcpy run --app blog.app:app --port 8000",
+        description="Serve the app with uvicorn for development, reloading on code changes "
+        "when debug is on. Production: mvcpy serve.",
+        **examples(
+            "mvcpy run",
+            "mvcpy run --app blog.app:app --host 0.0.0.0 --port 8080",
+            "MVCPY_ENV=prod MVCPY_SECRET_KEY=... mvcpy run --no-reload",
+        ),
     )
     run.add_argument("--app", help="module:attribute of the app (default: discovered)")
     run.add_argument("--host", help="address to bind (default: [server] host, 127.0.0.1)")
@@ -132,7 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     routes = commands.add_parser(
         "routes",
         help="list the routes, or explain which route a path goes to",
-        description="Examples: mvcpy routes; mvcpy routes --explain /users/new --method GET",
+        description="List every route (methods, path, name, target, filters), or show "
+        "which route a request would go to and why.",
+        **examples(
+            "mvcpy routes",
+            "mvcpy routes --explain /users/new --method GET",
+            "mvcpy routes --app blog.app:app --explain /admin --host admin.example.com",
+        ),
     )
     routes.add_argument("--app", help="module:attribute of the app (default: discovered)")
     routes.add_argument("--explain", metavar="PATH", help="show the candidates tried for PATH")
@@ -140,9 +164,16 @@ def build_parser() -> argparse.ArgumentParser:
     routes.add_argument("--host", help="Host for --explain when routes are bound to hosts")
     routes.set_defaults(func=_cmd_routes)
 
-    version = commands.add_parser("version", help="print the mvcpy version")
+    version = commands.add_parser(
+        "version",
+        help="print the mvcpy version",
+        description="Print the versions of mvcpy and Python.",
+        **examples("mvcpy version"),
+    )
     version.set_defaults(func=_cmd_version)
-    add_view_commands(commands)  # templates check, check urls
+    add_serve_command(commands)  # serve (gunicorn)
+    add_check_command(commands)  # check (production readiness), check urls
+    add_view_commands(commands)  # templates check
     add_db_commands(commands)  # db init|revision|upgrade|..., shell
     add_openapi_command(commands)  # openapi
     add_new_command(commands)  # new NAME [--api]

@@ -57,11 +57,9 @@ class HealthCheck:
         self.timeout = timeout
 
     async def _run(self, name: str, check: Check) -> str:
-        call: Awaitable[Any]
-        if is_async_callable(check):
-            call = check(self.app)
-        else:
-            call = asyncio.to_thread(check, self.app)
+        call: Awaitable[Any] = (
+            check(self.app) if is_async_callable(check) else asyncio.to_thread(check, self.app)
+        )
         try:
             await asyncio.wait_for(call, self.timeout)
         except TimeoutError:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mvcpy._help import examples
 from mvcpy._resources import resource_dir
 from mvcpy.errors import ConfigurationError
 
@@ -268,22 +269,41 @@ def add_commands(commands: Any) -> None:
     db = commands.add_parser(
         "db",
         help="database migrations (Alembic): init, revision, upgrade, downgrade, ...",
-        description="Migrations of the project's models. Example: mvcpy db upgrade",
+        description="Migrations of the project's models, run by Alembic with the app's "
+        "[database] settings.",
+        **examples(
+            "mvcpy db upgrade",
+            "mvcpy db revision --autogenerate -m 'add posts'",
+            "MVCPY_ENV=prod mvcpy db upgrade --sql > upgrade.sql",
+            "mvcpy db --app blog.app:app current",
+        ),
     )
     db.add_argument("--app", help="module:attribute of the app (default: discovered)")
     db.set_defaults(func=_run)
     actions = db.add_subparsers(dest="db_command", required=True)
-    actions.add_parser("init", help="create migrations/ and alembic.ini in the project")
-    revision = actions.add_parser("revision", help="create a new revision file")
+
+    def action(name: str, text: str, *lines: str) -> Any:
+        description = text[0].upper() + text[1:] + "."
+        return actions.add_parser(name, help=text, description=description, **examples(*lines))
+
+    action("init", "create migrations/ and alembic.ini in the project", "mvcpy db init")
+    revision = action(
+        "revision",
+        "create a new revision file",
+        "mvcpy db revision --autogenerate -m 'add posts'",
+        "mvcpy db revision -m 'backfill slugs'   # an empty revision to fill in",
+    )
     revision.add_argument("-m", "--message", required=True, help="what the revision does")
     revision.add_argument(
         "--autogenerate", action="store_true", help="compare the models with the database"
     )
-    for name, default, text in (
-        ("upgrade", "head", "upgrade to REVISION (default head)"),
-        ("downgrade", "-1", "downgrade to REVISION (default -1; 'base' for empty)"),
+    for name, default, text, sample in (
+        ("upgrade", "head", "upgrade to REVISION (default head)", "+1"),
+        ("downgrade", "-1", "downgrade to REVISION (default -1; 'base' for empty)", "base"),
     ):
-        step = actions.add_parser(name, help=text)
+        step = action(
+            name, text, f"mvcpy db {name}", f"mvcpy db {name} {sample}", f"mvcpy db {name} --sql"
+        )
         step.add_argument("revision", nargs="?", default=default)
         step.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
     for name, text in (
@@ -291,13 +311,29 @@ def add_commands(commands: Any) -> None:
         ("history", "list the revisions"),
         ("heads", "show the latest revisions"),
     ):
-        actions.add_parser(name, help=text).add_argument("-v", "--verbose", action="store_true")
-    actions.add_parser("check", help="fail when the database or the models differ from head")
-    stamp = actions.add_parser("stamp", help="set the database's revision without migrating")
+        action(name, text, f"mvcpy db {name}", f"mvcpy db {name} -v").add_argument(
+            "-v", "--verbose", action="store_true"
+        )
+    action(
+        "check",
+        "fail when the database or the models differ from head",
+        "mvcpy db check",
+        "MVCPY_ENV=prod mvcpy db check",
+    )
+    stamp = action(
+        "stamp",
+        "set the database's revision without migrating",
+        "mvcpy db stamp head",
+        "mvcpy db stamp 0001_initial",
+    )
     stamp.add_argument("revision")
 
     shell = commands.add_parser(
-        "shell", help="a Python REPL with the app, a database session and the models"
+        "shell",
+        help="a Python REPL with the app, a database session and the models",
+        description="Start a Python REPL with app, db (a database session) and the models "
+        "of [database] models; db.commit() keeps changes.",
+        **examples("mvcpy shell", "MVCPY_ENV=test mvcpy shell --app blog.app:app"),
     )
     shell.add_argument("--app", help="module:attribute of the app (default: discovered)")
     shell.set_defaults(func=_shell)

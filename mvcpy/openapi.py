@@ -12,6 +12,7 @@ import re
 import typing
 from typing import TYPE_CHECKING, Any
 
+from mvcpy._help import examples
 from mvcpy.binding import Binder
 
 if TYPE_CHECKING:
@@ -275,7 +276,11 @@ def add_openapi_command(commands: Any) -> None:
     command = commands.add_parser(
         "openapi",
         help="print the app's OpenAPI 3.1 document as JSON",
-        description="Example: mvcpy openapi --app blog.app:app > openapi.json",
+        description="Print the OpenAPI 3.1 document of the app's routes as JSON.",
+        **examples(
+            "mvcpy openapi > openapi.json",
+            "mvcpy openapi --app blog.app:app --title 'Blog API' --version 2.0.0",
+        ),
     )
     command.add_argument("--app", help="module:attribute of the app (default: discovered)")
     command.add_argument("--title", help="the document's title (default: app_name)")

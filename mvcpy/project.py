@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from mvcpy._help import examples
 from mvcpy._resources import resource_dir
 from mvcpy.errors import ConfigurationError
 from mvcpy.migrate import write_migrations
@@ -119,7 +120,14 @@ def add_new_command(commands: Any) -> None:
     new = commands.add_parser(
         "new",
         help="create a new project (package, views, models, migrations, tests)",
-        description="Create a project. Example: mvcpy new blog; cd blog; mvcpy db upgrade",
+        description="Create a project that runs, migrates and passes its tests at once: "
+        "a package NAME with controllers, models, views, migrations and conf/app.toml, plus "
+        "tests/ and gunicorn.conf.py.",
+        **examples(
+            "mvcpy new blog && cd blog && mvcpy db upgrade && mvcpy run",
+            "mvcpy new api --api              # JSON only: no views, no static files",
+            "mvcpy new shop --dir ~/src/shop",
+        ),
     )
     new.add_argument("name", help="the project's package name (a Python identifier)")
     new.add_argument("--api", action="store_true", help="a JSON-only project: no views, no static")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,43 @@ def make_app(tmp_path: Path) -> Callable[..., App]:
         return App(root_path=tmp_path, env=env, config=config)
 
     return build
+
+
+_READY_APP = """\
+from mvcpy import App, Controller
+
+
+class HomeController(Controller):
+    def get(self):
+        self.data["title"] = "home"
+
+
+app = App(__name__)
+app.router("/", HomeController, name="home")
+"""
+
+
+@pytest.fixture
+def ready_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A package ``readyproj``: an app, ``conf/app.toml``, one view; the cwd is its parent.
+
+    ``MVCPY_*`` variables are cleared, and ``MVCPY_ENV`` (which ``mvcpy check`` and
+    ``mvcpy serve`` set) is restored afterwards, as are the imported modules.
+    """
+    package = tmp_path / "readyproj"
+    (package / "conf").mkdir(parents=True)
+    (package / "views" / "home").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "app.py").write_text(_READY_APP)
+    (package / "conf" / "app.toml").write_text('[default]\napp_name = "readyproj"\n')
+    (package / "views" / "home" / "get.html").write_text("<h1>{{ title }}</h1>")
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("MVCPY_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("MVCPY_ENV", "dev")
+    yield package
+    for name in [m for m in sys.modules if m.startswith("readyproj")]:
+        del sys.modules[name]
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
+import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from mvcpy import ConfigurationError
-from mvcpy.cli import find_app_spec, main
+from mvcpy.cli import build_parser, find_app_spec, main
 
 APP_MODULE = """
 from mvcpy import App, Controller
@@ -74,3 +76,32 @@ def test_bad_app_spec_is_a_clear_error(project: Path, capsys: pytest.CaptureFixt
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["version"]) == 0
     assert capsys.readouterr().out.startswith("mvcpy 0.1.0")
+
+
+def _commands(
+    parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Yield every command and subcommand of the parser with its words."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name), sub
+                yield from _commands(sub, (*prefix, name))
+
+
+def test_every_command_has_help_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = dict(_commands(build_parser()))
+    expected = {"run", "serve", "shell", "routes", "db", "check", "templates", "openapi", "new"}
+    assert expected | {"version"} <= {words[0] for words in commands}
+    assert ("db", "upgrade") in commands and ("check", "urls") in commands
+    for words in [(), *commands]:
+        with pytest.raises(SystemExit) as exit_info:
+            main([*words, "--help"])
+        assert exit_info.value.code == 0
+        text = capsys.readouterr().out
+        examples = text.split("\nexamples:\n", 1)
+        assert len(examples) == 2, f"mvcpy {' '.join(words)} --help has no examples:\n{text}"
+        first = examples[1].splitlines()[0]
+        assert first.startswith("  ") and "mvcpy " + " ".join(words) in examples[1], (
+            f"mvcpy {' '.join(words)} --help: the examples do not use the command:\n{text}"
+        )

@@ -57,7 +57,6 @@ class AccessLog:
         self.logger = logging.getLogger(logger)
         self._json = format == "json"
 
-
     def bind(self, app: App) -> None:
         """Choose the message format from ``[logging]`` (called at startup)."""
         if self.format == "auto":

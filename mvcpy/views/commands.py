@@ -1,4 +1,8 @@
-"""The ``mvcpy templates check`` and ``mvcpy check urls`` commands."""
+"""The ``mvcpy templates check`` and ``mvcpy check urls`` commands.
+
+``mvcpy check`` itself (production readiness) is :mod:`mvcpy.readiness`, which adds
+``urls`` below it with :func:`add_urls_check`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from mvcpy._help import examples
 from mvcpy.views.checks import Problem, check_templates, check_urls
 
-__all__ = ["add_view_commands"]
+__all__ = ["add_urls_check", "add_view_commands"]
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -39,24 +44,32 @@ def _cmd_check_urls(args: argparse.Namespace) -> int:
 
 
 def add_view_commands(commands: Any) -> None:
-    """Add ``templates check`` and ``check urls`` to the ``mvcpy`` subcommands."""
-    templates = commands.add_parser("templates", help="work with the app's templates")
+    """Add ``templates check`` to the ``mvcpy`` subcommands."""
+    templates = commands.add_parser(
+        "templates",
+        help="work with the app's templates",
+        description="Work with the app's templates (views/).",
+        **examples("mvcpy templates check", "mvcpy templates check --app blog.app:app"),
+    )
     templates_sub = templates.add_subparsers(dest="templates_command", required=True)
     check = templates_sub.add_parser(
         "check",
         help="compile every template and report syntax errors (exit 1 when any)",
         description="Compile every template; print file:line: message for each error.",
+        **examples("mvcpy templates check", "mvcpy templates check --app blog.app:app"),
     )
     check.add_argument("--app", help="module:attribute of the app (default: discovered)")
     check.set_defaults(func=_cmd_templates_check)
 
-    checks = commands.add_parser("check", help="static checks of the project")
-    checks_sub = checks.add_subparsers(dest="check_command", required=True)
-    urls = checks_sub.add_parser(
+
+def add_urls_check(check_commands: Any) -> None:
+    """Add ``urls`` to the subcommands of ``mvcpy check``."""
+    urls = check_commands.add_parser(
         "urls",
         help="report url_for/urlfor/redirect calls naming unknown routes or missing parameters",
         description="Check every constant route name in templates and Python code "
         "against the route table; exit 1 when a call cannot work.",
+        **examples("mvcpy check urls", "mvcpy check urls --templates-only --app blog.app:app"),
     )
     urls.add_argument("--app", help="module:attribute of the app (default: discovered)")
     urls.add_argument(

@@ -1,0 +1,225 @@
+"""``mvcpy check``: is this project ready for production? One line per check.
+
+The checks read the app the way production builds it (``MVCPY_ENV=prod`` unless
+``--env`` says otherwise): the secret key, debug, ``allowed_hosts``, the database at
+the migrations' head (:func:`mvcpy.migrate.pending_migrations`), templates that compile
+and ``url_for`` calls that name real routes (:mod:`mvcpy.views.checks`). Each failure
+says how to fix it. ``mvcpy serve`` runs the same checks and refuses to start on the
+fatal ones (a failure that breaks every request or signs cookies with a public key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from mvcpy._help import examples
+from mvcpy.config import DEFAULT_SECRET_KEY, ENVIRONMENTS
+from mvcpy.migrate import MIGRATIONS_DIR, pending_migrations
+from mvcpy.views.checks import check_templates, check_urls
+from mvcpy.views.commands import add_urls_check
+
+if TYPE_CHECKING:
+    from mvcpy.app import App
+
+__all__ = ["CHECKS", "Result", "add_check_command", "load_for_env", "print_results", "run_checks"]
+
+#: Keys shorter than this are refused as too easy to guess.
+MIN_SECRET_LENGTH = 32
+_MAX_DETAILS = 10
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one check: ``ok`` True (passed), False (failed) or None (skipped)."""
+
+    name: str
+    ok: bool | None
+    message: str
+    #: a failure that makes ``mvcpy serve`` refuse to start
+    fatal: bool = False
+    details: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def failed(self) -> bool:
+        """Whether the check ran and failed."""
+        return self.ok is False
+
+
+def check_secret_key(app: App) -> Result:
+    """Fail when the secret key is empty, the development default, or short."""
+    key = app.secret_key
+    how = (
+        "set MVCPY_SECRET_KEY in the environment to the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+    if not key or key == DEFAULT_SECRET_KEY:
+        state = "empty" if not key else "the development default"
+        return Result("secret_key", False, f"{state}: {how}", fatal=True)
+    if len(key) < MIN_SECRET_LENGTH:
+        return Result(
+            "secret_key", False, f"only {len(key)} characters (at least {MIN_SECRET_LENGTH}): {how}"
+        )
+    return Result("secret_key", True, f"set ({len(key)} characters)")
+
+
+def check_debug(app: App) -> Result:
+    """Fail when the configuration turns debug on."""
+    if app.config.get("debug"):
+        return Result(
+            "debug",
+            False,
+            f"debug = true in the {app.env} configuration: set debug = false in [{app.env}] "
+            "of conf/app.toml (and unset MVCPY_DEBUG)",
+        )
+    return Result("debug", True, "off")
+
+
+def check_allowed_hosts(app: App) -> Result:
+    """Fail when any Host header would be accepted."""
+    hosts = app.config.get("allowed_hosts") or []
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    host = f"{app.config.get('app_name') or 'app'}.example.com"
+    example = f'allowed_hosts = ["{host}"]'
+    if not hosts:
+        return Result(
+            "allowed_hosts",
+            False,
+            f"not set, so any Host header is accepted: set {example} in [{app.env}] of "
+            f"conf/app.toml (or MVCPY_ALLOWED_HOSTS='[\"{host}\"]')",
+        )
+    if "*" in hosts:
+        return Result("allowed_hosts", False, f'"*" accepts any Host header: set {example}')
+    return Result("allowed_hosts", True, ", ".join(map(str, hosts)))
+
+
+def check_migrations(app: App) -> Result:
+    """Fail when the database cannot be reached or is not at the migrations' head."""
+    if not (app.root_path / MIGRATIONS_DIR / "env.py").is_file():
+        return Result("migrations", None, f"no {MIGRATIONS_DIR}/ in {app.root_path}")
+    problem = pending_migrations(app)
+    if problem is not None:
+        return Result("migrations", False, problem, fatal=True)
+    return Result("migrations", True, "the database is at the migrations' head")
+
+
+def check_templates_compile(app: App) -> Result:
+    """Fail when a template does not compile."""
+    count = len(app.templates.list_templates())
+    problems = check_templates(app.templates)
+    if problems:
+        return Result(
+            "templates",
+            False,
+            f"{len(problems)} of {count} template(s) do not compile: fix them "
+            "(mvcpy templates check)",
+            fatal=True,
+            details=tuple(map(str, problems)),
+        )
+    return Result("templates", True, f"{count} template(s) compile")
+
+
+def check_url_names(app: App) -> Result:
+    """Fail when a ``url_for``/``redirect`` names a route that does not exist."""
+    problems = check_urls(app)
+    if problems:
+        return Result(
+            "urls",
+            False,
+            f"{len(problems)} url_for call(s) cannot work: fix them (mvcpy check urls)",
+            details=tuple(map(str, problems)),
+        )
+    return Result("urls", True, "every constant url_for names a route with its parameters")
+
+
+#: The checks, in the order they run and print.
+CHECKS: tuple[Callable[[App], Result], ...] = (
+    check_secret_key,
+    check_debug,
+    check_allowed_hosts,
+    check_migrations,
+    check_templates_compile,
+    check_url_names,
+)
+
+
+def run_checks(app: App) -> list[Result]:
+    """Run every check; a check that crashes is a failure that names the error."""
+    results: list[Result] = []
+    for check in CHECKS:
+        try:
+            results.append(check(app))
+        except Exception as exc:
+            name = check.__name__.removeprefix("check_")
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            results.append(Result(name, False, f"could not check: {reason}", fatal=True))
+    return results
+
+
+def _lines(results: list[Result]) -> Iterator[str]:
+    width = max(len(result.name) for result in results)
+    for result in results:
+        status = {True: "ok", False: "FAIL", None: "skip"}[result.ok]
+        yield f"{status:<5} {result.name:<{width}}  {result.message}"
+        shown = result.details[:_MAX_DETAILS]
+        for detail in shown:
+            yield f"{'':<5} {'':<{width}}    {detail}"
+        if len(result.details) > len(shown):
+            yield f"{'':<5} {'':<{width}}    ... and {len(result.details) - len(shown)} more"
+
+
+def print_results(results: list[Result], out: TextIO) -> None:
+    """Print one line per check (and the problems it found, indented)."""
+    for line in _lines(results):
+        print(line, file=out)
+
+
+def load_for_env(args: argparse.Namespace) -> App:
+    """Load the app as environment ``args.env`` builds it (``MVCPY_ENV`` is set for it)."""
+    from mvcpy.cli import find_app_spec, load_app
+
+    os.environ["MVCPY_ENV"] = args.env
+    return load_app(args.app or find_app_spec(Path.cwd()))
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    app = load_for_env(args)
+    print(f"checking {app.config.get('app_name')} ({app.root_path}) in {app.env}")
+    results = run_checks(app)
+    print_results(results, sys.stdout)
+    failed = sum(result.failed for result in results)
+    if failed:
+        print(f"{failed} check(s) failed: fix them before deploying")
+        return 1
+    print("ready for production" if app.env == "prod" else f"every check passed in {app.env}")
+    return 0
+
+
+def add_check_command(commands: Any) -> None:
+    """Add ``mvcpy check`` (production readiness) and its ``urls`` form to the subcommands."""
+    check = commands.add_parser(
+        "check",
+        help="production readiness: secret key, debug, allowed_hosts, migrations, templates, urls",
+        description="Check that the project is ready for production, one line per check "
+        "(ok, FAIL with how to fix it, or skip); exit 1 when any check fails. The app is "
+        "loaded with MVCPY_ENV=prod unless --env says otherwise.\n"
+        "`mvcpy check urls` checks only the url_for calls.",
+        **examples(
+            "mvcpy check                    # the prod configuration",
+            "MVCPY_SECRET_KEY=... mvcpy check --app blog.app:app",
+            "mvcpy check --env test",
+            "mvcpy check urls",
+        ),
+    )
+    check.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    check.add_argument(
+        "--env", choices=ENVIRONMENTS, default="prod", help="the configuration to check (prod)"
+    )
+    check.set_defaults(func=_cmd_check)
+    add_urls_check(check.add_subparsers(dest="check_command", metavar="{urls}"))
