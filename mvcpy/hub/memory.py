@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ class MemoryBroker:
         """Deliver to this process's subscribers of ``room``."""
         if self._hub is not None:
             self._hub.deliver(room, payload, exclude)
+        # Let the connections send it before the next one comes: a tight loop of
+        # broadcasts would otherwise fill the queues of clients that keep up just fine.
+        await asyncio.sleep(0)
 
     async def send_remote(self, worker: str, connection_id: str, payload: Payload) -> bool:
         """There is no other process: a connection id from elsewhere is never reachable."""

@@ -218,6 +218,9 @@ class RedisBroker:
             kind = message["type"]
             if kind == "message":
                 self._dispatch(message["channel"], message["data"])
+                # Reading buffered messages never waits: let the connections send this one
+                # before the next, or a burst would fill the queues of clients that keep up.
+                await asyncio.sleep(0)
             elif kind == "subscribe":
                 self._confirmed(message["channel"])
 
