@@ -1,8 +1,9 @@
 """Real servers for the end-to-end tests: start one, wait until it answers, stop it.
 
 Every server is a subprocess bound to 127.0.0.1 on a free port, started in its own
-session (process group) from the repository root, with ``MVCPY_*`` variables of the
-calling environment removed so each test states the configuration it runs under.
+session (process group) from the repository root (or a given directory), with the
+``MVCPY_*`` variables of the calling environment removed so each test states the
+configuration it runs under.
 Its stdout and stderr go to one log file, attached to the report of any failing test
 while the server runs. Teardown always terminates the server and, after a grace
 period, kills its whole process group.
@@ -89,8 +90,10 @@ class ServerProcess:
         log_dir: Path,
         env: Mapping[str, str] | None = None,
         ready_path: str = "/",
+        cwd: Path = REPO_ROOT,
     ) -> None:
         self.name = name
+        self.cwd = cwd
         self.argv = argv
         self.env = server_env(env)
         # One file per server, never shared, so a log holds only this server's output.
@@ -122,7 +125,7 @@ class ServerProcess:
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 list(self.argv(self.port)),
-                cwd=REPO_ROOT,
+                cwd=self.cwd,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from ._browser import start_chromium
-from ._servers import LIVE, PROD_SECRET, ServerProcess, uvicorn_argv
+from ._servers import LIVE, PROD_SECRET, REPO_ROOT, ServerProcess, uvicorn_argv
 
 if TYPE_CHECKING:
     from selenium.webdriver import Chrome
@@ -38,7 +38,7 @@ def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def start_server(server_logs: Path) -> Iterator[Callable[..., ServerProcess]]:
-    """Start servers for one test: ``start_server(name, argv_for_port, env=...)``.
+    """Start servers for one test: ``start_server(name, argv_for_port, env=..., cwd=...)``.
 
     Every server started through it is stopped when the test ends, pass or fail.
     """
@@ -49,8 +49,9 @@ def start_server(server_logs: Path) -> Iterator[Callable[..., ServerProcess]]:
         argv: Callable[[int], Sequence[str]],
         env: Mapping[str, str] | None = None,
         ready_path: str = "/",
+        cwd: Path | None = None,
     ) -> ServerProcess:
-        server = ServerProcess(name, argv, server_logs, env, ready_path)
+        server = ServerProcess(name, argv, server_logs, env, ready_path, cwd or REPO_ROOT)
         servers.append(server)
         server.start()
         return server
