@@ -1,11 +1,17 @@
 # Two commands on a fresh machine (python3 >= 3.11 and make):
-#   make demo   installs mvcpy into .venv and serves the example app on http://127.0.0.1:8000
+#   make demo   installs mvcpy into .venv, generates a project (mvcpy new demo) in .demo/,
+#               migrates its SQLite database and serves it on http://127.0.0.1:8000
 #   make test   installs everything into .venv and runs ruff, mypy and the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
+# Where `make demo` writes its project, and where it serves it.
+DEMO_DIR ?= .demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
+MVCPY := $(abspath $(VENV))/bin/mvcpy
 
-.PHONY: setup browser demo test lint typecheck pytest bench clean
+.PHONY: setup browser demo demo-project test lint typecheck pytest bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +21,13 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
-demo: setup
-	cd examples/guestbook && ../../$(VENV)/bin/mvcpy run --app guestbook.app:app --host 127.0.0.1 --port 8000
+# Idempotent: an existing $(DEMO_DIR) is kept (and migrated to head), not written again.
+demo-project: setup
+	@if [ ! -f $(DEMO_DIR)/demo/app.py ]; then $(MVCPY) new demo --dir $(DEMO_DIR); fi
+	cd $(DEMO_DIR) && $(MVCPY) db upgrade
+
+demo: demo-project
+	cd $(DEMO_DIR) && exec $(MVCPY) run --app demo.app:app --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -47,4 +58,4 @@ bench: setup
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .demo dist build .pytest_cache .mypy_cache .ruff_cache

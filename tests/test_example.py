@@ -1,4 +1,4 @@
-"""The example app that `make demo` serves works as a user clicks through it."""
+"""The example guestbook app (examples/guestbook) works as a user clicks through it."""
 
 import sys
 from collections.abc import Iterator
