@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from mvcpy._resources import resource_dir
+from mvcpy.context import Context  # at run time: the handler's hints are read to bind it
 from mvcpy.http.files import FileResponse
-
-if TYPE_CHECKING:
-    from mvcpy.context import Context
 
 __all__ = ["LIVE_SCRIPT", "live_script"]
 

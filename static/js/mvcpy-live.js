@@ -3,7 +3,9 @@
  * <div data-mvcpy-live="/ws/chat">     a WebSocket to that path (reconnects with backoff)
  * <div data-mvcpy-stream="/events">    an EventSource (server-sent events) to that path
  * <form data-mvcpy-send="#chat">       submitting sends the fields as one JSON message
- *                                      through the WebSocket of the element #chat
+ *                                      through the WebSocket of the element #chat, then
+ *                                      resets the form (data-mvcpy-clear="text": only
+ *                                      the fields named there are emptied)
  *
  * Messages {"mvcpy": "fragment", "action", "target", "html"} (hub.push_fragment) are
  * applied to the element whose id is target. Every message is also dispatched as a
@@ -95,7 +97,16 @@
     event.preventDefault();
     var fields = {};
     new FormData(form).forEach(function (value, name) { fields[name] = value; });
-    if (send(form.dataset.mvcpySend, fields)) form.reset();
+    if (!send(form.dataset.mvcpySend, fields)) return;
+    var clear = form.dataset.mvcpyClear;
+    if (!clear) {
+      form.reset();
+      return;
+    }
+    clear.split(/\s+/).forEach(function (name) {
+      var field = form.elements.namedItem(name);
+      if (field) field.value = "";
+    });
   });
 
   function start() {
