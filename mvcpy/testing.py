@@ -4,12 +4,14 @@
 options/request`` with ``params``, ``json``, ``data``, ``files``, ``headers``,
 ``cookies`` and ``follow_redirects``; cookies persist across requests. Used as a
 context manager it runs the app's startup and shutdown hooks. Each response also
-carries ``template``, ``context`` and ``route_name``.
+carries ``template``, ``context`` and ``route_name``. ``websocket_connect(path)`` opens
+an in-process WebSocket connection (:class:`TestWebSocket`) with the client's cookies.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
@@ -24,7 +26,7 @@ from mvcpy.types import Message
 if TYPE_CHECKING:
     from mvcpy.app import App
 
-__all__ = ["TestClient", "TestResponse"]
+__all__ = ["TestClient", "TestResponse", "TestWebSocket", "WebSocketRefused"]
 
 T = TypeVar("T")
 
@@ -39,9 +41,13 @@ class _LoopThread:
         )
         self.thread.start()
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return future.result()
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            raise
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -132,6 +138,195 @@ async def _call(
     return status, headers, b"".join(chunks)
 
 
+class WebSocketRefused(Exception):
+    """The app refused the handshake: ``status``, ``headers`` and ``body`` of its answer."""
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.status = status
+        self.headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+        self.body = body
+        super().__init__(status, body[:200])
+
+    def json(self) -> Any:
+        """Return the body parsed as JSON."""
+        return json.loads(self.body)
+
+
+class TestWebSocket:
+    """An in-process WebSocket connection to the app: ``with client.websocket_connect(p) as ws``.
+
+    Entering performs the handshake (raising :class:`WebSocketRefused` when the app
+    answers with an HTTP response instead); ``receive*`` raise
+    :class:`~mvcpy.websocket.WebSocketDisconnect` once the app has closed the
+    connection, and fail after ``timeout`` seconds without a message.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        client: TestClient,
+        path: str,
+        headers: dict[str, str] | None = None,
+        subprotocols: tuple[str, ...] = (),
+        timeout: float = 5.0,
+    ) -> None:
+        self.client = client
+        self.url = client.base_url.join(path)
+        self.timeout = timeout
+        self._headers = dict(headers or {})
+        self._subprotocols = list(subprotocols)
+        #: the subprotocol the app accepted, and the headers of its ``101`` answer
+        self.subprotocol: str | None = None
+        self.headers: dict[str, str] = {}
+        #: the close code once either side closed
+        self.close_code: int | None = None
+        self._to_app: asyncio.Queue[Message] | None = None
+        self._from_app: asyncio.Queue[Message] | None = None
+        self._task: asyncio.Future[None] | None = None
+
+    # -- the handshake ----------------------------------------------------------------
+    def __enter__(self) -> TestWebSocket:
+        loop = self.client._loop()
+        request = self.client.build_request("GET", self.url, headers=self._headers)
+        scope = {
+            "type": "websocket",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "scheme": "wss" if self.url.scheme == "https" else "ws",
+            "path": unquote(self.url.raw_path.split(b"?", 1)[0].decode("ascii")),
+            "raw_path": self.url.raw_path.split(b"?", 1)[0],
+            "query_string": self.url.query,
+            "root_path": "",
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "client": ("127.0.0.1", 50000),
+            "server": (self.url.host, self.url.port or 80),
+            "subprotocols": self._subprotocols,
+            "extensions": {"websocket.http.response": {}},
+        }
+        first = loop.run(self._start(scope), self.timeout)
+        kind = first["type"]
+        if kind == "websocket.accept":
+            self.subprotocol = first.get("subprotocol")
+            headers = list(first.get("headers") or [])
+            self.headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+            answer = httpx.Response(101, headers=headers, request=request)
+            self.client.cookies.extract_cookies(answer)  # a session saved at the handshake
+            return self
+        if kind == "websocket.http.response.start":
+            body = loop.run(self._denial_body(), self.timeout)
+            self._finish()
+            raise WebSocketRefused(first["status"], list(first.get("headers") or []), body)
+        self._finish()
+        raise WebSocketRefused(403, [], b"")  # closed before accepting: servers answer 403
+
+    async def _start(self, scope: dict[str, Any]) -> Message:
+        self._to_app, self._from_app = asyncio.Queue(), asyncio.Queue()
+        self._task = asyncio.ensure_future(
+            self.client.app(scope, self._to_app.get, self._from_app.put)
+        )
+        await self._to_app.put({"type": "websocket.connect"})
+        return await self._next()
+
+    async def _next(self) -> Message:
+        assert self._from_app is not None and self._task is not None
+        getter = asyncio.ensure_future(self._from_app.get())
+        await asyncio.wait((getter, self._task), return_when=asyncio.FIRST_COMPLETED)
+        if getter.done():
+            return getter.result()
+        getter.cancel()
+        self._task.result()  # the app failed: raise its error here
+        return {"type": "websocket.close", "code": 1006}
+
+    async def _denial_body(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            message = await self._next()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    # -- messages ---------------------------------------------------------------------
+    def send_text(self, text: str) -> None:
+        """Send a text message to the app."""
+        self._put({"type": "websocket.receive", "text": text})
+
+    def send_bytes(self, data: bytes) -> None:
+        """Send a binary message to the app."""
+        self._put({"type": "websocket.receive", "bytes": data})
+
+    def send_json(self, value: Any) -> None:
+        """Send ``value`` as a JSON text message."""
+        self.send_text(json.dumps(value))
+
+    def receive(self) -> str | bytes:
+        """Return the app's next message; raise WebSocketDisconnect once it closed."""
+        from mvcpy.websocket import WebSocketDisconnect
+
+        if self.close_code is not None:
+            raise WebSocketDisconnect(self.close_code)
+        message = self.client._loop().run(self._next(), self.timeout)
+        if message["type"] == "websocket.close":
+            self.close_code = int(message.get("code") or 1000)
+            self._finish()
+            raise WebSocketDisconnect(self.close_code, message.get("reason") or "")
+        text = message.get("text")
+        return text if text is not None else bytes(message.get("bytes") or b"")
+
+    def receive_text(self) -> str:
+        """Return the next message, which must be text."""
+        data = self.receive()
+        assert isinstance(data, str), f"expected a text message, got {data!r}"
+        return data
+
+    def receive_bytes(self) -> bytes:
+        """Return the next message, which must be binary."""
+        data = self.receive()
+        assert isinstance(data, bytes), f"expected a binary message, got {data!r}"
+        return data
+
+    def receive_json(self) -> Any:
+        """Return the next message parsed as JSON."""
+        return json.loads(self.receive())
+
+    def close(self, code: int = 1000) -> None:
+        """Close the connection from the client's side and wait for the app to finish."""
+        if self.close_code is None:
+            self.close_code = code
+            self._deliver({"type": "websocket.disconnect", "code": code})
+        self._finish()
+
+    def _put(self, message: Message) -> None:
+        from mvcpy.websocket import WebSocketDisconnect
+
+        if self.close_code is not None:
+            raise WebSocketDisconnect(self.close_code)
+        self._deliver(message)
+
+    def _deliver(self, message: Message) -> None:
+        if self._to_app is not None:
+            self.client._loop().loop.call_soon_threadsafe(self._to_app.put_nowait, message)
+
+    def _finish(self) -> None:
+        """Wait for the app's side of the connection to end (it has been told, or it closed)."""
+        task = self._task
+        if task is None:
+            return
+        self._task = None
+        if self.close_code is None:  # refused, or the app never closed: the client goes away
+            self.close_code = 1006
+            self._deliver({"type": "websocket.disconnect", "code": 1006})
+        self.client._loop().run(_wait_for_app(task), self.timeout)
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+async def _wait_for_app(task: asyncio.Future[None]) -> None:
+    await asyncio.wait((task,))
+    task.result()
+
+
 class TestClient(httpx.Client):
     """Call an mvcpy app in-process with a real HTTP client API."""
 
@@ -157,6 +352,16 @@ class TestClient(httpx.Client):
             follow_redirects=follow_redirects,
             **kwargs,
         )
+
+    def websocket_connect(
+        self,
+        path: str,
+        headers: dict[str, str] | None = None,
+        subprotocols: tuple[str, ...] = (),
+        timeout: float = 5.0,
+    ) -> TestWebSocket:
+        """Return an in-process WebSocket connection to ``path``; use it as a context manager."""
+        return TestWebSocket(self, path, headers, subprotocols, timeout)
 
     def _loop(self) -> _LoopThread:
         if self._thread is None:
