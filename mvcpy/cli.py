@@ -54,7 +54,16 @@ def load_app(spec: str) -> App:
     module_name, _, attribute = spec.partition(":")
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
-    module = importlib.import_module(module_name)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or ""
+        if module_name != missing and not module_name.startswith(missing + "."):
+            raise  # an import inside the project failed: its traceback is the useful answer
+        raise ConfigurationError(
+            f"cannot import {spec}: there is no module {missing!r} here ({Path.cwd()}); "
+            "run the command in the project's directory, or pass --app / set MVCPY_APP"
+        ) from None
     app = getattr(module, attribute or "app", None)
     if not isinstance(app, App):
         raise ConfigurationError(f"{spec} is not an mvcpy App (got {type(app).__name__})")

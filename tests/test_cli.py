@@ -73,6 +73,16 @@ def test_bad_app_spec_is_a_clear_error(project: Path, capsys: pytest.CaptureFixt
     assert "is not an mvcpy App" in capsys.readouterr().err
 
 
+def test_an_app_module_that_is_not_there_is_a_clear_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for spec in ("nosuch.app:app", "cliproj.nosuch:app"):
+        assert main(["check", "--app", spec]) == 2
+        err = capsys.readouterr().err
+        assert f"cannot import {spec}: there is no module" in err
+        assert "run the command in the project's directory" in err
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["version"]) == 0
     assert capsys.readouterr().out.startswith("mvcpy 0.1.0")
