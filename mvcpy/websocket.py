@@ -552,29 +552,37 @@ def _pick(override: Any, configured: Any) -> Any:
 
 
 async def serve_websocket(app: App, ctx: Context, route: Route) -> None:
-    """Run a WebSocket route: the handshake through the filter chain, then the connection."""
+    """Run a WebSocket route: the handshake through the filter chain, then the connection.
+
+    Callbacks registered with ``ctx.after_response`` (the access log's line) run once
+    the refusal is sent, or once the accepted connection has ended.
+    """
     from mvcpy.error_handling import handle_error
 
     try:
-        response = await route.handler(ctx)  # type: ignore[misc]
-    except Exception as exc:
-        response = await handle_error(ctx, exc, route.error_handlers, app.debug)
-    upgrade = response if isinstance(response, WebSocketUpgrade) else None
-    db_scope = ctx.db_scope
-    if db_scope is not None and db_scope.is_open:  # before(), or a filter, used ctx.db
-        await db_scope.end_async(upgrade is not None, app._executor)
-    if upgrade is None:
-        if response is not None:
-            await deny(ctx.scope, ctx.receive, ctx.send, response)
-        return
-    session = ctx._session
-    manager = app.sessions
-    if session is not None and manager is not None and manager.needs_commit(session):
-        await manager.commit_async(session, upgrade)  # the cookie goes out with the 101
-    ws = upgrade.controller
-    ws._accept_headers = [(k, v) for k, v in upgrade.raw_headers if k not in _BODY_HEADERS]
-    endpoint: WebSocketEndpoint = route.endpoint
-    await endpoint.serve(ws)
+        try:
+            response = await route.handler(ctx)  # type: ignore[misc]
+        except Exception as exc:
+            response = await handle_error(ctx, exc, route.error_handlers, app.debug)
+        upgrade = response if isinstance(response, WebSocketUpgrade) else None
+        db_scope = ctx.db_scope
+        if db_scope is not None and db_scope.is_open:  # before(), or a filter, used ctx.db
+            await db_scope.end_async(upgrade is not None, app._executor)
+        if upgrade is None:
+            if response is not None:
+                await deny(ctx.scope, ctx.receive, ctx.send, response)
+            return
+        session = ctx._session
+        manager = app.sessions
+        if session is not None and manager is not None and manager.needs_commit(session):
+            await manager.commit_async(session, upgrade)  # the cookie goes out with the 101
+        ws = upgrade.controller
+        ws._accept_headers = [(k, v) for k, v in upgrade.raw_headers if k not in _BODY_HEADERS]
+        endpoint: WebSocketEndpoint = route.endpoint
+        await endpoint.serve(ws)
+    finally:
+        if ctx._after_response is not None:
+            await ctx.run_after_response()
 
 
 async def _refuse(ctx: Context, exc: Exception) -> None:

@@ -267,3 +267,25 @@ def test_a_path_with_http_and_websocket_routes_serves_both(make_app: Callable[..
     assert "WEBSOCKET" not in refused.headers["allow"]
     sent = converse(app, "/live", [text("x")])
     assert sent[1] == {"type": "websocket.send", "text": "-::x"}
+
+
+def test_the_access_log_has_a_line_per_handshake(
+    make_app: Callable[..., App], caplog: pytest.LogCaptureFixture
+) -> None:
+    from mvcpy.filters.access_log import AccessLog
+    from mvcpy.testing import WebSocketRefused
+
+    app = make_app(websocket={"allowed_origins": []})
+    app.use(AccessLog(format="text"))
+    app.websocket("/chat/{room}", Echo, name="room")
+    with caplog.at_level(logging.INFO, "mvcpy.access"), TestClient(app) as client:
+        with client.websocket_connect("/chat/a") as ws:
+            ws.send_text("x")
+            assert ws.receive_text() == "a::x"
+            assert "/chat/a" not in caplog.text  # written when the connection ends
+        with pytest.raises(WebSocketRefused):
+            client.websocket_connect("/chat/b", headers={"origin": "https://evil.test"}).__enter__()
+    lines = [r.getMessage() for r in caplog.records if r.name == "mvcpy.access"]
+    assert len(lines) == 2
+    assert '"GET /chat/a" 101' in lines[0] and "route=room" in lines[0]
+    assert '"GET /chat/b" 403' in lines[1]
