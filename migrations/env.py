@@ -7,7 +7,6 @@ both run this file.
 """
 
 from alembic import context
-
 from mvcpy.migrate import configure_context
 
 configure_context(context)

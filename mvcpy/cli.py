@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from mvcpy._help import examples
 from mvcpy._uvicorn import websocket_options
 from mvcpy.errors import ConfigurationError
+from mvcpy.generate import add_generate_command
 from mvcpy.migrate import add_commands as add_db_commands
 from mvcpy.openapi import add_openapi_command
 from mvcpy.project import add_new_command
@@ -186,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_commands(commands)  # db init|revision|upgrade|..., shell
     add_openapi_command(commands)  # openapi
     add_new_command(commands)  # new NAME [--api]
+    add_generate_command(commands)  # generate controller|model|migration|scaffold
     return parser
 
 

@@ -1,9 +1,8 @@
 """A note: the first model of {{ project }}; change it or replace it with your own."""
 
+from mvcpy.orm import IdMixin, Model, TimestampMixin
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
-
-from mvcpy.orm import IdMixin, Model, TimestampMixin
 
 
 class Note(IdMixin, TimestampMixin, Model):

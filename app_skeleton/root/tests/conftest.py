@@ -3,13 +3,20 @@
 import os
 
 import pytest
+from mvcpy.migrate import upgrade
 
-os.environ["MVCPY_ENV"] = "test"  # before the app is imported: it reads its configuration then
+# conf/app.toml's [test] section; set before the fixture below imports the app, which
+# reads its configuration when it is created.
+os.environ["MVCPY_ENV"] = "test"
 
-from {{ project }}.app import app as project_app  # noqa: E402
 
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def app():
-    """The app under test; mvcpy's `client` fixture calls it in-process."""
+    """The app under test, its database migrated to the latest revision once a run.
+
+    mvcpy's `client` and `db` fixtures use it.
+    """
+    from {{ project }}.app import app as project_app
+
+    upgrade(project_app)
     return project_app

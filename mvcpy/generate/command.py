@@ -1,0 +1,180 @@
+"""The ``mvcpy generate`` command: ``controller``, ``model``, ``migration`` and ``scaffold``."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from mvcpy._help import examples
+
+__all__ = ["add_generate_command"]
+
+_FIELDS_HELP = (
+    "fields as name:type, type one of str (200 characters), text, int, float, bool, date, "
+    "datetime; add ? for an optional field (subtitle:str?); no type means str"
+)
+
+
+def _project() -> Any:
+    from mvcpy.generate.layout import find_project
+
+    return find_project(Path.cwd())
+
+
+def _controller(args: argparse.Namespace) -> int:
+    from mvcpy.generate.generators import generate_controller
+
+    generate_controller(_project(), args.name, args.actions, force=args.force)
+    return 0
+
+
+def _model(args: argparse.Namespace) -> int:
+    from mvcpy.generate.generators import generate_model
+
+    generate_model(
+        _project(),
+        args.name,
+        args.fields,
+        plural=args.plural,
+        force=args.force,
+        migration=args.migration,
+    )
+    return 0
+
+
+def _scaffold(args: argparse.Namespace) -> int:
+    from mvcpy.generate.generators import generate_scaffold
+
+    generate_scaffold(_project(), args.name, args.fields, plural=args.plural, force=args.force)
+    print("next: mvcpy db upgrade, then mvcpy run and python -m pytest -q")
+    return 0
+
+
+def _migration(args: argparse.Namespace) -> int:
+    from mvcpy.generate.migrations import generate_migration
+
+    return generate_migration(
+        _project(), args.message, empty=args.empty, app_spec=args.app, out=None
+    )
+
+
+def _wrap(text: str) -> str:
+    """Wrap a description: the help formatter keeps line breaks as written."""
+    return textwrap.fill(text, 80)
+
+
+def _force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite files that exist (without it, nothing is written and the exit status is 2)",
+    )
+
+
+def add_generate_command(commands: Any) -> None:
+    """Add ``mvcpy generate controller|model|migration|scaffold`` to the subparsers."""
+    generate = commands.add_parser(
+        "generate",
+        help="write a controller, model, migration or scaffold into the project",
+        description=_wrap(
+            "Write code into the project made by `mvcpy new` (run it in the project "
+            "directory). Existing files are never overwritten without --force; routes.py and "
+            "models/__init__.py are edited once, whatever the number of runs."
+        ),
+        **examples(
+            "mvcpy generate scaffold post title:str body:text published:bool",
+            "mvcpy generate model comment body:text post_id:int",
+            "mvcpy generate controller pages about contact",
+            "mvcpy generate migration 'add slug to posts'",
+        ),
+    )
+    kinds = generate.add_subparsers(dest="generator", required=True, metavar="GENERATOR")
+
+    controller = kinds.add_parser(
+        "controller",
+        help="a controller with GET actions, their views, routes and tests",
+        description=_wrap(
+            "Write controllers/NAME.py with one GET action per ACTION (index when "
+            "none is given), a view per action, the routes (/NAME for index, /NAME/ACTION "
+            "for the others, named NAME.ACTION) and tests/test_NAME.py. In a JSON API "
+            "project (mvcpy new --api) the actions return JSON and no view is written."
+        ),
+        **examples(
+            "mvcpy generate controller pages about contact",
+            "mvcpy generate controller dashboard     # just index, at /dashboard",
+            "mvcpy generate controller pages about --force",
+        ),
+    )
+    controller.add_argument("name", help="the controller's name: pages, admin_pages or AdminPages")
+    controller.add_argument("actions", nargs="*", metavar="ACTION", help="action names")
+    _force(controller)
+    controller.set_defaults(func=_controller)
+
+    model = kinds.add_parser(
+        "model",
+        help="a model, its import in models/__init__.py and the migration of its table",
+        description=_wrap(
+            "Write models/NAME.py (a SQLAlchemy model with id, created_at and "
+            "updated_at), import it in models/__init__.py, and write the migration that "
+            "creates its table (the plural of NAME: post -> posts)."
+        ),
+        **examples(
+            "mvcpy generate model comment body:text post_id:int",
+            "mvcpy generate model person name:str born:date? --plural people",
+            "mvcpy generate model tag name --no-migration",
+        ),
+    )
+    model.add_argument("name", help="the model's singular name: post, blog_post or BlogPost")
+    model.add_argument("fields", nargs="*", metavar="FIELD", help=_FIELDS_HELP)
+    model.add_argument("--plural", help="the plural when the rule (add s, es or ies) is wrong")
+    model.add_argument(
+        "--no-migration",
+        dest="migration",
+        action="store_false",
+        help="do not write the migration that creates the table",
+    )
+    _force(model)
+    model.set_defaults(func=_model)
+
+    migration = kinds.add_parser(
+        "migration",
+        help="an Alembic revision: the models compared with the database, or empty",
+        description=_wrap(
+            "Write a revision into migrations/versions/. By default Alembic compares "
+            "the models with the database, which must be at the latest revision (mvcpy db "
+            "upgrade first); --empty writes a revision to fill in by hand."
+        ),
+        **examples(
+            "mvcpy generate migration 'add slug to posts'",
+            "mvcpy generate migration 'backfill slugs' --empty",
+            "MVCPY_ENV=prod mvcpy generate migration 'add index'",
+        ),
+    )
+    migration.add_argument("message", help="what the revision does")
+    migration.add_argument("--empty", action="store_true", help="do not compare: an empty revision")
+    migration.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    migration.set_defaults(func=_migration)
+
+    scaffold = kinds.add_parser(
+        "scaffold",
+        help="model, migration, form, REST controller, views, routes and tests",
+        description=_wrap(
+            "Write everything for listing, showing, creating, editing and deleting "
+            "NAME through HTML forms: the model and its migration, a pydantic form, a "
+            "controller with the seven REST actions routed by app.resource, the views, the "
+            "routes and tests/test_PLURAL.py. Then run mvcpy db upgrade."
+        ),
+        **examples(
+            "mvcpy generate scaffold post title:str body:text published:bool",
+            "mvcpy generate scaffold event name:str starts_at:datetime seats:int? price:float",
+            "mvcpy generate scaffold person name:str --plural people",
+            "mvcpy generate scaffold post title:str body:text --force",
+        ),
+    )
+    scaffold.add_argument("name", help="the model's singular name: post, blog_post or BlogPost")
+    scaffold.add_argument("fields", nargs="*", metavar="FIELD", help=_FIELDS_HELP)
+    scaffold.add_argument("--plural", help="the plural when the rule (add s, es or ies) is wrong")
+    _force(scaffold)
+    scaffold.set_defaults(func=_scaffold)

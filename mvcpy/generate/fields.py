@@ -1,0 +1,210 @@
+"""Field specifications of ``generate model`` and ``generate scaffold``: ``title:str``.
+
+A field is ``name:type``, or ``name:type?`` for an optional one (a nullable column that a
+form may leave empty). Without ``:type`` a field is a ``str``. Each type knows its column,
+its form annotation, its HTML input, and the sample values the generated tests use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Text
+from sqlalchemy.types import TypeEngine
+
+from mvcpy.errors import ConfigurationError
+from mvcpy.generate.naming import snake
+from mvcpy.orm import Model
+
+__all__ = ["FIELD_TYPES", "Field", "FieldType", "parse_fields"]
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """One field type: how the model, the form, the views and the tests spell it."""
+
+    #: the name in ``name:type``
+    name: str
+    #: the Python type of ``Mapped[...]`` and of the form field
+    python: str
+    #: the SQLAlchemy type as the model writes it (``String(200)``), and its constructor
+    column: str
+    sql_type: Callable[[], TypeEngine[Any]]
+    #: ``text``, ``textarea``, ``number``, ``checkbox``, ``date`` or ``datetime-local``
+    input: str
+    #: a form value and the Python value the tests expect it to be stored as
+    sample: tuple[str, str]
+    #: another pair, for the update test ("" sends nothing: an unchecked box)
+    other: tuple[str, str]
+    #: a form value that fails validation ("" when the type accepts any text)
+    invalid: str = ""
+    #: extra ``Field(...)`` arguments of a required field
+    constraints: str = ""
+    optional_ok: bool = True
+
+    @property
+    def sql_import(self) -> str:
+        """What the model imports from sqlalchemy: ``String``."""
+        return self.column.partition("(")[0]
+
+    @property
+    def python_import(self) -> str:
+        """What the Python type needs from the datetime module ("" for builtins)."""
+        return self.python if self.python in ("date", "datetime") else ""
+
+
+FIELD_TYPES: dict[str, FieldType] = {
+    t.name: t
+    for t in (
+        FieldType(
+            "str", "str", "String(200)", lambda: String(200), "text",
+            sample=("First value", '"First value"'),
+            other=("Second value", '"Second value"'),
+            invalid="", constraints="min_length=1, max_length=200",
+        ),
+        FieldType(
+            "text", "str", "Text", Text, "textarea",
+            sample=("Some longer text.", '"Some longer text."'),
+            other=("Other text.", '"Other text."'),
+            invalid="", constraints="min_length=1",
+        ),
+        FieldType(
+            "int", "int", "Integer", Integer, "number",
+            sample=("42", "42"), other=("7", "7"), invalid="not a number",
+        ),
+        FieldType(
+            "float", "float", "Float", Float, "number",
+            sample=("1.5", "1.5"), other=("2.25", "2.25"), invalid="not a number",
+        ),
+        FieldType(
+            "bool", "bool", "Boolean", Boolean, "checkbox",
+            sample=("true", "True"), other=("", "False"), invalid="maybe", optional_ok=False,
+        ),
+        FieldType(
+            "date", "date", "Date", Date, "date",
+            sample=("2024-05-01", "date(2024, 5, 1)"),
+            other=("2024-06-02", "date(2024, 6, 2)"),
+            invalid="not a date",
+        ),
+        FieldType(
+            "datetime", "datetime", "DateTime", DateTime, "datetime-local",
+            sample=("2024-05-01T10:30", "datetime(2024, 5, 1, 10, 30)"),
+            other=("2024-06-02T08:15", "datetime(2024, 6, 2, 8, 15)"),
+            invalid="not a date",
+        ),
+    )
+}  # fmt: skip
+
+#: Names a field may not take: the mixins' columns, SQLAlchemy's and the forms' own, and
+#: the names the generated modules import (a field ``date`` would hide the type ``date``).
+_RESERVED = frozenset(
+    {"id", "created_at", "updated_at", "metadata", "registry", "csrf_token"}
+    | {"date", "datetime", "mapped_column", "field_validator"}
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a model: its name, type and whether it may be empty."""
+
+    name: str
+    type: FieldType
+    optional: bool = False
+
+    @property
+    def label(self) -> str:
+        """``Published at``: the form's label and the pydantic ``title``."""
+        return self.name.replace("_", " ").capitalize()
+
+    @property
+    def annotation(self) -> str:
+        """The Python type with ``| None`` when optional: ``str | None``."""
+        return f"{self.type.python} | None" if self.optional else self.type.python
+
+    @property
+    def mapped(self) -> str:
+        """The model's annotation: ``Mapped[str | None]``."""
+        return f"Mapped[{self.annotation}]"
+
+    @property
+    def invalid(self) -> str | None:
+        """A form value that fails validation, or None when every value is accepted."""
+        if self.type.python == "str":
+            if not self.optional:
+                return ""  # empty, or only spaces
+            return "x" * 201 if self.type.name == "str" else None  # longer than String(200)
+        return self.type.invalid
+
+    @property
+    def form_default(self) -> str:
+        """The pydantic ``Field(...)`` arguments, ``title`` and default included."""
+        parts = []
+        if self.optional:
+            parts.append("default=None")
+        elif self.type.name == "bool":
+            parts.append("default=False")  # an unchecked box sends nothing
+        parts.append(f'title="{self.label}"')
+        constraint = self.type.constraints
+        if self.optional and self.type.name == "str":
+            constraint = "max_length=200"
+        elif self.optional:
+            constraint = ""
+        if constraint:
+            parts.append(constraint)
+        return ", ".join(parts)
+
+    def sql_type(self) -> TypeEngine[Any]:
+        """Return a new instance of the column's SQLAlchemy type."""
+        return self.type.sql_type()
+
+
+def _parse_one(spec: str) -> Field:
+    name, _, kind = spec.partition(":")
+    kind = kind or "str"
+    optional = kind.endswith("?")
+    kind = kind.removesuffix("?")
+    field_type = FIELD_TYPES.get(kind)
+    if field_type is None:
+        raise ConfigurationError(
+            f"field {spec!r}: unknown type {kind!r}; use one of "
+            + ", ".join(FIELD_TYPES)
+            + " (add ? for an optional field: title:str?)"
+        )
+    if optional and not field_type.optional_ok:
+        raise ConfigurationError(
+            f"field {spec!r}: a {kind} is a checkbox, on or off, so it cannot be optional"
+        )
+    if not name:
+        raise ConfigurationError(f"field {spec!r} has no name: write name:type, e.g. title:str")
+    if name != name.lower():
+        raise ConfigurationError(f"field {spec!r}: write field names in snake_case (published_at)")
+    name = snake(name, "field name")
+    if name in _RESERVED or name.startswith("model_"):
+        raise ConfigurationError(
+            f"field {spec!r}: {name!r} is taken (id, created_at and updated_at come with "
+            "every model; "
+            + ", ".join(sorted(_RESERVED - {"id", "created_at", "updated_at"}))
+            + " and model_* are reserved)"
+        )
+    if hasattr(BaseModel, name) or hasattr(Model, name):
+        raise ConfigurationError(
+            f"field {spec!r}: {name!r} is the name of a method of pydantic or SQLAlchemy "
+            "models, which the field would hide: choose another name"
+        )
+    return Field(name, field_type, optional)
+
+
+def parse_fields(specs: Sequence[str]) -> list[Field]:
+    """Parse ``name:type[?]`` specifications; refuse unknown types, bad and repeated names."""
+    if not specs:
+        raise ConfigurationError("give at least one field, e.g. title:str body:text")
+    fields = [_parse_one(spec) for spec in specs]
+    seen: set[str] = set()
+    for field in fields:
+        if field.name in seen:
+            raise ConfigurationError(f"field {field.name!r} is given twice")
+        seen.add(field.name)
+    return fields

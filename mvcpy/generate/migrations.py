@@ -1,0 +1,195 @@
+"""The migrations the generators write: one revision that creates a model's table.
+
+The table is built from the same field specifications as the model file, on the
+framework's own mixins and naming convention, and Alembic renders its ``create_table``
+into a revision file through the project's ``script.py.mako``. Nothing is imported
+from the project and no database is needed, so ``mvcpy generate scaffold`` works right
+after ``mvcpy new``, before the first ``mvcpy db upgrade``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from mvcpy.errors import ConfigurationError
+from mvcpy.generate.fields import Field
+from mvcpy.generate.files import Plan
+from mvcpy.generate.layout import Project
+from mvcpy.generate.naming import ResourceNames
+from mvcpy.migrate import MIGRATIONS_DIR, render_item, revisions_config
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+
+__all__ = ["TableMigration", "generate_migration", "model_table"]
+
+
+def model_table(names: ResourceNames, fields: Sequence[Field]) -> Table:
+    """Return the table the generated model declares, in a metadata of its own."""
+    from sqlalchemy import MetaData
+    from sqlalchemy.orm import DeclarativeBase, mapped_column
+
+    from mvcpy.orm import IdMixin, Model, TimestampMixin
+
+    class Scratch(DeclarativeBase):
+        metadata = MetaData(naming_convention=Model.metadata.naming_convention)
+
+    columns: dict[str, Any] = {
+        field.name: mapped_column(field.sql_type(), nullable=field.optional) for field in fields
+    }
+    model = type(
+        names.model_class,
+        (IdMixin, TimestampMixin, Scratch),
+        {"__tablename__": names.table, "__module__": __name__, **columns},
+    )
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+def _render(table: Table) -> tuple[str, str]:
+    from alembic.autogenerate import render_python_code
+    from alembic.operations import ops
+
+    upgrade = ops.UpgradeOps([ops.CreateTableOp.from_table(table)])
+    return (
+        render_python_code(upgrade, render_item=render_item),
+        render_python_code(upgrade.reverse(), render_item=render_item),
+    )
+
+
+class TableMigration:
+    """The revision ``create <table>`` of a generated model, planned then written.
+
+    An existing revision with that message means the table has its migration, and it is
+    kept, with or without ``force``: revisions are history that a database may already
+    have run, so new or changed columns get a revision of their own
+    (``mvcpy generate migration``).
+    """
+
+    def __init__(
+        self, project: Project, names: ResourceNames, fields: Sequence[Field], plan: Plan
+    ) -> None:
+        from alembic.script import ScriptDirectory
+
+        project.require(MIGRATIONS_DIR, "env.py")
+        self.config = revisions_config(project.package_dir)
+        # Quiet: Alembic's own "Generating ..." line would repeat the plan's "create" line.
+        self.config.cmd_opts = argparse.Namespace(quiet=True)
+        self.message = f"create {names.table}"
+        self.table = model_table(names, fields)
+        self.plan = plan
+        script = ScriptDirectory.from_config(self.config)
+        self.existing = next(
+            (r for r in script.walk_revisions() if (r.doc or "").strip() == self.message), None
+        )
+        heads = script.get_heads()
+        if self.existing is None and len(heads) > 1:
+            raise ConfigurationError(
+                f"the migrations have several heads ({', '.join(sorted(heads))}): merge them "
+                "first (alembic merge heads -m merge), then generate again"
+            )
+
+    def write(self, out: TextIO | None = None) -> Path:
+        """Write the revision file (the plan was written); return its path."""
+        from alembic.script import ScriptDirectory
+        from alembic.util import rev_id
+
+        stream = out or sys.stdout
+        if self.existing is not None:
+            path = Path(self.existing.path)
+            self.plan.report("kept", path, stream)
+            print(
+                f"{'':>10}  the table has its migration; for new or changed columns run "
+                f"mvcpy db upgrade, then mvcpy generate migration 'change {self.table.name}'",
+                file=stream,
+            )
+            return path
+        upgrades, downgrades = _render(self.table)
+        made = ScriptDirectory.from_config(self.config).generate_revision(
+            rev_id(),
+            self.message,
+            head="head",
+            refresh=True,
+            upgrades=upgrades,
+            downgrades=downgrades,
+            imports="",
+        )
+        assert made is not None
+        path = Path(made.path)
+        self.plan.report("create", path, stream)
+        return path
+
+
+def generate_migration(
+    project: Project, message: str, *, empty: bool, app_spec: str | None, out: TextIO | None
+) -> int:
+    """Write a revision: compared with the database (autogenerate), or empty with ``empty``.
+
+    Autogenerate needs the database at the latest revision; when it is behind or does not
+    answer, nothing is written and the message says what to do (exit status 1).
+    """
+    from alembic import command
+    from alembic.operations.ops import MigrationScript
+
+    from mvcpy.cli import find_app_spec, load_app
+    from mvcpy.migrate import pending_migrations, run_alembic
+
+    stream = out or sys.stdout
+    app = load_app(app_spec or find_app_spec(project.root))
+    project.require(MIGRATIONS_DIR, "env.py")
+    plan = Plan(project.root, force=False)
+    scripts: list[Any] = []
+    found: list[MigrationScript] = []
+
+    if not empty:
+        problem = pending_migrations(app)
+        if problem is not None:
+            print(
+                f"mvcpy: {problem} (autogenerate compares the models with an up-to-date "
+                "database; or pass --empty for a revision to fill in by hand)",
+                file=sys.stderr,
+            )
+            return 1
+
+    def collect(context: Any, revision: Any, directives: list[MigrationScript]) -> None:
+        found.extend(directives)
+
+    def step(config: Any) -> None:
+        if empty:
+            scripts.append(command.revision(config, message=message))
+        else:
+            scripts.append(
+                command.revision(
+                    config,
+                    message=message,
+                    autogenerate=True,
+                    process_revision_directives=collect,
+                )
+            )
+
+    code = run_alembic(app, step)
+    if code:
+        return code
+    for made in scripts:
+        plan.report("create", Path(os.fspath(made.path)), stream)
+    if not empty:
+        changes = [
+            op
+            for script in found
+            for op in (script.upgrade_ops.as_diffs() if script.upgrade_ops else [])
+        ]
+        if changes:
+            from mvcpy.migrate import describe_change
+
+            print("  changes: " + ", ".join(describe_change(c) for c in changes), file=stream)
+        else:
+            print(
+                "  the models match the database: the revision is empty; fill in "
+                "upgrade() and downgrade(), or delete it",
+                file=stream,
+            )
+    return 0

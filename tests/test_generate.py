@@ -1,0 +1,487 @@
+"""``mvcpy generate``: the trees written, refusals, --force, idempotent edits, bad input.
+
+Every test generates into a fresh ``mvcpy new`` project in a temporary directory and
+runs the command in-process through :func:`mvcpy.cli.main`. Running the generated code
+(migrations, the project's own tests, a browser) is the job of ``tests/e2e/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mvcpy.cli import main
+from mvcpy.errors import ConfigurationError
+from mvcpy.generate.fields import parse_fields
+from mvcpy.generate.files import add_import, add_to_all, add_to_function, python_string
+from mvcpy.generate.migrations import model_table
+from mvcpy.generate.naming import ControllerNames, ResourceNames, pluralize
+from mvcpy.project import create_project
+
+PACKAGE = "genproj"
+RUFF = Path(sys.executable).parent / "ruff"
+POST = ["scaffold", "post", "title:str", "body:text", "published:bool"]
+SCAFFOLD_FILES = {
+    f"{PACKAGE}/models/post.py",
+    f"{PACKAGE}/forms/__init__.py",
+    f"{PACKAGE}/forms/post.py",
+    f"{PACKAGE}/controllers/posts.py",
+    *(f"{PACKAGE}/views/posts/{v}.html" for v in ("index", "show", "new", "edit", "_form")),
+    "tests/test_posts.py",
+}
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): p.read_text(encoding="utf-8", errors="replace")
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not {"__pycache__", "instance"} & set(p.parts)
+    }
+
+
+def _migrations(project: Path) -> list[Path]:
+    return sorted((project / PACKAGE / "migrations" / "versions").glob("*_create_*.py"))
+
+
+def _make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: bool) -> Iterator[Path]:
+    project = create_project(PACKAGE, tmp_path / PACKAGE, api=api)
+    monkeypatch.chdir(project)
+    for name in [n for n in os.environ if n.startswith("MVCPY_")]:
+        monkeypatch.delenv(name)
+    yield project
+    for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A new HTML project; the cwd is its directory, as for a user typing the commands."""
+    yield from _make(tmp_path, monkeypatch, api=False)
+
+
+@pytest.fixture
+def api_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A new JSON API project (``mvcpy new --api``); the cwd is its directory."""
+    yield from _make(tmp_path, monkeypatch, api=True)
+
+
+def generate(*args: str) -> int:
+    return main(["generate", *args])
+
+
+# -- scaffold -----------------------------------------------------------------------------
+def test_scaffold_writes_the_tree_and_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _tree(project)
+    assert generate(*POST) == 0
+    after = _tree(project)
+    [migration] = _migrations(project)
+    created = set(after) - set(before)
+    assert created == SCAFFOLD_FILES | {migration.relative_to(project).as_posix()}
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {f"{PACKAGE}/routes.py", f"{PACKAGE}/models/__init__.py"}
+    out = capsys.readouterr().out
+    for name in sorted(SCAFFOLD_FILES):
+        assert f"    create  {name}\n" in out
+    assert f"    update  {PACKAGE}/routes.py\n" in out
+    assert "mvcpy db upgrade" in out
+    for name, text in after.items():
+        if name.endswith(".py"):
+            ast.parse(text, name)  # every Python file parses
+
+
+def test_scaffold_registers_the_resource_and_imports_the_model(project: Path) -> None:
+    assert generate(*POST) == 0
+    routes = (project / PACKAGE / "routes.py").read_text()
+    assert f"from {PACKAGE}.controllers.posts import PostsController\n" in routes
+    assert '    app.resource("/posts", PostsController, param="id:int")\n' in routes
+    # The import sits with the project's own imports, in order.
+    assert routes.index("controllers.home import") < routes.index("controllers.posts import")
+    models = (project / PACKAGE / "models" / "__init__.py").read_text()
+    assert f"from {PACKAGE}.models.post import Post\n" in models
+    assert '__all__ = ["Note", "Post"]\n' in models
+
+
+def test_scaffold_writes_a_migration_of_the_table(project: Path) -> None:
+    assert generate(*POST) == 0
+    [migration] = _migrations(project)
+    text = migration.read_text()
+    assert text.startswith('"""create posts\n')
+    assert "down_revision = '0001_initial'" in text
+    assert "op.create_table('posts'," in text
+    assert "sa.Column('title', sa.String(length=200), nullable=False)" in text
+    assert "sa.Column('body', sa.Text(), nullable=False)" in text
+    assert "sa.Column('published', sa.Boolean(), nullable=False)" in text
+    # Portable: sa.func.now() works on SQLite and PostgreSQL alike (not now()).
+    assert "server_default=sa.func.now()" in text
+    assert "op.drop_table('posts')" in text
+
+
+def test_scaffold_views_have_csrf_errors_and_method_override(project: Path) -> None:
+    assert generate(*POST) == 0
+    views = project / PACKAGE / "views" / "posts"
+    form = (views / "_form.html").read_text()
+    assert "{{ csrf_input() }}" in form
+    assert '<input type="text" id="title" name="title"' in form
+    assert '<textarea id="body" name="body"' in form
+    assert '<input type="checkbox" id="published" name="published" value="true"' in form
+    assert '<span class="error" id="title-error">' in form
+    assert "{{ form.get('title', '') }}" in form  # the value sent is shown again
+    assert '<input type="hidden" name="_method" value="PUT">' in (views / "edit.html").read_text()
+    show = (views / "show.html").read_text()
+    assert '<input type="hidden" name="_method" value="DELETE">' in show
+    assert "{{ csrf_input() }}" in show
+    index = (views / "index.html").read_text()
+    assert "{% for post in posts.items %}" in index
+    assert "url_for('posts.new')" in index
+
+
+def test_generated_code_passes_ruff(project: Path) -> None:
+    assert generate(*POST) == 0
+    assert generate("scaffold", "event", "name:str", "starts_at:datetime", "seats:int?",
+                    "price:float", "day:date", "summary:text?", "subtitle:str?") == 0  # fmt: skip
+    assert generate("controller", "admin_pages", "about", "contact_us") == 0
+    assert generate("model", "person", "name:str", "born:date?", "--plural", "people") == 0
+    check = subprocess.run(
+        [str(RUFF), "check", "--no-cache", "."], cwd=project, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    # Alembic writes the revisions in its own style; everything else is ruff-formatted.
+    fmt = subprocess.run(
+        [str(RUFF), "format", "--check", "--no-cache", "--exclude", f"{PACKAGE}/migrations", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_every_field_type_reaches_the_model_form_and_views(project: Path) -> None:
+    fields = ["name:str", "starts_at:datetime", "seats:int?", "price:float", "day:date",
+              "summary:text?", "subtitle:str?"]  # fmt: skip
+    assert generate("scaffold", "event", *fields) == 0
+    model = (project / PACKAGE / "models" / "event.py").read_text()
+    assert "from datetime import date, datetime\n" in model
+    assert "    starts_at: Mapped[datetime] = mapped_column(DateTime)\n" in model
+    assert "    seats: Mapped[int | None] = mapped_column(Integer)\n" in model
+    assert "    subtitle: Mapped[str | None] = mapped_column(String(200))\n" in model
+    form = (project / PACKAGE / "forms" / "event.py").read_text()
+    assert '    seats: int | None = Field(default=None, title="Seats")\n' in form
+    assert '    name: str = Field(title="Name", min_length=1, max_length=200)\n' in form
+    # An optional text left empty is stored as NULL.
+    assert '@field_validator("summary", "subtitle", mode="before")' in form
+    inputs = (project / PACKAGE / "views" / "events" / "_form.html").read_text()
+    for kind in ("datetime-local", "number", "date", "text"):
+        assert f'<input type="{kind}"' in inputs
+    assert 'step="any"' in inputs and 'step="1"' in inputs
+    assert "Seats <small>(optional)</small>" in inputs
+    show = (project / PACKAGE / "views" / "events" / "show.html").read_text()
+    assert '{{ event.starts_at | dateformat("2006-01-02 15:04") }}' in show
+    assert '{{ "" if event.seats is none else event.seats }}' in show
+
+
+def test_names_with_two_words(project: Path) -> None:
+    assert generate("scaffold", "BlogPost", "title") == 0
+    routes = (project / PACKAGE / "routes.py").read_text()
+    assert (
+        '    app.resource("/blog-posts", BlogPostsController, name="blog_posts", param="id:int")\n'
+    ) in routes
+    controller = (project / PACKAGE / "controllers" / "blog_posts.py").read_text()
+    assert "class BlogPostsController(Controller):" in controller
+    assert 'self.redirect("blog_posts.show", 303, id=blog_post.id)' in controller
+    assert (project / PACKAGE / "views" / "blog_posts" / "index.html").is_file()
+    model = (project / PACKAGE / "models" / "blog_post.py").read_text()
+    assert "class BlogPost(IdMixin, TimestampMixin, Model):" in model
+    assert '__tablename__ = "blog_posts"' in model
+
+
+# -- never overwrite, --force, idempotent edits -------------------------------------------
+def test_a_changed_file_is_not_overwritten_without_force(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(*POST) == 0
+    model = project / PACKAGE / "models" / "post.py"
+    model.write_text(model.read_text() + "# my change\n")
+    before = _tree(project)
+    capsys.readouterr()
+    assert generate(*POST, "subtitle:str?") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mvcpy: not overwriting {PACKAGE}/models/post.py, ")
+    assert f"{PACKAGE}/forms/post.py" in err and "--force" in err
+    assert _tree(project) == before  # nothing was written, not even the edits
+
+
+def test_the_same_scaffold_twice_changes_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(*POST) == 0
+    before = _tree(project)
+    capsys.readouterr()
+    assert generate(*POST) == 0
+    assert _tree(project) == before
+    out = capsys.readouterr().out
+    assert " identical  tests/test_posts.py\n" in out
+    assert " identical  genproj/routes.py\n" in out
+    assert "      kept  genproj/migrations/versions/" in out
+
+
+def test_force_overwrites_and_edits_routes_and_models_once(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(*POST) == 0
+    [migration] = _migrations(project)
+    first = migration.read_text()
+    for _ in range(2):
+        assert generate(*POST, "subtitle:str?", "--force") == 0
+    out = capsys.readouterr().out
+    assert f" overwrite  {PACKAGE}/models/post.py\n" in out
+    model = (project / PACKAGE / "models" / "post.py").read_text()
+    assert "    subtitle: Mapped[str | None] = mapped_column(String(200))\n" in model
+    routes = (project / PACKAGE / "routes.py").read_text()
+    assert routes.count("PostsController") == 2  # one import, one resource line
+    models = (project / PACKAGE / "models" / "__init__.py").read_text()
+    assert models.count("import Post\n") == 1
+    assert '__all__ = ["Note", "Post"]' in models
+    # The revision is history: kept as it was, with the way to add the new column.
+    assert _migrations(project) == [migration]
+    assert migration.read_text() == first
+    assert "mvcpy generate migration 'change posts'" in out
+
+
+def test_edits_keep_the_users_own_lines(project: Path) -> None:
+    routes = project / PACKAGE / "routes.py"
+    routes.write_text(
+        routes.read_text() + '    app.router("/about", HomeController, name="about")  # mine\n'
+    )
+    assert generate(*POST) == 0
+    text = routes.read_text()
+    assert text.endswith(
+        '    app.router("/about", HomeController, name="about")  # mine\n'
+        '    app.resource("/posts", PostsController, param="id:int")\n'
+    )
+
+
+def test_routes_without_register_is_refused_before_writing(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    routes = project / PACKAGE / "routes.py"
+    routes.write_text("from mvcpy import App\n\n\ndef setup(app: App) -> None:\n    pass\n")
+    before = _tree(project)
+    assert generate(*POST) == 2
+    err = capsys.readouterr().err
+    assert "routes.py has no function register(app)" in err
+    assert 'app.resource("/posts", PostsController, param="id:int")' in err
+    assert _tree(project) == before
+
+
+# -- bad input ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scaffold", "9post", "title"], "name '9post' is not a Python identifier"),
+        (["scaffold", "my-post", "title"], "name 'my-post' is not a Python identifier"),
+        (["scaffold", "class", "title"], "'class' is a Python keyword"),
+        (["scaffold", "model", "title"], "would make a class Model"),
+        (["scaffold", "form", "title"], "uses 'form' for a variable"),
+        (["scaffold", "post"], "give at least one field"),
+        (["scaffold", "post", "title:string"], "unknown type 'string'; use one of str, text"),
+        (["scaffold", "post", "title:str", "title:text"], "field 'title' is given twice"),
+        (["scaffold", "post", "id:int"], "'id' is taken"),
+        (["scaffold", "post", "date:date"], "'date' is taken"),
+        (["scaffold", "post", "json:str"], "a method of pydantic or SQLAlchemy models"),
+        (["scaffold", "post", "Title:str"], "snake_case"),
+        (["scaffold", "post", "on:bool?"], "cannot be optional"),
+        (["scaffold", "post", ":str"], "has no name"),
+        (["scaffold", "post", "x", "--plural", "post"], "must differ"),
+        (["model", "post", "title:uuid"], "unknown type 'uuid'"),
+        (["controller", "pages", "render"], "'render' is a method or attribute"),
+        (["controller", "pages", "about", "about"], "'about' is given twice"),
+        (["controller", "pages", "About"], "snake_case"),
+        (["controller", "my pages"], "not a Python identifier"),
+    ],
+)
+def test_bad_names_and_types_exit_2_and_write_nothing(
+    project: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    before = _tree(project)
+    assert generate(*args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mvcpy: ") and message in err, err
+    assert "Traceback" not in err
+    assert _tree(project) == before
+
+
+def test_outside_a_project_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MVCPY_APP", raising=False)
+    assert generate(*POST) == 2
+    assert "no project in" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_generator_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        generate("view", "x")
+    assert exit_info.value.code == 2
+    for words in ([], ["scaffold"], ["model"], ["controller"], ["migration"]):
+        with pytest.raises(SystemExit):
+            generate(*words, "--help")
+        text = capsys.readouterr().out
+        assert "\nexamples:\n  mvcpy generate " in text
+    with pytest.raises(SystemExit):
+        generate("scaffold", "--help")
+    text = " ".join(capsys.readouterr().out.split())
+    assert "type one of str (200 characters), text, int, float, bool, date, datetime" in text
+
+
+# -- controller, model, migration ---------------------------------------------------------
+def test_controller_writes_actions_views_routes_and_tests(project: Path) -> None:
+    assert generate("controller", "pages", "about", "contact_us") == 0
+    controller = (project / PACKAGE / "controllers" / "pages.py").read_text()
+    assert "class PagesController(Controller):" in controller
+    assert "    def about(self) -> None:" in controller
+    assert "    def contact_us(self) -> None:" in controller
+    view = (project / PACKAGE / "views" / "pages" / "contact_us.html").read_text()
+    assert view.startswith('{% extends "layout.html" %}')
+    routes = (project / PACKAGE / "routes.py").read_text()
+    assert '    app.router("/pages/about", PagesController, "get:about", name="pages.about")\n' in (
+        routes
+    )
+    assert '"/pages/contact-us", PagesController, "get:contact_us", name="pages.contact_us"' in (
+        routes
+    )
+    tests = (project / "tests" / "test_pages.py").read_text()
+    assert 'assert page.template == "pages/contact_us.html"' in tests
+
+
+def test_controller_without_actions_has_index(project: Path) -> None:
+    assert generate("controller", "Dashboard") == 0
+    routes = (project / PACKAGE / "routes.py").read_text()
+    assert (
+        '    app.router("/dashboard", DashboardController, "get:index", name="dashboard.index")\n'
+        in routes
+    )
+    assert (project / PACKAGE / "views" / "dashboard" / "index.html").is_file()
+
+
+def test_controller_in_an_api_project_answers_json(api_project: Path) -> None:
+    assert generate("controller", "status", "ping") == 0
+    controller = (api_project / PACKAGE / "controllers" / "status.py").read_text()
+    assert 'return {"controller": "status", "action": "ping"}' in controller
+    assert not (api_project / PACKAGE / "views").exists()
+    assert "answer.json() ==" in (api_project / "tests" / "test_status.py").read_text()
+
+
+def test_scaffold_in_an_api_project_is_refused(
+    api_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _tree(api_project)
+    assert generate(*POST) == 2
+    assert "JSON API project" in capsys.readouterr().err
+    assert _tree(api_project) == before
+
+
+def test_model_writes_the_model_and_its_migration(
+    api_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate("model", "comment", "body:text", "post_id:int") == 0
+    model = (api_project / PACKAGE / "models" / "comment.py").read_text()
+    assert "    post_id: Mapped[int] = mapped_column(Integer)\n" in model
+    [migration] = _migrations(api_project)
+    assert "op.create_table('comments'," in migration.read_text()
+    assert not (api_project / PACKAGE / "controllers" / "comments.py").exists()
+    assert generate("model", "tag", "name", "--no-migration") == 0
+    assert _migrations(api_project) == [migration]
+    assert (api_project / PACKAGE / "models" / "tag.py").is_file()
+
+
+def test_empty_migration(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert generate("migration", "backfill slugs", "--empty") == 0
+    [revision] = (project / PACKAGE / "migrations" / "versions").glob("*_backfill_slugs.py")
+    text = revision.read_text()
+    assert "down_revision = '0001_initial'" in text
+    assert "def upgrade() -> None:\n    pass\n" in text
+    assert f"    create  {revision.relative_to(project).as_posix()}" in capsys.readouterr().out
+
+
+def test_autogenerate_needs_an_up_to_date_database(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _tree(project)
+    assert generate("migration", "add slugs") == 1
+    err = capsys.readouterr().err
+    assert "run `mvcpy db upgrade`" in err and "--empty" in err
+    assert _tree(project) == before
+
+
+# -- the parts ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("word", "plural"),
+    [("post", "posts"), ("box", "boxes"), ("church", "churches"), ("bus", "buses"),
+     ("category", "categories"), ("day", "days"), ("blog_entry", "blog_entries"),
+     ("wish", "wishes"), ("quiz", "quizes")],
+)  # fmt: skip
+def test_pluralize(word: str, plural: str) -> None:
+    assert pluralize(word) == plural
+
+
+def test_resource_names() -> None:
+    names = ResourceNames.parse("BlogPost")
+    assert (names.singular, names.plural, names.model_class) == (
+        "blog_post",
+        "blog_posts",
+        "BlogPost",
+    )
+    assert (names.controller_class, names.route, names.path) == (
+        "BlogPostsController", "blog_posts", "/blog-posts"
+    )  # fmt: skip
+    assert (names.label, names.plural_label, names.form_class) == (
+        "Blog post", "Blog posts", "BlogPostForm"
+    )  # fmt: skip
+    assert ResourceNames.parse("person", "people").table == "people"
+    assert ControllerNames.parse("AdminPagesController").controller_class == "AdminPagesController"
+    with pytest.raises(ConfigurationError, match="single underscores"):
+        ResourceNames.parse("blog__post")
+
+
+def test_model_table_matches_the_fields() -> None:
+    table = model_table(ResourceNames.parse("post"), parse_fields(["title", "at:datetime?"]))
+    assert [c.name for c in table.columns] == ["title", "at", "id", "created_at", "updated_at"]
+    assert table.c.title.type.length == 200 and not table.c.title.nullable  # type: ignore[attr-defined]
+    assert table.c.at.nullable and table.primary_key.name == "pk_posts"
+
+
+def test_source_edits_are_idempotent() -> None:
+    source = '"""Doc."""\n\nfrom app.a import A\nfrom app.c import C\n\n__all__ = ["A", "C"]\n'
+    once = add_import(source, "app.b", "B", "app", "x.py")
+    assert once == (
+        '"""Doc."""\n\nfrom app.a import A\nfrom app.b import B\nfrom app.c import C\n\n'
+        '__all__ = ["A", "C"]\n'
+    )
+    assert add_import(once, "app.b", "B", "app", "x.py") == once
+    listed = add_to_all(once, "B", "x.py")
+    assert listed.endswith('__all__ = ["A", "B", "C"]\n')
+    assert add_to_all(listed, "B", "x.py") == listed
+    bare = add_import('"""Doc."""\n', "app.b", "B", "app", "x.py")
+    assert bare == '"""Doc."""\n\nfrom app.b import B\n'
+    body = "def register(app):\n    app.a()\n\n\nother = 1\n"
+    added = add_to_function(body, "register", ["    app.b()"], "r.py")
+    assert added == "def register(app):\n    app.a()\n    app.b()\n\n\nother = 1\n"
+    assert add_to_function(added, "register", ["    app.b()"], "r.py") == added
+    with pytest.raises(ConfigurationError, match="does not parse"):
+        add_import("def (:\n", "app.b", "B", "app", "x.py")
+
+
+def test_python_string_quotes_like_ruff() -> None:
+    assert python_string("a") == '"a"'
+    assert python_string('value="1"') == "'value=\"1\"'"
+    assert python_string('it\'s "x"') == '"it\'s \\"x\\""'
