@@ -30,6 +30,8 @@ HEARTBEAT_INTERVAL = 10.0
 HEARTBEAT_TTL = 30
 #: How long a join waits for Redis to confirm the room's subscription.
 SUBSCRIBE_TIMEOUT = 10.0
+#: How long closing waits for each step of tidying up in Redis.
+CLOSE_TIMEOUT = 2.0
 _RETRY_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -78,6 +80,10 @@ class RedisBroker:
         """The pub/sub channel of messages to the connections of process ``worker``."""
         return f"{self.prefix}worker:{worker}"
 
+    def client_name(self, hub: Hub) -> str:
+        """The Redis client name of this worker's connections (``CLIENT LIST`` shows it)."""
+        return f"mvcpy-hub-{hub.worker_id}"
+
     def _presence_key(self, room: str) -> str:
         return f"{self.prefix}presence:{room}"
 
@@ -88,10 +94,21 @@ class RedisBroker:
     async def start(self, hub: Hub) -> None:
         """Connect, subscribe to this process's channel, start listening and the heartbeat."""
         import redis.asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialBackoff
+        from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import RedisError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
 
         self._hub = hub
-        self._client = aioredis.Redis.from_url(self.url)
+        self._client = aioredis.Redis.from_url(
+            self.url,
+            # Named, so that CLIENT LIST tells which worker's hub a connection belongs to.
+            client_name=self.client_name(hub),
+            # A dropped connection (a Redis restart, a failover) is reopened, not an error.
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError, OSError],
+        )
         try:
             await self._client.set(self._alive_key(hub.worker_id), b"1", ex=HEARTBEAT_TTL)
             self._pubsub = self._client.pubsub()
@@ -115,16 +132,19 @@ class RedisBroker:
         hub, client = self._hub, self._client
         if client is None or hub is None:
             return
-        with contextlib.suppress(Exception):  # Redis may be gone: nothing else to do then
-            async with client.pipeline(transaction=False) as pipe:
+        # Redis may be gone: then there is nothing left to tidy, and no reason to wait.
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_TIMEOUT), client.pipeline(transaction=False) as pipe:
                 for room in self._subscribed:
                     pipe.hdel(self._presence_key(room), hub.worker_id)
                 pipe.delete(self._alive_key(hub.worker_id))
                 await pipe.execute()
         with contextlib.suppress(Exception):
-            await self._pubsub.aclose()
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await self._pubsub.aclose()
         with contextlib.suppress(Exception):
-            await client.aclose()
+            async with asyncio.timeout(CLOSE_TIMEOUT):
+                await client.aclose()
         self._subscribed.clear()
         for waiters in self._pending.values():
             for waiter in waiters:

@@ -249,3 +249,33 @@ def test_an_unreachable_redis_stops_the_startup(make_app: Callable[..., App]) ->
 def test_frames_keep_text_and_bytes_apart() -> None:
     assert unpack(pack("é\nx", x=["a.1"])) == ({"x": ["a.1"], "k": "t"}, "é\nx")
     assert unpack(pack(b"\n\x00", to="b.2")) == ({"to": "b.2", "k": "b"}, b"\n\x00")
+
+
+def test_the_redis_broker_resubscribes_after_losing_its_connection(redis_url: str) -> None:
+    import redis.asyncio as aioredis
+
+    async def test(make: HubFactory) -> None:
+        hub = await make()
+        listener = hub.subscriber()
+        await hub.join(listener, "room")
+        broker = hub.broker
+        assert isinstance(broker, RedisBroker)
+        admin = aioredis.Redis.from_url(redis_url)
+        try:
+            clients = await admin.client_list()
+            ours = [c["id"] for c in clients if c.get("name") == broker.client_name(hub)]
+            assert ours  # the pub/sub connection among them
+            for client_id in ours:
+                await admin.client_kill_filter(_id=client_id)
+        finally:
+            await admin.aclose()
+        deadline = asyncio.get_running_loop().time() + TIMEOUT
+        while True:  # broadcasts resume once the listener has reconnected and resubscribed
+            await hub.broadcast("room", "after the cut")
+            try:
+                assert await asyncio.wait_for(listener.get(), 0.5) == "after the cut"
+                break
+            except TimeoutError:
+                assert asyncio.get_running_loop().time() < deadline, "never resubscribed"
+
+    run(test, "redis", redis_url)
