@@ -95,6 +95,22 @@ def require_service(name: str, host: str, port: int) -> None:
 
 
 @pytest.fixture(scope="session")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from the source tree, once a session (tests/e2e/_wheel.py)."""
+    from tests.e2e._wheel import build_wheel
+
+    return build_wheel(tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def fresh_venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
+    """A new virtual environment (no system site-packages) with only the wheel installed."""
+    from tests.e2e._wheel import make_venv
+
+    return make_venv(tmp_path_factory.mktemp("venv") / "env", wheel)
+
+
+@pytest.fixture(scope="session")
 def postgres_url() -> str:
     """SQLAlchemy URL of the local PostgreSQL ``test`` database (psycopg 3)."""
     require_service("PostgreSQL", "127.0.0.1", 5432)

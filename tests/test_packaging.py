@@ -8,16 +8,13 @@ install from a checkout) can render its error pages and run ``mvcpy new``.
 from __future__ import annotations
 
 import json
-import os
-import sys
-import sysconfig
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e._servers import run_in_group
+from tests.e2e._wheel import clean_env, site_packages, with_test_dependencies
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -26,16 +23,6 @@ RESOURCE_DIRS = ("static", "app_skeleton", "migrations")
 #: What hatchling leaves out of a wheel: caches and bytecode.
 IGNORED_PARTS = {"__pycache__", ".DS_Store"}
 IGNORED_SUFFIXES = (".pyc", ".pyo")
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("MVCPY_", "PYTHON", "VIRTUAL_ENV", "PIP_"))
-    }
-    env.update(extra)
-    return env
 
 
 def source_files(name: str) -> set[str]:
@@ -50,22 +37,6 @@ def source_files(name: str) -> set[str]:
             continue
         files.add(f"mvcpy/{name}/{relative.as_posix()}")
     return files
-
-
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the wheel from the source tree, as a release would."""
-    out = tmp_path_factory.mktemp("dist")
-    result = run_in_group(
-        [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(REPO_ROOT)],
-        timeout=240,
-        cwd=out,
-        env=clean_env(),
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    wheels = sorted(out.glob("mvcpy-*.whl"))
-    assert len(wheels) == 1, wheels
-    return wheels[0]
 
 
 @pytest.fixture(scope="module")
@@ -91,32 +62,6 @@ def test_wheel_has_the_package_and_the_console_script(wheel: Path, wheel_names: 
         entry_points = next(n for n in wheel_names if n.endswith(".dist-info/entry_points.txt"))
         text = archive.read(entry_points).decode()
     assert "mvcpy = mvcpy.cli:main" in text
-
-
-@pytest.fixture(scope="module")
-def fresh_venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Iterator[Path]:
-    """A new virtual environment (no system site-packages) with only the wheel installed."""
-    venv = tmp_path_factory.mktemp("venv") / "env"
-    result = run_in_group(
-        [sys.executable, "-m", "venv", "--without-pip", str(venv)],
-        120,
-        env=clean_env(),
-        cwd=venv.parent,
-    )
-    assert result.returncode == 0, result.stderr
-    python = venv / "bin" / "python"
-    # The test environment's pip installs into the new interpreter; nothing is downloaded.
-    result = run_in_group(
-        [
-            sys.executable, "-m", "pip", "--python", str(python), "install",
-            "--no-deps", "--no-index", "--disable-pip-version-check", str(wheel),
-        ],
-        180,
-        env=clean_env(),
-        cwd=venv,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    yield venv
 
 
 # Runs in the fresh venv with the standard library only (the wheel's dependencies are
@@ -173,8 +118,8 @@ def test_installed_wheel_finds_its_resources(fresh_venv: Path) -> None:
 
 
 # Runs in the fresh venv with the test environment's site-packages appended after the
-# venv's own (a .pth file: the wheel's copy of mvcpy comes first, its dependencies
-# come from the test environment). Renders the built-in error page from the install.
+# venv's own (with_test_dependencies: the wheel's copy of mvcpy comes first, its
+# dependencies come from the test environment). Renders the error page from the install.
 _IMPORT_PROBE = r"""
 import json, sys, tempfile
 import mvcpy
@@ -198,10 +143,8 @@ print(json.dumps({
 
 
 def test_installed_wheel_imports_and_renders_its_error_page(fresh_venv: Path) -> None:
-    site_packages = next((fresh_venv / "lib").glob("python3*/site-packages"))
-    deps = site_packages / "_test_environment_deps.pth"
-    deps.write_text(sysconfig.get_paths()["purelib"] + "\n")
-    try:
+    installed = site_packages(fresh_venv)
+    with with_test_dependencies(fresh_venv):
         python = fresh_venv / "bin" / "python"
         result = run_in_group(
             [str(python), "-I", "-c", _IMPORT_PROBE], 60, env=clean_env(), cwd=fresh_venv
@@ -211,10 +154,8 @@ def test_installed_wheel_imports_and_renders_its_error_page(fresh_venv: Path) ->
         version = run_in_group(
             [str(fresh_venv / "bin" / "mvcpy"), "version"], 60, env=clean_env(), cwd=fresh_venv
         )
-    finally:
-        deps.unlink()
-    assert Path(probe["file"]).is_relative_to(site_packages / "mvcpy")
-    assert Path(probe["static"]) == site_packages / "mvcpy" / "static"
+    assert Path(probe["file"]).is_relative_to(installed / "mvcpy")
+    assert Path(probe["static"]) == installed / "mvcpy" / "static"
     assert probe["status"] == 404
     assert probe["content_type"].startswith("text/html")
     assert "404" in probe["body"]

@@ -13,14 +13,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ._projects import MVCPY, new_project, run_in_project
-from ._servers import PYTHON, ServerProcess
+from ._projects import MVCPY, new_project, project_pytest, run_in_project
+from ._servers import ServerProcess
 
 pytestmark = pytest.mark.e2e
 
 
 def _check_project(project: Path) -> None:
-    tests = run_in_project([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    tests = run_in_project(project_pytest(), project)
     assert "2 passed" in tests.stdout
     upgrade = run_in_project([MVCPY, "db", "upgrade"], project)
     assert "0001_initial" in upgrade.stderr

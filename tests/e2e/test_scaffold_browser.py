@@ -1,0 +1,186 @@
+"""A scaffolded project from the installed wheel, served by gunicorn, used in Chromium.
+
+The wheel is built once a session and installed alone into a fresh venv (the
+``fresh_venv`` fixture; its dependencies come from the test environment). In that venv:
+``mvcpy new demo``, ``mvcpy generate scaffold post title:str body:text published:bool``,
+``mvcpy db upgrade`` and the project's own tests; then gunicorn serves the project with
+its ``gunicorn.conf.py`` (two workers, prod) and headless Chromium lists, creates, edits
+and deletes a post through the forms, meeting the validation errors and the flash
+messages on the way. The same flow runs on SQLite and on PostgreSQL (a schema of its own,
+dropped afterwards).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ._browser import wait_for
+from ._projects import new_project, project_pytest, run_in_project
+from ._servers import PROD_SECRET, ServerProcess
+from ._wheel import with_test_dependencies
+
+if TYPE_CHECKING:
+    from selenium.webdriver import Chrome
+    from selenium.webdriver.remote.webelement import WebElement
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The environment that points the project at its database: SQLite (the default) or
+    a PostgreSQL schema made for this test and dropped after it."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    from sqlalchemy import create_engine, text
+
+    url = request.getfixturevalue("postgres_url")
+    schema = f"scaffold_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        # Every connection of the project (migrations, tests, both workers) uses the schema.
+        yield {"MVCPY_DATABASE__URL": f"{url}?options=-csearch_path%3D{schema}"}
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        engine.dispose()
+
+
+def _submit(browser: Chrome, label: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
+
+
+def _flash(browser: Chrome, message: str) -> WebElement:
+    from selenium.webdriver.common.by import By
+
+    def shown() -> WebElement | None:
+        for element in browser.find_elements(By.CSS_SELECTOR, "p.flash"):
+            if element.text == message:
+                return element
+        return None
+
+    return wait_for(shown, what=f"the flash message {message!r}")
+
+
+def _heading(browser: Chrome) -> str:
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_scaffold_in_a_browser(
+    tmp_path: Path,
+    fresh_venv: Path,
+    browser: Chrome,
+    start_server: Callable[..., ServerProcess],
+    database: dict[str, str],
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    bin_dir = fresh_venv / "bin"
+    python, mvcpy = str(bin_dir / "python"), str(bin_dir / "mvcpy")
+    with with_test_dependencies(fresh_venv):
+        project = new_project(tmp_path, mvcpy=mvcpy, installed=True)
+
+        def run(argv: list[str], env: dict[str, str] | None = None) -> str:
+            return run_in_project(argv, project, env, timeout=120, installed=True).stdout
+
+        where = run([python, "-c", "import mvcpy; print(mvcpy.__file__)"])
+        assert Path(where.strip()).is_relative_to(fresh_venv)  # the wheel, not the checkout
+        run([mvcpy, "generate", "scaffold", "post", "title:str", "body:text", "published:bool"])
+        run([mvcpy, "db", "upgrade"], database)
+        tests = run(project_pytest(python), database)
+        assert re.search(r"\b12 passed\b", tests), tests
+
+        gunicorn = [python, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        environment = {
+            "MVCPY_ENV": "prod",
+            "MVCPY_SECRET_KEY": PROD_SECRET,
+            "MVCPY_SESSION__SECURE": "false",  # plain HTTP on loopback
+            "WEB_CONCURRENCY": "2",
+            "PYTHONPATH": "",  # the installed mvcpy, not the checkout
+            **database,
+        }
+        server = start_server(
+            "scaffold-gunicorn",
+            lambda port: [*gunicorn, "--bind", f"127.0.0.1:{port}"],
+            env=environment,
+            cwd=project,
+        )
+        wait_for(lambda: server.log().count("Booting worker with pid") >= 2, what="two workers")
+
+    posts = server.base_url + "/posts"
+    browser.get(posts)
+    assert _heading(browser) == "Posts"
+    assert "No posts yet." in browser.page_source
+
+    # New post: an empty title is refused beside the field, the body typed is kept.
+    browser.find_element(By.LINK_TEXT, "New post").click()
+    wait_for(lambda: _heading(browser) == "New post", what="the new post form")
+    browser.find_element(By.ID, "body").send_keys("Written in Chromium.")
+    _submit(browser, "Create post")
+    error = wait_for(lambda: browser.find_elements(By.ID, "title-error"), what="the title's error")
+    assert error[0].text == "String should have at least 1 character"
+    assert browser.find_element(By.ID, "title").get_attribute("aria-invalid") == "true"
+    assert browser.find_element(By.ID, "body").get_attribute("value") == "Written in Chromium."
+    assert "The post was not saved" in browser.find_element(By.CSS_SELECTOR, "p.error").text
+    assert browser.save_screenshot(str(tmp_path / "scaffold-form-errors.png"))
+
+    browser.find_element(By.ID, "title").send_keys("Hello from Chromium")
+    browser.find_element(By.ID, "published").click()
+    _submit(browser, "Create post")
+    _flash(browser, "Post created.")
+    assert _heading(browser) == "Hello from Chromium"
+    details = browser.find_element(By.TAG_NAME, "dl").text
+    assert "Written in Chromium." in details and "yes" in details
+    assert browser.save_screenshot(str(tmp_path / "scaffold-post-created.png"))
+
+    # The list shows it (another worker may answer: the state is in the database).
+    browser.find_element(By.LINK_TEXT, "Back to posts").click()
+    rows = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "tbody tr"), what="a row")
+    assert len(rows) == 1
+    assert "Hello from Chromium" in rows[0].text and "yes" in rows[0].text
+
+    # Edit: a bad value first, then a good one; unchecking the box stores False.
+    rows[0].find_element(By.LINK_TEXT, "Edit").click()
+    title = wait_for(lambda: browser.find_elements(By.ID, "title"), what="the edit form")[0]
+    assert title.get_attribute("value") == "Hello from Chromium"
+    assert browser.find_element(By.ID, "published").is_selected()
+    title.clear()
+    title.send_keys("   ")
+    _submit(browser, "Save post")
+    wait_for(lambda: browser.find_elements(By.ID, "title-error"), what="the edit error")
+    title = browser.find_element(By.ID, "title")
+    title.clear()
+    title.send_keys("Edited in Chromium")
+    browser.find_element(By.ID, "published").click()
+    _submit(browser, "Save post")
+    _flash(browser, "Post updated.")
+    assert _heading(browser) == "Edited in Chromium"
+    assert "no" in browser.find_element(By.TAG_NAME, "dl").text.split()
+
+    # Delete, from the post's page: back to an empty list.
+    _submit(browser, "Delete post")
+    _flash(browser, "Post deleted.")
+    assert _heading(browser) == "Posts"
+    assert "No posts yet." in browser.page_source
+    # A flash message is shown once.
+    browser.get(posts)
+    assert not browser.find_elements(By.CSS_SELECTOR, "p.flash")
+
+    for name in ("scaffold-form-errors.png", "scaffold-post-created.png"):
+        picture = (tmp_path / name).read_bytes()
+        assert picture.startswith(PNG_SIGNATURE) and len(picture) > 5000, name
