@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.http.datastructures import MultiDict
@@ -115,10 +115,7 @@ class WebSocketController:
         self.app: App = ctx.app
         self.scope = scope
         self.params: dict[str, Any] = ctx.params
-        qs: bytes = scope.get("query_string", b"")
-        self.query: MultiDict[str] = MultiDict(
-            parse_qsl(qs.decode("latin-1"), keep_blank_values=True) if qs else ()
-        )
+        self.query: MultiDict[str] = ctx.request.query
         self.headers: dict[str, str] = {
             k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", ())
         }
