@@ -173,8 +173,15 @@ def test_every_field_type_reaches_the_model_form_and_views(project: Path) -> Non
     assert "    seats: Mapped[int | None] = mapped_column(Integer)\n" in model
     assert "    subtitle: Mapped[str | None] = mapped_column(String(200))\n" in model
     form = (project / PACKAGE / "forms" / "event.py").read_text()
-    assert '    seats: int | None = Field(default=None, title="Seats")\n' in form
+    # What the columns can store is checked in the form: no database error (500) later.
+    assert "INT_MIN, INT_MAX = -(2**31), 2**31 - 1\n" in form
+    assert (
+        '    seats: int | None = Field(default=None, title="Seats", ge=INT_MIN, le=INT_MAX)\n'
+        in (form)
+    )
+    assert '    price: float = Field(title="Price", allow_inf_nan=False)\n' in form
     assert '    name: str = Field(title="Name", min_length=1, max_length=200)\n' in form
+    assert '@field_validator("name", "summary", "subtitle")\n' in form  # no NUL characters
     # An optional text left empty is stored as NULL.
     assert '@field_validator("summary", "subtitle", mode="before")' in form
     inputs = (project / PACKAGE / "views" / "events" / "_form.html").read_text()

@@ -41,8 +41,10 @@ class FieldType:
     other: tuple[str, str]
     #: a form value that fails validation ("" when the type accepts any text)
     invalid: str = ""
-    #: extra ``Field(...)`` arguments of a required field
+    #: extra ``Field(...)`` arguments: what the column can store (``max_length=200``)
     constraints: str = ""
+    #: extra ``Field(...)`` arguments of a required field only (``min_length=1``)
+    required: str = ""
     optional_ok: bool = True
 
     @property
@@ -63,21 +65,23 @@ FIELD_TYPES: dict[str, FieldType] = {
             "str", "str", "String(200)", lambda: String(200), "text",
             sample=("First value", '"First value"'),
             other=("Second value", '"Second value"'),
-            invalid="", constraints="min_length=1, max_length=200",
+            required="min_length=1", constraints="max_length=200",
         ),
         FieldType(
             "text", "str", "Text", Text, "textarea",
             sample=("Some longer text.", '"Some longer text."'),
             other=("Other text.", '"Other text."'),
-            invalid="", constraints="min_length=1",
+            required="min_length=1",
         ),
         FieldType(
             "int", "int", "Integer", Integer, "number",
             sample=("42", "42"), other=("7", "7"), invalid="not a number",
+            constraints="ge=INT_MIN, le=INT_MAX",
         ),
         FieldType(
             "float", "float", "Float", Float, "number",
             sample=("1.5", "1.5"), other=("2.25", "2.25"), invalid="not a number",
+            constraints="allow_inf_nan=False",
         ),
         FieldType(
             "bool", "bool", "Boolean", Boolean, "checkbox",
@@ -147,13 +151,10 @@ class Field:
         elif self.type.name == "bool":
             parts.append("default=False")  # an unchecked box sends nothing
         parts.append(f'title="{self.label}"')
-        constraint = self.type.constraints
-        if self.optional and self.type.name == "str":
-            constraint = "max_length=200"
-        elif self.optional:
-            constraint = ""
-        if constraint:
-            parts.append(constraint)
+        if self.type.required and not self.optional:
+            parts.append(self.type.required)
+        if self.type.constraints:
+            parts.append(self.type.constraints)
         return ", ".join(parts)
 
     def sql_type(self) -> TypeEngine[Any]:

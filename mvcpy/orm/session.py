@@ -64,11 +64,17 @@ def page_urls(request: Request | None, page: Page[Any], param: str = "page") -> 
     page.prev_url = url(page.page - 1) if page.has_prev else None
 
 
+#: The largest SQL OFFSET (a signed 64-bit integer on SQLite, PostgreSQL and MariaDB).
+_MAX_OFFSET = 2**63 - 1
+
+
 def _check_page(page: int, per_page: int, max_per_page: int) -> None:
     if page < 1:
         raise HTTPError(400, f"page must be 1 or more, got {page}")
     if not 1 <= per_page <= max_per_page:
         raise HTTPError(400, f"per_page must be between 1 and {max_per_page}, got {per_page}")
+    if (page - 1) * per_page > _MAX_OFFSET:  # a database error (500), not an empty page
+        raise HTTPError(400, f"page {page} is too large")
 
 
 def _count(stmt: Select[Any]) -> Select[int]:

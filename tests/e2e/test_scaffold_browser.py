@@ -6,8 +6,8 @@ The wheel is built once a session and installed alone into a fresh venv (the
 ``mvcpy db upgrade`` and the project's own tests; then gunicorn serves the project with
 its ``gunicorn.conf.py`` (two workers, prod) and headless Chromium lists, creates, edits
 and deletes a post through the forms, meeting the validation errors and the flash
-messages on the way. The same flow runs on SQLite and on PostgreSQL (a schema of its own,
-dropped afterwards).
+messages on the way; broken and hostile requests get a 4xx, never a 500. The same flow
+runs on SQLite and on PostgreSQL (a schema of its own, dropped afterwards).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from ._browser import wait_for
@@ -55,6 +56,46 @@ def database(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         engine.dispose()
+
+
+def _check_bad_input(base_url: str) -> None:
+    """Hostile or broken requests get a 4xx from the served project, never a 500."""
+    with httpx.Client(base_url=base_url, timeout=10.0) as http:
+        page = http.get("/posts/new")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match, page.text
+        token = match.group(1)
+        answers = {
+            "no token": http.post("/posts", data={"title": "t", "body": "b"}).status_code,
+            "NUL": http.post(
+                "/posts", data={"title": "a\x00b", "body": "b", "csrf_token": token}
+            ).status_code,
+            "not a bool": http.post(
+                "/posts",
+                data={"title": "t", "body": "b", "published": "maybe", "csrf_token": token},
+            ).status_code,
+            "too long": http.post(
+                "/posts", data={"title": "x" * 201, "body": "b", "csrf_token": token}
+            ).status_code,
+            "bad page": http.get("/posts?page=abc").status_code,
+            "far page": http.get(f"/posts?page={2**63}").status_code,
+            "huge id": http.get(f"/posts/{2**70}").status_code,
+            "missing": http.get("/posts/424242").status_code,
+            "bad method": http.post(
+                "/posts/1", data={"_method": "TRACE", "csrf_token": token}
+            ).status_code,
+        }
+    assert answers == {
+        "no token": 403,
+        "NUL": 422,
+        "not a bool": 422,
+        "too long": 422,
+        "bad page": 400,
+        "far page": 400,
+        "huge id": 404,
+        "missing": 404,
+        "bad method": 405,
+    }
 
 
 def _submit(browser: Chrome, label: str) -> None:
@@ -122,6 +163,7 @@ def test_scaffold_in_a_browser(
         )
         wait_for(lambda: server.log().count("Booting worker with pid") >= 2, what="two workers")
 
+    _check_bad_input(server.base_url)
     posts = server.base_url + "/posts"
     browser.get(posts)
     assert _heading(browser) == "Posts"

@@ -96,6 +96,10 @@ def test_paginate_refuses_bad_numbers(make_app: Callable[..., App], tmp_path: Pa
         assert zero.status_code == 400 and "page must be 1 or more" in zero.text
         huge = client.get("/authors", params={"per_page": 1000})
         assert huge.status_code == 400 and "per_page must be between 1 and 100" in huge.text
+        # An offset past 64 bits would be a database error (a 500), not an empty page.
+        far = client.get("/authors", params={"page": 2**63})
+        assert far.status_code == 400 and "is too large" in far.text
+        assert client.get("/authors", params={"page": 2**40}).json()["items"] == []
 
 
 def test_async_helpers(make_app: Callable[..., App], async_db_url: str) -> None:
