@@ -332,6 +332,8 @@ def test_outside_a_project_is_refused(
     monkeypatch.delenv("MVCPY_APP", raising=False)
     assert generate(*POST) == 2
     assert "no project in" in capsys.readouterr().err
+    assert generate("migration", "add slugs", "--empty") == 2
+    assert "no app found" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -55,9 +55,7 @@ def _scaffold(args: argparse.Namespace) -> int:
 def _migration(args: argparse.Namespace) -> int:
     from mvcpy.generate.migrations import generate_migration
 
-    return generate_migration(
-        _project(), args.message, empty=args.empty, app_spec=args.app, out=None
-    )
+    return generate_migration(args.message, empty=args.empty, app_spec=args.app)
 
 
 def _wrap(text: str) -> str:

@@ -125,9 +125,14 @@ class TableMigration:
 
 
 def generate_migration(
-    project: Project, message: str, *, empty: bool, app_spec: str | None, out: TextIO | None
+    message: str,
+    *,
+    empty: bool = False,
+    app_spec: str | None = None,
+    out: TextIO | None = None,
 ) -> int:
-    """Write a revision: compared with the database (autogenerate), or empty with ``empty``.
+    """Write a revision of the app's project (``app_spec``, else the app found in the cwd):
+    compared with the database (autogenerate), or empty with ``empty``.
 
     Autogenerate needs the database at the latest revision; when it is behind or does not
     answer, nothing is written and the message says what to do (exit status 1).
@@ -139,9 +144,9 @@ def generate_migration(
     from mvcpy.migrate import pending_migrations, run_alembic
 
     stream = out or sys.stdout
-    app = load_app(app_spec or find_app_spec(project.root))
-    project.require(MIGRATIONS_DIR, "env.py")
-    plan = Plan(project.root, force=False)
+    cwd = Path.cwd()
+    app = load_app(app_spec or find_app_spec(cwd))
+    plan = Plan(cwd, force=False)
     scripts: list[Any] = []
     found: list[MigrationScript] = []
 
@@ -159,6 +164,7 @@ def generate_migration(
         found.extend(directives)
 
     def step(config: Any) -> None:
+        config.cmd_opts = argparse.Namespace(quiet=True)  # the plan prints the "create" line
         if empty:
             scripts.append(command.revision(config, message=message))
         else:
