@@ -135,12 +135,13 @@ class Field:
 
     @property
     def invalid(self) -> str | None:
-        """A form value that fails validation, or None when every value is accepted."""
+        """A form value that fails validation, as Python source (``"x" * 201``), or None
+        when every value is accepted."""
         if self.type.python == "str":
             if not self.optional:
-                return ""  # empty, or only spaces
-            return "x" * 201 if self.type.name == "str" else None  # longer than String(200)
-        return self.type.invalid
+                return '""'  # empty, or only spaces
+            return '"x" * 201' if self.type.name == "str" else None  # longer than String(200)
+        return f'"{self.type.invalid}"'
 
     @property
     def form_default(self) -> str:
