@@ -13,6 +13,17 @@ import pytest
 from mvcpy import App
 
 
+@pytest.fixture(autouse=True)
+def _restore_mvcpy_env() -> Iterator[None]:
+    """Undo MVCPY_ENV set in process by commands that load a project (mvcpy check, serve)."""
+    saved = os.environ.get("MVCPY_ENV")
+    yield
+    if saved is None:
+        os.environ.pop("MVCPY_ENV", None)
+    else:
+        os.environ["MVCPY_ENV"] = saved
+
+
 @pytest.fixture
 def make_app(tmp_path: Path) -> Callable[..., App]:
     """Build an App rooted at ``tmp_path`` (templates under ``tmp_path/views``)."""
