@@ -364,6 +364,11 @@ class WebSocketController:
         if task is not None and not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        # Break the outbox's cycles (its bound overflow callback; the cancelled sender's
+        # traceback holding its frame), so reference counting frees the closed connection
+        # at once instead of leaving it to a full garbage collection.
+        outbox.on_overflow = None
+        outbox.task = None
 
     async def _drain(self, outbox: _Outbox) -> None:
         """Send what the hub queued for this connection, at the client's pace."""
