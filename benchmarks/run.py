@@ -16,7 +16,9 @@ templated page beside Flask and Django; url_for; a cold worker's first render),
 beside Starlette and Litestar), ``request_data`` (a validated JSON POST beside FastAPI and
 Litestar; a multipart upload and a file download beside Starlette, with peak memory),
 ``sessions`` (a page that reads and writes the session, per backend, beside Flask's
-cookie session and Django's database and cache sessions).
+cookie session and Django's database and cache sessions), ``realtime`` (WebSocket
+connections held and memory per connection, broadcast fan-out to 100 and 1,000 clients,
+echo latency, beside Starlette's WebSocket endpoint and Litestar's channels).
 Benchmarks report numbers; they never assert a timing.
 """
 
@@ -45,6 +47,7 @@ SUITES = (
     "filters",
     "request_data",
     "sessions",
+    "realtime",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -152,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         inprocess,
         orm,
         profile_mvcpy,
+        realtime,
         request_data,
         router_scaling,
         sessions,
@@ -196,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             result = request_data.run(args.quick)
         elif suite == "sessions":
             result = sessions.run(args.quick)
+        elif suite == "realtime":
+            result = realtime.run(args.quick)
         else:
             result = steps.run(args.quick)
         results[suite] = result
