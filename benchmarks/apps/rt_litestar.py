@@ -7,6 +7,8 @@ while it waits on the socket; the publisher calls ``channels.publish``; the echo
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Litestar, MediaType, WebSocket, get, websocket, websocket_listener
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
@@ -28,7 +30,7 @@ __all__ = ["app"]
 
 
 @websocket(ROOM_PATH)
-async def member(socket: WebSocket, channels: ChannelsPlugin) -> None:
+async def member(socket: WebSocket[Any, Any, Any], channels: ChannelsPlugin) -> None:
     """Subscribe to the room and forward its messages until the client leaves."""
     await socket.accept()
     async with (
@@ -44,7 +46,7 @@ async def member(socket: WebSocket, channels: ChannelsPlugin) -> None:
 
 
 @websocket(PUBLISH_PATH)
-async def publisher(socket: WebSocket, channels: ChannelsPlugin) -> None:
+async def publisher(socket: WebSocket[Any, Any, Any], channels: ChannelsPlugin) -> None:
     """Publish ``count`` messages to the room for each command."""
     await socket.accept()
     try:
