@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mvcpy.errors import ConfigurationError
 from mvcpy.http import _json
 from mvcpy.hub.fragments import fragment_message
-from mvcpy.hub.subscriber import POLICIES, Payload, Subscriber, SubscriberClosed
+from mvcpy.hub.subscriber import (
+    BACKLOGGED,
+    POLICIES,
+    REFUSED,
+    Payload,
+    Subscriber,
+    SubscriberClosed,
+)
 
 if TYPE_CHECKING:
     from mvcpy.app import App
@@ -288,22 +295,28 @@ class Hub:
         return html
 
     # -- delivery in this process (called by the broker) --------------------------------
-    def deliver(self, room: str, payload: Payload, exclude: frozenset[str] = frozenset()) -> int:
-        """Offer ``payload`` to this process's subscribers of ``room``; return how many took it."""
+    def deliver(self, room: str, payload: Payload, exclude: frozenset[str] = frozenset()) -> bool:
+        """Offer ``payload`` to this process's subscribers of ``room``.
+
+        Returns whether an outbox has just filled to half: the broker then yields to
+        the event loop so the connections send what they have before more comes. (A
+        stalled client's outbox crosses that mark once, so it does not make every
+        broadcast yield.)
+        """
         members = self._rooms.get(room)
         if not members:
-            return 0
-        taken = 0
+            return False
+        backlogged = False
         # A copy: an overflowing subscriber may be taken out of the room while we iterate.
         for subscriber in tuple(members):
-            if subscriber.id not in exclude and subscriber.offer(payload):
-                taken += 1
-        return taken
+            if subscriber.id not in exclude and subscriber.offer(payload) == BACKLOGGED:
+                backlogged = True
+        return backlogged
 
     def deliver_to(self, connection_id: str, payload: Payload) -> bool:
         """Offer ``payload`` to this process's subscriber ``connection_id``."""
         subscriber = self._subscribers.get(connection_id)
-        return subscriber is not None and subscriber.offer(payload)
+        return subscriber is not None and subscriber.offer(payload) != REFUSED
 
     # -- event streams ------------------------------------------------------------------
     async def stream(self, room: str) -> AsyncIterator[str]:

@@ -237,28 +237,30 @@ class RedisBroker:
                 continue
             kind = message["type"]
             if kind == "message":
-                self._dispatch(message["channel"], message["data"])
-                # Reading buffered messages never waits: let the connections send this one
-                # before the next, or a burst would fill the queues of clients that keep up.
-                await asyncio.sleep(0)
+                if self._dispatch(message["channel"], message["data"]):
+                    # Reading buffered messages never waits: when an outbox is half full,
+                    # let the connections send before the next, or a burst would overflow
+                    # clients that keep up.
+                    await asyncio.sleep(0)
             elif kind == "subscribe":
                 self._confirmed(message["channel"])
 
-    def _dispatch(self, channel: bytes, data: bytes) -> None:
+    def _dispatch(self, channel: bytes, data: bytes) -> bool:
+        """Deliver one pub/sub message; return whether an outbox is backlogged."""
         hub = self._hub
         if hub is None:
-            return
+            return False
         try:
             header, payload = unpack(data)
         except (ValueError, UnicodeDecodeError):
             logger.warning("hub: dropped a malformed message on %r", channel)
-            return
+            return False
         target = header.get("to")
         if target is not None:
             hub.deliver_to(str(target), payload)
-            return
+            return False
         room = channel.decode()[len(self.prefix) + len("room:") :]
-        hub.deliver(room, payload, frozenset(header.get("x") or ()))
+        return hub.deliver(room, payload, frozenset(header.get("x") or ()))
 
     async def _heartbeat(self) -> None:
         from redis.exceptions import RedisError

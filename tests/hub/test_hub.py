@@ -60,7 +60,7 @@ async def next_message(subscriber: Subscriber) -> Any:
 
 async def nothing_queued(subscriber: Subscriber) -> bool:
     await asyncio.sleep(0.2)  # long enough for a message through Redis to arrive
-    return subscriber.queue.empty()
+    return subscriber.pending == 0
 
 
 def test_broadcast_reaches_the_room_only_and_skips_the_excluded(backend: str, hub_url: str) -> None:
@@ -167,7 +167,7 @@ def test_a_full_subscriber_never_blocks_the_broadcast(backend: str, hub_url: str
         for n in range(50):
             await hub.broadcast("r", str(n))
             assert await next_message(reader) == str(n)
-        assert stuck.queue.qsize() == 8 and stuck.dropped == 42
+        assert stuck.pending == 8 and stuck.dropped == 42
 
     run(test, backend, hub_url)
 
@@ -279,3 +279,35 @@ def test_the_redis_broker_resubscribes_after_losing_its_connection(redis_url: st
                 assert asyncio.get_running_loop().time() < deadline, "never resubscribed"
 
     run(test, "redis", redis_url)
+
+
+def test_a_tight_loop_of_broadcasts_loses_nothing_for_a_client_that_keeps_up(
+    backend: str, hub_url: str
+) -> None:
+    async def test(make: HubFactory) -> None:
+        hub = await make()  # queue_size=8: far fewer than the burst
+        reader = hub.subscriber()
+        await hub.join(reader, "burst")
+        received: list[str] = []
+
+        async def consume() -> None:
+            while len(received) < 200:
+                received.append(str(await reader.get()))
+
+        consumer = asyncio.ensure_future(consume())
+        for n in range(200):  # no await but the broadcast itself
+            await hub.broadcast("burst", str(n))
+        await asyncio.wait_for(consumer, TIMEOUT)
+        assert received == [str(n) for n in range(200)] and reader.dropped == 0
+
+    run(test, backend, hub_url)
+
+
+def test_offer_says_when_the_outbox_is_half_full() -> None:
+    from mvcpy.hub.subscriber import BACKLOGGED, QUEUED, REFUSED
+
+    outbox = Subscriber("a", queue_size=4)
+    assert [outbox.offer(str(n)) for n in range(6)] == [QUEUED, BACKLOGGED] + [QUEUED] * 4
+    assert outbox.pending == 4 and outbox.dropped == 2
+    outbox.close()
+    assert outbox.offer("late") == REFUSED and outbox.pending == 0
