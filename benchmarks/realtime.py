@@ -30,7 +30,7 @@ from typing import Any
 
 from benchmarks.apps.rt_spec import READY_PATH
 from benchmarks.common import REPO_ROOT, load_average, markdown_table, median
-from benchmarks.wire import CLIENT_CPU, HOST, SERVER_CPU, Server, _get
+from benchmarks.wire import CLIENT_CPU, Server
 
 __all__ = ["FRAMEWORKS", "RealtimeResult", "RealtimeServer", "run"]
 
@@ -64,35 +64,9 @@ QUICK = Settings(3, ((100, 300), (1000, 30)), 500, (1000, 2000))
 class RealtimeServer(Server):
     """One uvicorn process serving one real-time app on the server CPU."""
 
-    def start(self) -> None:
-        """Launch uvicorn with the WebSocket implementation every app here uses."""
-        command = [
-            "taskset", "-c", SERVER_CPU,
-            sys.executable, "-m", "uvicorn", self.target,
-            "--host", HOST, "--port", str(self.port),
-            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio",
-            "--workers", "1", "--log-level", "warning", "--no-access-log",
-        ]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def wait_ready(self, timeout: float = 60.0) -> None:
-        """Wait until ``GET /ready`` answers; raise with the log when it never does."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is None or self.process.poll() is not None:
-                break
-            try:
-                if _get(self.port, READY_PATH, timeout=1.0)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        log = self.log_path.read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"{self.label} did not start on port {self.port}:\n{log}")
+    # The WebSocket implementation every app here uses (uvicorn's default today).
+    extra_options = ("--ws", "websockets-sansio")
+    ready_path = READY_PATH
 
     @property
     def pid(self) -> int:

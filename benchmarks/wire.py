@@ -74,6 +74,11 @@ def _get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
 class Server:
     """One uvicorn process serving one app, pinned to the server CPU."""
 
+    #: uvicorn options this kind of server adds to the common ones
+    extra_options: tuple[str, ...] = ()
+    #: the path polled until the server answers
+    ready_path = ENDPOINTS["plaintext"]
+
     def __init__(self, label: str, target: str, log_dir: Path) -> None:
         self.label = label
         self.target = target
@@ -87,7 +92,7 @@ class Server:
             "taskset", "-c", SERVER_CPU,
             sys.executable, "-m", "uvicorn", self.target,
             "--host", HOST, "--port", str(self.port),
-            "--loop", "uvloop", "--http", "httptools", "--workers", "1",
+            "--loop", "uvloop", "--http", "httptools", *self.extra_options, "--workers", "1",
             "--log-level", "warning", "--no-access-log",
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
@@ -103,7 +108,7 @@ class Server:
             if self.process is None or self.process.poll() is not None:
                 break
             try:
-                _get(self.port, ENDPOINTS["plaintext"], timeout=1.0)
+                _get(self.port, self.ready_path, timeout=1.0)
                 return
             except OSError:
                 time.sleep(0.1)
