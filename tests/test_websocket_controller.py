@@ -289,3 +289,30 @@ def test_the_access_log_has_a_line_per_handshake(
     assert len(lines) == 2
     assert '"GET /chat/a" 101' in lines[0] and "route=room" in lines[0]
     assert '"GET /chat/b" 403' in lines[1]
+
+
+def test_built_in_filters_guard_the_handshake(make_app: Callable[..., App]) -> None:
+    from mvcpy.filters.auth import BearerAuth
+    from mvcpy.filters.ratelimit import RateLimit
+    from mvcpy.testing import WebSocketRefused
+
+    app = make_app()
+    app.websocket("/chat/{room}", Echo, name="room", filters=[RateLimit("2/minute")])
+    with app.namespace("/private", filters=[BearerAuth(tokens={"s3cret"})]) as private:
+        private.websocket("/chat/{room}", Echo, name="private.room")
+    with TestClient(app) as client:
+        for _ in range(2):
+            with client.websocket_connect("/chat/a") as ws:
+                ws.send_text("hi")
+                assert ws.receive_text() == "a::hi"
+        with pytest.raises(WebSocketRefused) as refused:
+            client.websocket_connect("/chat/a").__enter__()
+        assert refused.value.status == 429 and "retry-after" in refused.value.headers
+        with pytest.raises(WebSocketRefused) as refused:
+            client.websocket_connect("/private/chat/b").__enter__()
+        assert refused.value.status == 401
+        with client.websocket_connect(
+            "/private/chat/b", headers={"authorization": "Bearer s3cret"}
+        ) as ws:
+            ws.send_text("in")
+            assert ws.receive_text() == "b::in"

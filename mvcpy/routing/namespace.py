@@ -238,15 +238,22 @@ class Namespace:
 
     # -- WebSockets -------------------------------------------------------------------
     def websocket(
-        self, path: str, controller: type[WebSocketController], name: str | None = None
+        self,
+        path: str,
+        controller: type[WebSocketController],
+        name: str | None = None,
+        filters: Sequence[Filter] = (),
     ) -> None:
-        """Route WebSocket connections on ``path`` to ``controller`` (see docs/realtime.md)."""
+        """Route WebSocket connections on ``path`` to ``controller`` (see docs/realtime.md).
+
+        ``filters`` (and those of the app and namespaces) run around the handshake.
+        """
         full = _join(self.prefix, path)
         default_name = self.name_prefix + controller.__name__
         target = f"{controller.__module__}.{controller.__qualname__}"
         route = self._make_route(
             full, frozenset({"WEBSOCKET"}), self.name_prefix + name if name else default_name,
-            target, (),
+            target, tuple(filters),
         )  # fmt: skip
         route.endpoint = WebSocketEndpoint(controller, route.label)
         self.app.route_table.add(route, (route.name,) if name else (), (default_name,))
