@@ -19,3 +19,6 @@ keepalive = 5
 # No gunicorn access log: the app's access_log filter ([prod.filters] in conf/app.toml)
 # writes one line per request, as JSON in prod, with the request id.
 accesslog = None
+# gunicorn's and uvicorn's own lines (booting, signals, worker timeouts) in the app's
+# [logging] format: JSON lines in prod, like the app's log.
+logger_class = "mvcpy.gunicorn_logger.GunicornLogger"

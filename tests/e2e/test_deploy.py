@@ -64,8 +64,14 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def json_lines(log: str) -> list[dict[str, Any]]:
-    """The JSON objects among a server's log lines (gunicorn's own lines are text)."""
-    return [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    """A server's log lines, each of which must be a JSON object."""
+    lines = []
+    for line in log.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            raise AssertionError(f"a log line that is not JSON: {line!r}\n{log}") from None
+    return lines
 
 
 def test_mvcpy_check_says_what_to_fix_before_a_deploy(tmp_path: Path) -> None:
@@ -134,8 +140,14 @@ def test_gunicorn_serves_the_project_and_sigterm_lets_requests_finish(
     assert code == 0, f"gunicorn exited with {code}\n{server.log()}"
     assert time.monotonic() - started < 15  # graceful, not the 30 s graceful_timeout
 
-    # The app's access log, in JSON, one object per line with the request id.
-    access = [line for line in json_lines(server.log()) if line["logger"] == "mvcpy.access"]
+    # Every line is JSON: gunicorn's and uvicorn's process lines as well as the app's.
+    lines = json_lines(server.log())
+    messages = {(line["logger"], line["message"].split(":", 1)[0]) for line in lines}
+    assert ("gunicorn.error", "Booting worker with pid") in messages
+    assert ("gunicorn.error", "Handling signal") in messages
+    assert ("uvicorn.error", "Application startup complete.") in messages
+    # The app's access log, one object per line with the request id.
+    access = [line for line in lines if line["logger"] == "mvcpy.access"]
     slow = [line for line in access if line["access"]["path"] == "/slow"]
     assert len(slow) == 1, access
     assert slow[0]["access"]["status"] == 200 and slow[0]["level"] == "INFO"
