@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MVCPY := $(abspath $(VENV))/bin/mvcpy
 
-.PHONY: setup browser demo demo-project test lint typecheck pytest bench clean
+.PHONY: setup browser loadgen demo demo-project test lint typecheck pytest bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,19 @@ pytest: setup browser
 
 test: lint typecheck pytest
 
-bench: setup
+# The over-the-wire benchmarks drive the servers with wrk (Debian package), pinned with
+# taskset; install wrk when absent and we may (root on Debian), else those suites say so.
+loadgen:
+	@if ! command -v wrk >/dev/null; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing wrk (Debian package) for the over-the-wire benchmarks"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else \
+	    echo "wrk not found and cannot be installed here: the over-the-wire suites will not run"; \
+	  fi; \
+	fi
+
+bench: setup loadgen
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) benchmarks/run.py
 
