@@ -70,11 +70,20 @@ T = TypeVar("T")
 
 
 def wait_for(condition: Callable[[], T | None], timeout: float = 10.0, what: str = "") -> T:
-    """Poll ``condition`` until it returns something truthy; fail naming ``what`` otherwise."""
+    """Poll ``condition`` until it returns something truthy; fail naming ``what`` otherwise.
+
+    An element that goes stale while the condition reads it (the page it was found on
+    has just been replaced by the next one) counts as "not yet".
+    """
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     last: T | None = None
     while time.monotonic() < deadline:
-        last = condition()
+        try:
+            last = condition()
+        except StaleElementReferenceException:
+            last = None
         if last:
             return last
         time.sleep(0.05)
