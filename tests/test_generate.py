@@ -8,6 +8,7 @@ runs the command in-process through :func:`mvcpy.cli.main`. Running the generate
 from __future__ import annotations
 
 import ast
+import importlib
 import os
 import subprocess
 import sys
@@ -143,10 +144,12 @@ def test_scaffold_views_have_csrf_errors_and_method_override(project: Path) -> N
     assert "url_for('posts.new')" in index
 
 
-def test_generated_code_passes_ruff(project: Path) -> None:
+def _passes_ruff(project: Path) -> None:
+    """Generate one of everything into ``project``; ruff finds nothing to say about it."""
     assert generate(*POST) == 0
     assert generate("scaffold", "event", "name:str", "starts_at:datetime", "seats:int?",
                     "price:float", "day:date", "summary:text?", "subtitle:str?") == 0  # fmt: skip
+    assert generate("scaffold", "BlogPost", "title") == 0
     assert generate("controller", "admin_pages", "about", "contact_us") == 0
     assert generate("model", "person", "name:str", "born:date?", "--plural", "people") == 0
     check = subprocess.run(
@@ -161,6 +164,14 @@ def test_generated_code_passes_ruff(project: Path) -> None:
         text=True,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_generated_code_passes_ruff(project: Path) -> None:
+    _passes_ruff(project)
+
+
+def test_generated_api_code_passes_ruff(api_project: Path) -> None:
+    _passes_ruff(api_project)
 
 
 def test_every_field_type_reaches_the_model_form_and_views(project: Path) -> None:
@@ -350,6 +361,8 @@ def test_unknown_generator_and_help(capsys: pytest.CaptureFixture[str]) -> None:
         generate("scaffold", "--help")
     text = " ".join(capsys.readouterr().out.split())
     assert "type one of str (200 characters), text, int, float, bool, date, datetime" in text
+    assert "In a JSON API project (mvcpy new --api) no view is written" in text
+    assert "destroy (DELETE /PLURAL/ID: 204)" in text
 
 
 # -- controller, model, migration ---------------------------------------------------------
@@ -390,12 +403,152 @@ def test_controller_in_an_api_project_answers_json(api_project: Path) -> None:
     assert "answer.json() ==" in (api_project / "tests" / "test_status.py").read_text()
 
 
-def test_scaffold_in_an_api_project_is_refused(
+def test_scaffold_in_an_api_project_writes_no_views(
     api_project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = _tree(api_project)
-    assert generate(*POST) == 2
-    assert "JSON API project" in capsys.readouterr().err
+    assert generate(*POST) == 0
+    after = _tree(api_project)
+    [migration] = _migrations(api_project)
+    created = set(after) - set(before)
+    api_files = {name for name in SCAFFOLD_FILES if "/views/" not in name}
+    assert created == api_files | {migration.relative_to(api_project).as_posix()}
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {f"{PACKAGE}/routes.py", f"{PACKAGE}/models/__init__.py"}
+    assert not (api_project / PACKAGE / "views").exists()
+    out = capsys.readouterr().out
+    for name in sorted(api_files):
+        assert f"    create  {name}\n" in out
+    assert "views" not in out
+    assert "op.create_table('posts'," in migration.read_text()
+    for name, text in after.items():
+        if name.endswith(".py"):
+            ast.parse(text, name)
+
+
+def _without_docstrings(source: str) -> str:
+    """Return the AST of ``source`` with every docstring left out, dumped."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
+            value = body[0].value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                del body[0]
+    return ast.dump(tree)
+
+
+def test_api_scaffold_model_and_form_are_the_html_scaffolds(
+    api_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html = create_project(PACKAGE, tmp_path / "html" / PACKAGE)
+    monkeypatch.chdir(html)
+    assert generate(*POST) == 0
+    monkeypatch.chdir(api_project)
+    assert generate(*POST) == 0
+    for name in ("models/post.py", "models/__init__.py", "forms/__init__.py"):
+        assert (api_project / PACKAGE / name).read_text() == (html / PACKAGE / name).read_text()
+    # The same fields and validators; only the docstrings say JSON rather than forms.
+    api_form = (api_project / PACKAGE / "forms" / "post.py").read_text()
+    html_form = (html / PACKAGE / "forms" / "post.py").read_text()
+    assert _without_docstrings(api_form) == _without_docstrings(html_form)
+    assert "JSON body" in api_form and "CSRF" not in api_form
+    assert "CSRF" in html_form
+
+
+def test_api_scaffold_controller_has_the_five_json_actions(api_project: Path) -> None:
+    assert generate(*POST) == 0
+    source = (api_project / PACKAGE / "controllers" / "posts.py").read_text()
+    tree = ast.parse(source)
+    [controller] = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    actions = [n.name for n in controller.body if isinstance(n, ast.FunctionDef)]
+    assert actions == ["index", "show", "create", "update", "destroy"]
+    assert "    def create(self, form: PostForm) -> JSONResponse:\n" in source
+    assert "    def update(self, id: int, form: PostForm) -> dict[str, Any]:\n" in source
+    assert "return JSONResponse(post_json(post), 201)" in source
+    assert 'self.set_header("location", self.url_for("posts.show", id=post.id))' in source
+    assert "return Response(status=204)" in source
+    assert "self.bind(" not in source  # the form parameter is bound (400, 415, 422) by mvcpy
+    assert '        "published": post.published,\n' in source
+    tests = (api_project / "tests" / "test_posts.py").read_text()
+    assert "csrf" not in tests.lower()  # API projects have no CSRF check
+    assert '    "published": True,\n' in tests  # JSON values, not form strings
+    assert "json=VALID" in tests and "answer.status_code == 422" in tests
+
+
+def test_api_scaffold_routes_only_the_actions_it_has(
+    api_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert generate(*POST) == 0
+    routes = (api_project / PACKAGE / "routes.py").read_text()
+    assert f"from {PACKAGE}.controllers.posts import PostsController\n" in routes
+    assert '    app.resource("/posts", PostsController, param="id:int")\n' in routes
+    # app.resource routes the actions the controller defines: no new and edit pages.
+    monkeypatch.syspath_prepend(str(api_project))
+    monkeypatch.setenv("MVCPY_ENV", "test")
+    app = importlib.import_module(f"{PACKAGE}.app").app
+    table = {
+        route.name: (route.pattern, sorted(route.methods))
+        for route in app.route_table.routes
+        if route.name.startswith("posts.")
+    }
+    assert table == {
+        "posts.index": ("/posts", ["GET"]),
+        "posts.create": ("/posts", ["POST"]),
+        "posts.show": ("/posts/{id:int}", ["GET"]),
+        "posts.update": ("/posts/{id:int}", ["PATCH", "PUT"]),
+        "posts.destroy": ("/posts/{id:int}", ["DELETE"]),
+    }
+
+
+def test_api_scaffold_json_values_of_every_type(api_project: Path) -> None:
+    fields = ["name:str", "starts_at:datetime", "seats:int?", "price:float", "day:date",
+              "on:bool"]  # fmt: skip
+    assert generate("scaffold", "event", *fields) == 0
+    tests = (api_project / "tests" / "test_events.py").read_text()
+    valid = tests.split("VALID = {\n")[1].split("}\n")[0]
+    assert valid == (
+        '    "name": "First value",\n'
+        '    "starts_at": "2024-05-01T10:30:00",\n'  # with seconds, as the API answers it
+        '    "seats": 42,\n'
+        '    "price": 1.5,\n'
+        '    "day": "2024-05-01",\n'
+        '    "on": True,\n'
+    )
+    assert '    "on": False,\n' in tests.split("CHANGED = {\n")[1]
+    controller = (api_project / PACKAGE / "controllers" / "events.py").read_text()
+    assert '        "starts_at": event.starts_at,\n' in controller
+
+
+def test_api_scaffold_is_not_overwritten_without_force(
+    api_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate(*POST) == 0
+    controller = api_project / PACKAGE / "controllers" / "posts.py"
+    controller.write_text(controller.read_text() + "# my change\n")
+    before = _tree(api_project)
+    capsys.readouterr()
+    assert generate(*POST, "subtitle:str?") == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"mvcpy: not overwriting {PACKAGE}/models/post.py, ")
+    assert f"{PACKAGE}/controllers/posts.py" in err and "--force" in err
+    assert _tree(api_project) == before  # nothing was written, not even the edits
+    assert generate(*POST, "subtitle:str?", "--force") == 0
+    assert f" overwrite  {PACKAGE}/controllers/posts.py\n" in capsys.readouterr().out
+    assert '"subtitle": post.subtitle' in controller.read_text()
+    assert not (api_project / PACKAGE / "views").exists()
+    routes = (api_project / PACKAGE / "routes.py").read_text()
+    assert routes.count("PostsController") == 2  # one import, one resource line
+
+
+@pytest.mark.parametrize("name", ["response", "Any"])
+def test_api_scaffold_refuses_the_names_its_controller_imports(
+    api_project: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    before = _tree(api_project)
+    assert generate("scaffold", name, "text:text") == 2
+    err = capsys.readouterr().err
+    assert "which the generated API controller imports itself" in err, err
     assert _tree(api_project) == before
 
 

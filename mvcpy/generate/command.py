@@ -157,12 +157,21 @@ def add_generate_command(commands: Any) -> None:
 
     scaffold = kinds.add_parser(
         "scaffold",
-        help="model, migration, form, REST controller, views, routes and tests",
+        help="model, migration, form, REST controller, views (not in an API), routes and tests",
         description=_wrap(
             "Write everything for listing, showing, creating, editing and deleting "
             "NAME through HTML forms: the model and its migration, a pydantic form, a "
             "controller with the seven REST actions routed by app.resource, the views, the "
             "routes and tests/test_PLURAL.py. Then run mvcpy db upgrade."
+        )
+        + "\n\n"
+        + _wrap(
+            "In a JSON API project (mvcpy new --api) no view is written, and the "
+            "controller has five JSON actions instead: index (GET /PLURAL, a list, paged with "
+            "a Link header), show (GET /PLURAL/ID), create (POST /PLURAL: 201 with a "
+            "Location header), update (PUT or PATCH /PLURAL/ID, the whole record) and "
+            "destroy (DELETE /PLURAL/ID: 204). The form validates the JSON bodies: "
+            "malformed JSON is a 400, values that do not fit a 422 with each field's reason."
         ),
         **examples(
             "mvcpy generate scaffold post title:str body:text published:bool",

@@ -16,6 +16,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Text
 from sqlalchemy.types import TypeEngine
 
 from mvcpy.errors import ConfigurationError
+from mvcpy.generate.files import python_string
 from mvcpy.generate.naming import snake
 from mvcpy.orm import Model
 
@@ -56,6 +57,25 @@ class FieldType:
     def python_import(self) -> str:
         """What the Python type needs from the datetime module ("" for builtins)."""
         return self.python if self.python in ("date", "datetime") else ""
+
+    @property
+    def json_sample(self) -> str:
+        """The sample as a JSON body holds it, written as Python source (``42``, ``True``)."""
+        return self._json(self.sample)
+
+    @property
+    def json_other(self) -> str:
+        """The update's other value as a JSON body holds it, written as Python source."""
+        return self._json(self.other)
+
+    def _json(self, pair: tuple[str, str]) -> str:
+        """Dates travel as ISO strings, a datetime with its seconds, as the API answers it
+        (``"2024-05-01T10:30:00"``); other values are the Python value itself."""
+        if self.python == "date":
+            return python_string(pair[0])
+        if self.python == "datetime":
+            return python_string(pair[0] + ":00")
+        return pair[1]
 
 
 FIELD_TYPES: dict[str, FieldType] = {

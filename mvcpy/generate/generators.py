@@ -132,6 +132,7 @@ def _context(project: Project, names: ResourceNames, fields: list[Field]) -> dic
     )
     return {
         "project": project.package,
+        "api": project.api,
         "names": names,
         "fields": fields,
         "article": _article(names.label),
@@ -204,6 +205,10 @@ def generate_model(
     return changes
 
 
+#: Class names the API controller imports (api_resource_controller.py.jinja).
+_API_IMPORTS = frozenset({"Any", "Page", "Response"})
+
+
 def generate_scaffold(
     project: Project,
     name: str,
@@ -213,13 +218,17 @@ def generate_scaffold(
     force: bool = False,
     out: TextIO | None = None,
 ) -> list[Change]:
-    """Write a model, its migration, form, REST controller, views, routes and tests."""
-    if project.api:
-        raise ConfigurationError(
-            "scaffold writes HTML pages, and this is a JSON API project (no views/): use "
-            "mvcpy generate model and mvcpy generate controller instead"
-        )
+    """Write a model, its migration, form, REST controller, views, routes and tests.
+
+    In a JSON API project (no ``views/``) the controller has the five JSON actions
+    (index, show, create, update, destroy), no view is written, and the tests send JSON.
+    """
     names = ResourceNames.parse(name, plural)
+    if project.api and names.model_class in _API_IMPORTS:
+        raise ConfigurationError(
+            f"name {name!r} would make a class {names.model_class}, which the generated "
+            "API controller imports itself: choose another name"
+        )
     fields = parse_fields(specs)
     plan = Plan(project.root, force)
     context = _context(project, names, fields)
@@ -230,23 +239,26 @@ def generate_scaffold(
         docstring = f"The forms of {project.package}: pydantic models that controllers bind."
         plan.add(forms, render("package_init.py.jinja", docstring=docstring))
     plan.add(project.path("forms", f"{names.singular}.py"), render("form.py.jinja", **context))
+    kind = "api_resource" if project.api else "resource"
     plan.add(
         project.require("controllers") / f"{names.plural}.py",
-        render("resource_controller.py.jinja", **context),
+        render(f"{kind}_controller.py.jinja", **context),
     )
-    for view in ("index", "show", "new", "edit", "_form"):
-        plan.add(
-            project.path("views", names.plural, f"{view}.html"),
-            render(f"views/{view}.html.jinja", **context),
-        )
+    if not project.api:
+        for view in ("index", "show", "new", "edit", "_form"):
+            plan.add(
+                project.path("views", names.plural, f"{view}.html"),
+                render(f"views/{view}.html.jinja", **context),
+            )
     plan.add(
         project.root / "tests" / f"test_{names.plural}.py",
-        render("resource_test.py.jinja", **context),
+        render(f"{kind}_test.py.jinja", **context),
     )
     args = [f'"{names.path}"', names.controller_class]
     if names.path.lstrip("/") != names.route:
         args.append(f'name="{names.route}"')  # the path has dashes, the names underscores
     args.append('param="id:int"')
+    # resource() routes only the actions the controller defines: no new and edit in an API.
     routes = [call_lines("app.resource", args, _INDENT)]
     _route(project, plan, names.plural, names.controller_class, routes)
     changes = plan.write(out)
