@@ -122,14 +122,20 @@ def upgrade(app: App, revision: str = "head") -> None:
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
-    """Render a server default that calls a SQL function as ``sa.func.NAME()``.
+    """Render what a revision must spell portably, leaving the rest to Alembic.
 
-    Alembic writes the function as the connected database spells it (``now()`` on
-    PostgreSQL), which another database refuses; ``sa.func.now()`` works on every one,
-    so a revision made against PostgreSQL still migrates the SQLite test database.
+    A server default that calls a SQL function becomes ``sa.func.NAME()``: Alembic
+    writes the function as the connected database spells it (``now()`` on PostgreSQL),
+    which another database refuses, so a revision made against PostgreSQL still migrates
+    the SQLite test database. :class:`~mvcpy.orm.types.UTCDateTime` becomes the column
+    type it stores, ``sa.DateTime(timezone=True)``, so a revision needs no mvcpy import.
     """
     from sqlalchemy.sql.functions import FunctionElement
 
+    from mvcpy.orm.types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
     function = getattr(obj, "arg", None)
     if (
         type_ == "server_default"

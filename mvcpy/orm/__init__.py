@@ -5,6 +5,7 @@ from mvcpy.orm.errors import integrity_error_handler
 from mvcpy.orm.model import NAMING_CONVENTION, IdMixin, Model, TimestampMixin, utcnow
 from mvcpy.orm.request import RequestDB
 from mvcpy.orm.session import AsyncDbSession, DbSession, Page
+from mvcpy.orm.types import UTCDateTime
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -16,6 +17,7 @@ __all__ = [
     "Page",
     "RequestDB",
     "TimestampMixin",
+    "UTCDateTime",
     "async_url_for",
     "integrity_error_handler",
     "utcnow",

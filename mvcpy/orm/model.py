@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import MetaData, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from mvcpy.orm.types import UTCDateTime
 
 __all__ = ["NAMING_CONVENTION", "IdMixin", "Model", "TimestampMixin", "utcnow"]
 
@@ -38,11 +40,14 @@ class IdMixin:
 
 
 class TimestampMixin:
-    """Add ``created_at`` (set on insert) and ``updated_at`` (set on insert and update), in UTC."""
+    """Add ``created_at`` (set on insert) and ``updated_at`` (set on insert and update).
+
+    Both are read back timezone-aware, in UTC, on every database (:class:`UTCDateTime`).
+    """
 
     created_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, server_default=func.now()
+        UTCDateTime(), default=utcnow, server_default=func.now()
     )
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
+        UTCDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()
     )

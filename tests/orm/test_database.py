@@ -128,3 +128,15 @@ def test_a_forked_worker_builds_its_own_engine(make_app: Callable[..., App]) -> 
     assert app.database._pid == os.getpid()
     with app.database.engine.connect() as conn:  # the parent's pool still works
         assert conn.scalar(text("SELECT 2")) == 2
+
+
+def test_mariadb_connections_answer_the_time_in_utc(
+    make_app: Callable[..., App], mariadb_url: str
+) -> None:
+    app = make_app(database={"url": mariadb_url})
+    with app.database.engine.connect() as conn:
+        zone, skew = conn.execute(
+            text("SELECT @@session.time_zone, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())")
+        ).one()
+    assert zone == "+00:00"
+    assert abs(skew) <= 1  # NOW() is UTC, whatever the server's own zone
