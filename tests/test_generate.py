@@ -541,15 +541,26 @@ def test_api_scaffold_is_not_overwritten_without_force(
     assert routes.count("PostsController") == 2  # one import, one resource line
 
 
-@pytest.mark.parametrize("name", ["response", "Any"])
-def test_api_scaffold_refuses_the_names_its_controller_imports(
-    api_project: Path, capsys: pytest.CaptureFixture[str], name: str
+@pytest.mark.parametrize(
+    ("api", "name"),
+    [
+        (True, "response"),
+        (True, "Any"),
+        (True, "controller"),
+        (False, "any"),
+        (False, "validation_error"),
+        (False, "redirect_response"),
+    ],
+)
+def test_scaffold_refuses_the_names_its_controller_imports(
+    request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str], api: bool, name: str
 ) -> None:
-    before = _tree(api_project)
+    root: Path = request.getfixturevalue("api_project" if api else "project")
+    before = _tree(root)
     assert generate("scaffold", name, "text:text") == 2
     err = capsys.readouterr().err
-    assert "which the generated API controller imports itself" in err, err
-    assert _tree(api_project) == before
+    assert "which the generated code imports" in err, err
+    assert _tree(root) == before
 
 
 def test_model_writes_the_model_and_its_migration(

@@ -205,10 +205,6 @@ def generate_model(
     return changes
 
 
-#: Class names the API controller imports (api_resource_controller.py.jinja).
-_API_IMPORTS = frozenset({"Any", "Page", "Response"})
-
-
 def generate_scaffold(
     project: Project,
     name: str,
@@ -224,11 +220,6 @@ def generate_scaffold(
     (index, show, create, update, destroy), no view is written, and the tests send JSON.
     """
     names = ResourceNames.parse(name, plural)
-    if project.api and names.model_class in _API_IMPORTS:
-        raise ConfigurationError(
-            f"name {name!r} would make a class {names.model_class}, which the generated "
-            "API controller imports itself: choose another name"
-        )
     fields = parse_fields(specs)
     plan = Plan(project.root, force)
     context = _context(project, names, fields)

@@ -21,9 +21,12 @@ __all__ = ["ControllerNames", "ResourceNames", "camel", "pluralize", "snake"]
 
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-#: Class names the generated modules import themselves; a model may not take them.
+#: Class names the generated modules import themselves (the models, forms and both
+#: scaffold controllers, HTML and JSON); a model may not take them.
 _TAKEN_CLASS_NAMES = frozenset(
     {"Model", "IdMixin", "TimestampMixin", "Mapped", "BaseModel", "Field", "Controller"}
+    | {"Any", "HTMLResponse", "RedirectResponse", "ValidationError"}
+    | {"JSONResponse", "Response", "Page"}
 )
 #: Names the generated controller, views and tests use for their own variables.
 _TAKEN_WORDS = frozenset(
@@ -91,7 +94,7 @@ class ResourceNames:
         if camel(singular) in _TAKEN_CLASS_NAMES:
             raise ConfigurationError(
                 f"name {name!r} would make a class {camel(singular)}, which the generated "
-                "code imports from mvcpy, pydantic or SQLAlchemy: choose another name"
+                "code imports from mvcpy, pydantic, SQLAlchemy or typing: choose another name"
             )
         many = snake(plural, "plural") if plural else pluralize(singular)
         for word in (singular, many):
