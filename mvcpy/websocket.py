@@ -6,7 +6,8 @@ run around it (authentication, rate limits, request ids), the session is loaded,
 browser ``Origin`` is checked (same host, or ``[websocket] allowed_origins``) and
 ``before()`` runs. A refusal anywhere is an HTTP answer sent before the upgrade. Then
 either ``handle(ws)`` has full control, or ``on_connect`` / ``on_message`` /
-``on_disconnect`` are called.
+``on_disconnect`` are called. Session changes made after the upgrade are saved to a
+server-side store when the connection ends, or at once by ``save_session()``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.http.datastructures import MultiDict
 from mvcpy.http.response import Response
 from mvcpy.hub.subscriber import POLICIES, Payload, Subscriber, SubscriberClosed
+from mvcpy.sessions.manager import SessionNotSaved
 from mvcpy.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -159,8 +161,34 @@ class WebSocketController:
     # -- the request ------------------------------------------------------------------
     @property
     def session(self) -> Session:
-        """The user's session, loaded before the upgrade; changes in ``before()`` are saved."""
+        """The user's session, loaded before the upgrade.
+
+        Changes made in ``before()`` go out with the ``101`` answer. With a server-side
+        store, later ones are saved when the connection ends, or at once by
+        :meth:`save_session`; with the cookie backend they cannot be (a warning says so).
+        """
         return self.ctx.session
+
+    async def save_session(self) -> None:
+        """Save the session's changes now, so that other requests see them at once.
+
+        With a server-side store (memory, database, Redis) the keys set and deleted since
+        the upgrade (or the last save) are written per key, as after an HTTP request,
+        under the id the client's cookie already holds; ``destroy()`` deletes the stored
+        session. Whatever is left unsaved is saved when the connection ends, so call
+        this only when another request or connection must see a change sooner. Blocking
+        stores run in the worker pool.
+
+        Raises :class:`~mvcpy.sessions.SessionNotSaved` when the change would need a
+        new cookie, which cannot be sent after the upgrade: the cookie backend, a
+        session that had no id at the upgrade (or values set after ``destroy()``), a
+        new id from ``regenerate()`` or ``login()``, or a session that was logged out
+        or expired elsewhere meanwhile. Sessions turned off raise ``SessionsNotEnabled``.
+        """
+        session = self.session
+        manager = self.app.sessions
+        if manager is not None:  # always set when self.session did not raise
+            await manager.commit_to_store_async(session)
 
     @property
     def current_user(self) -> Any:
@@ -518,7 +546,13 @@ class WebSocketEndpoint:
         return WebSocketUpgrade(ws)
 
     async def serve(self, ws: WebSocketController) -> None:
-        """Run an accepted handshake's connection, from ``on_connect`` to the close."""
+        """Run an accepted handshake's connection, from ``on_connect`` to the close.
+
+        Once ``handle`` or ``on_disconnect`` has returned (or failed, or the client has
+        gone), the session's unsaved changes are saved: before the closing frame when
+        the handler returned without closing, after it otherwise.
+        """
+        refused = False
         try:
             if self.full_control:
                 await ws.handle(ws)
@@ -528,14 +562,36 @@ class WebSocketEndpoint:
             pass
         except Exception as exc:
             if not ws.accepted:  # still a handshake: refuse it like any failed request
+                refused = True  # and, as after a 5xx, the session is not saved
                 await _refuse(ws.ctx, exc)
                 return
             logger.exception("WebSocket %s failed", self.label)
             await ws.close(1011, "Internal error")
         finally:
             await ws._detach()
+            if not refused:
+                await self._save_session(ws)
         if not ws.closed:
             await ws.close(1000, "")
+
+    async def _save_session(self, ws: WebSocketController) -> None:
+        """Save what the connection changed in the session; warn (once) when it cannot be."""
+        session = ws.ctx._session
+        manager = ws.app.sessions
+        if session is None or manager is None or not manager.has_unsaved(session):
+            return
+        try:
+            await manager.commit_to_store_async(session)
+        except SessionNotSaved as exc:
+            keys = sorted(session.changed_keys | session.deleted_keys)
+            logger.warning(
+                "WebSocket %s: session changes made after the upgrade were not saved (%s): %s",
+                self.label,
+                ", ".join(keys) if keys else "a new id",
+                exc,
+            )
+        except Exception:
+            logger.exception("WebSocket %s: saving the session when it ended failed", self.label)
 
     async def _run_hooks(self, ws: WebSocketController) -> None:
         await ws.on_connect()

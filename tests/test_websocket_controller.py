@@ -239,6 +239,28 @@ def test_a_client_gone_while_sending_is_a_quiet_disconnect(
     assert caplog.text == ""
 
 
+def test_session_changes_are_saved_when_the_client_is_gone_mid_send(
+    make_app: Callable[..., App], caplog: pytest.LogCaptureFixture
+) -> None:
+    class Noting(WebSocketController):
+        async def on_message(self, data: Any) -> None:
+            self.session["last"] = data
+            await self.send_text("noted")  # the client has gone: the server raises OSError
+
+    app = make_app(session={"enabled": True, "backend": "memory"})
+    app.websocket("/note", Noting)
+    app.start()
+    manager = app.sessions
+    assert manager is not None and manager.store is not None
+    manager.store.save("known-id", {"n": 1}, (), 60)
+    cookie = "session=" + manager._signer.sign("known-id").decode()
+    with caplog.at_level(logging.WARNING, "mvcpy.websocket"):
+        sent = converse(app, "/note", [text("hi")], headers={"cookie": cookie}, gone_after=1)
+    assert sent == [{"type": "websocket.accept", "subprotocol": None}]
+    assert manager.store.load("known-id") == {"n": 1, "last": "hi"}
+    assert caplog.text == ""
+
+
 def test_an_error_in_before_refuses_with_500(
     make_app: Callable[..., App], caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -2,7 +2,7 @@
 
 from mvcpy.sessions.csrf import CSRFProtect, csrf_exempt, csrf_input, csrf_token
 from mvcpy.sessions.flash import flash, get_flashed_messages
-from mvcpy.sessions.manager import BACKENDS, SessionManager, SessionTooLarge
+from mvcpy.sessions.manager import BACKENDS, SessionManager, SessionNotSaved, SessionTooLarge
 from mvcpy.sessions.memory import MemoryStore
 from mvcpy.sessions.session import Session
 from mvcpy.sessions.store import SessionStore
@@ -13,6 +13,7 @@ __all__ = [
     "MemoryStore",
     "Session",
     "SessionManager",
+    "SessionNotSaved",
     "SessionStore",
     "SessionTooLarge",
     "csrf_exempt",

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from mvcpy.http.request import Request
     from mvcpy.http.response import Response
 
-__all__ = ["BACKENDS", "SessionManager", "SessionTooLarge"]
+__all__ = ["BACKENDS", "SessionManager", "SessionNotSaved", "SessionTooLarge"]
 
 BACKENDS = ("cookie", "memory", "database", "redis")
 _SALT = "mvcpy.session"
@@ -28,6 +28,36 @@ _SALT = "mvcpy.session"
 
 class SessionTooLarge(RuntimeError):
     """The cookie session grew past the size browsers keep."""
+
+
+class SessionNotSaved(RuntimeError):
+    """Session changes that cannot be saved without a response to carry a cookie.
+
+    Raised by :meth:`SessionManager.commit_to_store` (a WebSocket's ``save_session()``
+    after the upgrade); the message says why: the cookie backend, a session without an
+    id the client knows, a new id from ``regenerate()``, or a session ended elsewhere.
+    """
+
+
+#: why changes made after a WebSocket upgrade cannot be saved, by case
+NOT_SAVED_COOKIE = (
+    "the cookie backend keeps the session in the cookie, and no cookie can be set after "
+    "the WebSocket upgrade; change the session in before() or over HTTP, or use a "
+    "server-side store ([session] backend = 'redis', 'database' or 'memory')"
+)
+NOT_SAVED_NO_ID = (
+    "the session has no id the client knows (it was new at the WebSocket upgrade, or "
+    "destroy() ended it), and a new id needs a cookie, which cannot be set after the "
+    "upgrade; change the session in before() or over HTTP"
+)
+NOT_SAVED_REGENERATED = (
+    "regenerate() (or login()) gave the session a new id, and a new id needs a cookie, "
+    "which cannot be set after the WebSocket upgrade; log in over HTTP or in before()"
+)
+NOT_SAVED_GONE = (
+    "the session was destroyed or expired elsewhere during the connection (a logout "
+    "over HTTP, say), and an ended session is not brought back"
+)
 
 
 def _secret_keys(app: App) -> list[str]:
@@ -157,7 +187,15 @@ class SessionManager:
             self.commit(session, response)
 
     def commit(self, session: Session, response: Response) -> None:
-        """Save ``session`` to its store and put its token on ``response``."""
+        """Save ``session`` to its store and put its token on ``response``.
+
+        The session then has nothing left to save: changes made after this (a
+        WebSocket's, after the upgrade) are tracked afresh.
+        """
+        self._commit(session, response)
+        session._mark_saved()
+
+    def _commit(self, session: Session, response: Response) -> None:
         request = session._request
         data = session.data
         store = self.store
@@ -178,12 +216,76 @@ class SessionManager:
             session.sid = secrets.token_urlsafe(32)
             store.save(session.sid, data, (), self.max_age)
         elif session.modified:
-            changed = {key: data[key] for key in session.changed_keys if key in data}
-            store.save(session.sid, changed, session.deleted_keys, self.max_age)
+            changed, deleted = self._changes(session)
+            store.save(session.sid, changed, deleted, self.max_age)
         else:  # sliding expiry
             store.touch(session.sid, self.max_age)
         if session.old_sid is not None or self.sliding or self._sid(self.token(request)) is None:
             self._send(response, request, self._signer.sign(session.sid).decode("ascii"))
+
+    @staticmethod
+    def _changes(session: Session) -> tuple[dict[str, Any], frozenset[str]]:
+        """Return the keys ``session`` set (with their values) and the keys it deleted.
+
+        Server-side stores write only these, so parallel writers of one session (two
+        requests, two WebSocket connections) keep each other's keys.
+        """
+        data = session.data
+        changed = {key: data[key] for key in session.changed_keys if key in data}
+        return changed, session.deleted_keys
+
+    # -- writing without a response (a WebSocket after its upgrade) -------------------
+    def has_unsaved(self, session: Session) -> bool:
+        """Whether ``session`` has changes that no commit has saved yet."""
+        return session.loaded and session.modified
+
+    async def commit_to_store_async(self, session: Session) -> None:
+        """Like :meth:`commit_to_store`, running a blocking store in the worker pool."""
+        store = self.store
+        if store is not None and store.blocking:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self.executor, self.commit_to_store, session)
+        else:
+            self.commit_to_store(session)
+
+    def commit_to_store(self, session: Session) -> None:
+        """Save ``session``'s changes to its store when no response can carry a token.
+
+        A WebSocket connection after its upgrade has no response left, but with a
+        server-side store the client already holds the session's id, so the changed
+        and deleted keys are written per key, as :meth:`commit` does. ``destroy()``
+        deletes the stored copy (the client's token then finds nothing, as after a
+        logout over HTTP). Once saved, later changes are tracked afresh.
+
+        Raises :class:`SessionNotSaved` when the change would need a new token, and
+        writes nothing then: the cookie backend, a session without an id the client
+        knows (new; or values set after ``destroy()``, whose deletion is written
+        first), a new id from ``regenerate()``, or a session that ended elsewhere
+        meanwhile (it is not brought back). The changes stay unsaved. Sliding expiry
+        is not renewed here: the token keeps the lifetime its last response gave it.
+        """
+        if not self.has_unsaved(session):
+            return
+        store = self.store
+        if store is None:
+            raise SessionNotSaved(NOT_SAVED_COOKIE)
+        if session.destroyed:
+            if session.old_sid is not None:
+                store.delete(session.old_sid)
+            session._forget_id_change()
+            if session.modified:  # values set after destroy(): a new session
+                raise SessionNotSaved(NOT_SAVED_NO_ID)
+            return
+        if session.regenerated:
+            raise SessionNotSaved(NOT_SAVED_REGENERATED)
+        sid = session.sid
+        if sid is None:
+            raise SessionNotSaved(NOT_SAVED_NO_ID)
+        if store.load(sid) is None:  # logged out or expired while the connection lived
+            raise SessionNotSaved(NOT_SAVED_GONE)
+        changed, deleted = self._changes(session)  # per key, as commit() saves
+        store.save(sid, changed, deleted, self.max_age)
+        session._mark_saved(changed, deleted)
 
     def _secure(self, request: Request) -> bool:
         return self.secure if self.secure is not None else request.scheme == "https"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.sessions.csrf import csrf_input, csrf_token
@@ -136,6 +136,34 @@ class Session(MutableMapping[str, Any]):
         self.old_sid = self.old_sid or self.sid
         self.sid = None
         self.destroyed = True
+
+    # -- after a commit ---------------------------------------------------------------
+    def _mark_saved(
+        self, changed: Mapping[str, Any] | None = None, deleted: Iterable[str] | None = None
+    ) -> None:
+        """Forget the changes just saved (every change by default), so later ones start afresh.
+
+        With ``changed`` and ``deleted``, a key set or deleted again while the save ran
+        (in the worker pool) stays marked.
+        """
+        if changed is None and deleted is None:
+            self._changed.clear()
+            self._deleted.clear()
+            self._forget_id_change()
+            return
+        data = self._data if self._data is not None else {}
+        for key, value in (changed or {}).items():
+            if key in data and data[key] is value:
+                self._changed.discard(key)
+        for key in deleted or ():
+            if key not in data:
+                self._deleted.discard(key)
+
+    def _forget_id_change(self) -> None:
+        """The new id or the deletion has been dealt with (or could not be, and never will)."""
+        self.old_sid = None
+        self.regenerated = False
+        self.destroyed = False
 
     # -- helpers bound into templates -------------------------------------------------
     def flash(self, message: str, category: str = "info") -> None:
