@@ -20,7 +20,7 @@ from mvcpy.auth import login
 from mvcpy.sessions import SessionNotSaved
 from mvcpy.testing import TestClient, TestWebSocket, WebSocketRefused
 from mvcpy.websocket import WebSocketDisconnect
-from tests.sessions.conftest import SERVER_SIDE
+from tests.sessions.conftest import BACKENDS, SERVER_SIDE
 
 
 class SessionSocket(WebSocketController):
@@ -115,9 +115,8 @@ def routes(app: App) -> App:
     return app
 
 
-def server_side(backend: str) -> None:
-    if backend not in SERVER_SIDE:
-        pytest.skip("the cookie backend is covered by its own test")
+#: The tests of what a server-side store keeps; the cookie backend has its own test.
+server_side = pytest.mark.parametrize("backend", [b for b in BACKENDS if b in SERVER_SIDE])
 
 
 def record_writes(app: App) -> list[tuple[str, str, tuple[Any, ...]]]:
@@ -149,10 +148,10 @@ def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
+@server_side
 def test_changes_in_on_message_are_saved_when_the_connection_ends(
     session_app: Callable[..., App], backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         client.get("/put", params={"theme": "light", "draft": "x"})
         cookie = client.cookies["session"]
@@ -171,10 +170,10 @@ def test_changes_in_on_message_are_saved_when_the_connection_ends(
     assert warnings_of(caplog) == []
 
 
+@server_side
 def test_save_session_is_seen_over_http_while_the_socket_is_open(
     session_app: Callable[..., App], backend: str
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         client.get("/put", params={"theme": "light"})
         writes = record_writes(client.app)
@@ -196,10 +195,10 @@ def test_save_session_is_seen_over_http_while_the_socket_is_open(
         assert client.get("/read").json() == {"data": {"step": 2}}
 
 
+@server_side
 def test_two_connections_of_one_user_keep_each_others_keys(
     session_app: Callable[..., App], backend: str
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         client.get("/put", params={"theme": "light", "cart": "empty"})
         # Both connections load the session before either changes it.
@@ -233,10 +232,10 @@ def test_the_cookie_backend_refuses_save_session_and_warns_once_at_close(
         assert client.get("/read").json() == {"data": {"theme": "light"}}
 
 
+@server_side
 def test_a_session_without_an_id_is_not_saved(
     session_app: Callable[..., App], backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         writes = record_writes(client.app)
         with caplog.at_level(logging.WARNING, "mvcpy.websocket"):
@@ -250,10 +249,10 @@ def test_a_session_without_an_id_is_not_saved(
         assert client.get("/read").json() == {"data": {}}
 
 
+@server_side
 def test_a_session_given_an_id_in_before_saves_later_changes_too(
     session_app: Callable[..., App], backend: str
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         with client.websocket_connect("/greet") as ws:  # a new session, saved at the upgrade
             assert "session=" in ws.headers["set-cookie"]
@@ -261,6 +260,7 @@ def test_a_session_given_an_id_in_before_saves_later_changes_too(
         assert client.get("/read").json() == {"data": {"greeted": True, "after": "connected"}}
 
 
+@server_side
 @pytest.mark.parametrize("change", [{"regenerate": True}, {"login": "ann"}])
 def test_a_new_id_inside_the_connection_is_not_saved(
     session_app: Callable[..., App],
@@ -268,7 +268,6 @@ def test_a_new_id_inside_the_connection_is_not_saved(
     change: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         client.get("/put", params={"theme": "light"})
         writes = record_writes(client.app)
@@ -282,10 +281,10 @@ def test_a_new_id_inside_the_connection_is_not_saved(
         assert client.get("/read").json() == {"data": {"theme": "light"}}
 
 
+@server_side
 def test_destroy_inside_the_connection_deletes_the_stored_session(
     session_app: Callable[..., App], backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         client.get("/put", params={"user": "ann"})
         with caplog.at_level(logging.WARNING, "mvcpy.websocket"):
@@ -300,10 +299,10 @@ def test_destroy_inside_the_connection_deletes_the_stored_session(
         assert client.get("/read").json() == {"data": {}}
 
 
+@server_side
 def test_destroy_with_values_after_it_still_deletes_at_close(
     session_app: Callable[..., App], backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         client.get("/put", params={"user": "ann"})
         with caplog.at_level(logging.WARNING, "mvcpy.websocket"):
@@ -314,10 +313,10 @@ def test_destroy_with_values_after_it_still_deletes_at_close(
         assert client.get("/read").json() == {"data": {}}
 
 
+@server_side
 def test_a_session_logged_out_over_http_is_not_brought_back(
     session_app: Callable[..., App], backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         client.get("/put", params={"user": "ann"})
         cookie = client.cookies["session"]
@@ -334,10 +333,10 @@ def test_a_session_logged_out_over_http_is_not_brought_back(
         assert client.get("/read").json() == {"data": {}}
 
 
+@server_side
 def test_changes_are_saved_when_the_handler_fails_or_the_client_goes(
     session_app: Callable[..., App], backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         client.get("/put", params={"n": "0"})
         with (
@@ -365,10 +364,10 @@ def test_changes_are_saved_when_the_handler_fails_or_the_client_goes(
         }
 
 
+@server_side
 def test_sliding_expiry_saves_changes_without_a_warning(
     session_app: Callable[..., App], backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app(sliding=True))) as client:
         client.get("/put", params={"theme": "light"})
         with caplog.at_level(logging.WARNING, "mvcpy.websocket"):
@@ -395,10 +394,10 @@ def test_a_connection_that_changes_nothing_writes_nothing(
         assert writes == [] and warnings_of(caplog) == []
 
 
+@server_side
 def test_a_handshake_refused_by_an_error_saves_nothing(
     session_app: Callable[..., App], backend: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    server_side(backend)
     with TestClient(routes(session_app())) as client:
         client.get("/put", params={"theme": "light"})
         writes = record_writes(client.app)
