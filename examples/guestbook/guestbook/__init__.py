@@ -1,1 +1,1 @@
-"""A guestbook: the example app served by ``make demo``."""
+"""A guestbook: the framework's first example (see examples/guestbook/README.md)."""
