@@ -136,6 +136,43 @@ class DatabaseStore(SessionStore):
         if random.randrange(PURGE_EVERY) == 0:
             self.purge_expired()
 
+    def update(
+        self, sid: str, changed: Mapping[str, Any], deleted: Iterable[str], max_age: int
+    ) -> bool:
+        """Like :meth:`save` if session ``sid`` still exists, in one transaction.
+
+        The marker row's expiry is renewed first, only while it has not passed: no
+        marker (deleted) or an expired one means the session is gone, and nothing is
+        written. The renewal locks the marker row until the commit, so a parallel
+        :meth:`delete` waits for this update or this update waits for it and finds no
+        marker.
+        """
+        now = int(time.time())
+        expires = now + max_age
+        renew = (
+            update(_table)
+            .where(_table.c.sid == sid, _table.c.key == _MARKER, _table.c.expires_at > now)
+            .values(expires_at=expires)
+        )
+        rows = [
+            {"sid": sid, "key": key, "value": json.dumps(changed[key]), "expires_at": expires}
+            for key in sorted(changed)
+        ]
+        gone = [key for key in deleted if key not in changed]
+        with self.engine.begin() as connection:
+            # MySQL/MariaDB count matched rows here too (SQLAlchemy sets FOUND_ROWS).
+            if connection.execute(renew).rowcount != 1:
+                return False
+            if rows:
+                connection.execute(self._upsert, rows)
+            if gone:
+                connection.execute(
+                    delete(_table).where(_table.c.sid == sid, _table.c.key.in_(gone))
+                )
+        if random.randrange(PURGE_EVERY) == 0:
+            self.purge_expired()
+        return True
+
     def touch(self, sid: str, max_age: int) -> None:
         """Renew the expiry of session ``sid``."""
         with self.engine.begin() as connection:
@@ -148,6 +185,9 @@ class DatabaseStore(SessionStore):
     def delete(self, sid: str) -> None:
         """Forget session ``sid``."""
         with self.engine.begin() as connection:
+            # The marker first: it waits for an update of this session that holds it,
+            # and the second statement then also sees the rows that update wrote.
+            connection.execute(delete(_table).where(_table.c.sid == sid, _table.c.key == _MARKER))
             connection.execute(delete(_table).where(_table.c.sid == sid))
 
     def purge_expired(self) -> int:

@@ -190,7 +190,9 @@ class SessionManager:
         """Save ``session`` to its store and put its token on ``response``.
 
         The session then has nothing left to save: changes made after this (a
-        WebSocket's, after the upgrade) are tracked afresh.
+        WebSocket's, after the upgrade) are tracked afresh. A known session that was
+        deleted (a logout elsewhere) or expired since it was loaded is not brought back:
+        nothing is written, the data is emptied and the client's token is cleared.
         """
         self._commit(session, response)
         session._mark_saved()
@@ -217,7 +219,13 @@ class SessionManager:
             store.save(session.sid, data, (), self.max_age)
         elif session.modified:
             changed, deleted = self._changes(session)
-            store.save(session.sid, changed, deleted, self.max_age)
+            if not store.update(session.sid, changed, deleted, self.max_age):
+                # Deleted (a logout in another tab) or expired since it was loaded: an
+                # ended session is not brought back. As after destroy(), the client's
+                # token is cleared and this request's changes are dropped.
+                session.data.clear()
+                self._clear(response, request)
+                return
         else:  # sliding expiry
             store.touch(session.sid, self.max_age)
         if session.old_sid is not None or self.sliding or self._sid(self.token(request)) is None:
@@ -281,10 +289,10 @@ class SessionManager:
         sid = session.sid
         if sid is None:
             raise SessionNotSaved(NOT_SAVED_NO_ID)
-        if store.load(sid) is None:  # logged out or expired while the connection lived
-            raise SessionNotSaved(NOT_SAVED_GONE)
         changed, deleted = self._changes(session)  # per key, as commit() saves
-        store.save(sid, changed, deleted, self.max_age)
+        if not store.update(sid, changed, deleted, self.max_age):
+            # logged out or expired while the connection lived: nothing was written
+            raise SessionNotSaved(NOT_SAVED_GONE)
         session._mark_saved(changed, deleted)
 
     def _secure(self, request: Request) -> bool:

@@ -47,6 +47,23 @@ class MemoryStore(SessionStore):
             if len(self._data) % 1024 == 0:  # drop expired sessions now and then
                 self._purge(now)
 
+    def update(
+        self, sid: str, changed: Mapping[str, Any], deleted: Iterable[str], max_age: int
+    ) -> bool:
+        """Merge the changes into session ``sid`` if it still exists; return whether it did."""
+        with self._lock:
+            now = time.monotonic()
+            entry = self._data.get(sid)
+            if entry is None or entry[0] <= now:
+                self._data.pop(sid, None)
+                return False
+            data = entry[1]
+            data.update(changed)
+            for key in deleted:
+                data.pop(key, None)
+            self._data[sid] = (now + max_age, data)
+            return True
+
     def touch(self, sid: str, max_age: int) -> None:
         """Extend session ``sid`` to ``max_age`` seconds from now."""
         with self._lock:

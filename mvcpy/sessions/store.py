@@ -12,8 +12,11 @@ __all__ = ["SessionStore"]
 class SessionStore(ABC):
     """Keep session data on the server, keyed by a random session id.
 
-    ``save`` writes only the keys a request changed and removes the keys it deleted, so
-    two parallel requests of one user that touch different keys keep both changes.
+    ``save`` creates a session under a new id; ``update`` writes only the keys a request
+    changed and removes the keys it deleted, so two parallel requests of one user that
+    touch different keys keep both changes. ``update`` never brings back a session that
+    was deleted (a logout in another tab) or expired meanwhile: it checks and writes in
+    one atomic step and reports whether the session was still there.
     Methods are synchronous; ``blocking`` stores are called through the app's worker pool
     when the caller is on the event loop.
     """
@@ -29,7 +32,21 @@ class SessionStore(ABC):
     def save(
         self, sid: str, changed: Mapping[str, Any], deleted: Iterable[str], max_age: int
     ) -> None:
-        """Write ``changed`` keys, drop ``deleted`` keys and keep ``sid`` for ``max_age`` s."""
+        """Write ``changed`` keys, drop ``deleted`` keys and keep ``sid`` for ``max_age`` s.
+
+        Creates the session when it does not exist: use it for a new id only, and
+        :meth:`update` for an id a client already holds.
+        """
+
+    @abstractmethod
+    def update(
+        self, sid: str, changed: Mapping[str, Any], deleted: Iterable[str], max_age: int
+    ) -> bool:
+        """Like :meth:`save` for a session that must still exist; return whether it did.
+
+        When session ``sid`` is unknown, deleted or expired, write nothing and return
+        ``False``; the check and the writes are one atomic step.
+        """
 
     @abstractmethod
     def touch(self, sid: str, max_age: int) -> None:

@@ -120,16 +120,22 @@ server_side = pytest.mark.parametrize("backend", [b for b in BACKENDS if b in SE
 
 
 def record_writes(app: App) -> list[tuple[str, str, tuple[Any, ...]]]:
-    """Record the store's writes: (method, thread name, arguments), as they happen."""
+    """Record the store's writes: (method, thread name, arguments), as they happen.
+
+    An ``update`` that found the session gone wrote nothing and is not recorded.
+    """
     assert app.sessions is not None and app.sessions.store is not None
     store = app.sessions.store
     calls: list[tuple[str, str, tuple[Any, ...]]] = []
-    for name in ("save", "touch", "delete"):
+    for name in ("save", "update", "touch", "delete"):
         original = getattr(store, name)
 
         def record(*args: Any, _name: str = name, _original: Any = original) -> Any:
-            calls.append((_name, threading.current_thread().name, args))
-            return _original(*args)
+            thread = threading.current_thread().name
+            result = _original(*args)
+            if _name != "update" or result:
+                calls.append((_name, thread, args))
+            return result
 
         setattr(store, name, record)
     return calls
@@ -162,7 +168,7 @@ def test_changes_in_on_message_are_saved_when_the_connection_ends(
             assert ask(ws, {"delete": ["draft"]}) == {"ok": True}
             assert writes == []  # nothing saved while the connection lives
         assert [(name, args[1], set(args[2])) for name, _, args in writes] == [
-            ("save", {"theme": "dark", "room": 7}, {"draft"})  # one save, per key
+            ("update", {"theme": "dark", "room": 7}, {"draft"})  # one save, per key
         ]
         read = client.get("/read")
         assert read.json() == {"data": {"theme": "dark", "room": 7}}
