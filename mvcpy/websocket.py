@@ -643,6 +643,7 @@ async def serve_websocket(app: App, ctx: Context, route: Route) -> None:
         manager = app.sessions
         if session is not None and manager is not None and manager.needs_commit(session):
             await manager.commit_async(session, upgrade)  # the cookie goes out with the 101
+            session._mark_saved()  # what the connection changes from now on is tracked afresh
         ws = upgrade.controller
         ws._accept_headers = [(k, v) for k, v in upgrade.raw_headers if k not in _BODY_HEADERS]
         endpoint: WebSocketEndpoint = route.endpoint

@@ -189,15 +189,10 @@ class SessionManager:
     def commit(self, session: Session, response: Response) -> None:
         """Save ``session`` to its store and put its token on ``response``.
 
-        The session then has nothing left to save: changes made after this (a
-        WebSocket's, after the upgrade) are tracked afresh. A known session that was
-        deleted (a logout elsewhere) or expired since it was loaded is not brought back:
-        nothing is written, the data is emptied and the client's token is cleared.
+        A known session that was deleted (a logout elsewhere) or expired since it was
+        loaded is not brought back: nothing is written, the data is emptied and the
+        client's token is cleared.
         """
-        self._commit(session, response)
-        session._mark_saved()
-
-    def _commit(self, session: Session, response: Response) -> None:
         request = session._request
         data = session.data
         store = self.store

@@ -76,6 +76,19 @@ class Greeter(WebSocketController):
         await self.send_text("hello")
 
 
+class LoginFirst(WebSocketController):
+    """Log in before the upgrade (a new id, sent with the 101), then change the session."""
+
+    async def before(self) -> bool | None:
+        login(self.ctx, "ann")
+        return None
+
+    async def on_connect(self) -> None:
+        await self.accept()
+        self.session["room"] = "lobby"
+        await self.send_text("hello")
+
+
 class Driver(WebSocketController):
     """``handle()`` instead of the hooks: store each text message under ``last``."""
 
@@ -97,6 +110,7 @@ class FailingConnect(WebSocketController):
 def routes(app: App) -> App:
     app.websocket("/ws", SessionSocket)
     app.websocket("/greet", Greeter)
+    app.websocket("/login-first", LoginFirst)
     app.websocket("/drive", Driver)
     app.websocket("/failing", FailingConnect)
 
@@ -264,6 +278,24 @@ def test_a_session_given_an_id_in_before_saves_later_changes_too(
             assert "session=" in ws.headers["set-cookie"]
             assert ws.receive_text() == "hello"
         assert client.get("/read").json() == {"data": {"greeted": True, "after": "connected"}}
+
+
+@server_side
+def test_a_login_in_before_does_not_stop_later_changes_being_saved(
+    session_app: Callable[..., App], backend: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with TestClient(routes(session_app())) as client:
+        client.get("/put", params={"seen": "1"})
+        old_cookie = client.cookies["session"]
+        with (
+            caplog.at_level(logging.WARNING, "mvcpy.websocket"),
+            client.websocket_connect("/login-first") as ws,  # the new id goes with the 101
+        ):
+            assert ws.receive_text() == "hello"
+        assert warnings_of(caplog) == []
+        assert client.cookies["session"] != old_cookie
+        data = client.get("/read").json()["data"]
+        assert data["seen"] == "1" and data["room"] == "lobby"
 
 
 @server_side
