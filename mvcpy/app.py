@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from mvcpy.config import DEFAULT_SECRET_KEY, Config, load_config
+from mvcpy.components import Component, Services, Setup, discover
+from mvcpy.config import DEFAULT_SECRET_KEY, Config, FormSettings, load_config
 from mvcpy.context import Context
 from mvcpy.di import Container
 from mvcpy.error_handling import ErrorGuard, ErrorHandlers, handle_error
@@ -34,6 +35,7 @@ from mvcpy.views.engine import registrar
 from mvcpy.websocket import WebSocketEndpoint, serve_websocket
 
 if TYPE_CHECKING:
+    from mvcpy.components import Check
     from mvcpy.hub import Hub
     from mvcpy.orm.database import Database
     from mvcpy.sessions.manager import SessionManager
@@ -102,11 +104,11 @@ class App(Namespace):
         self._started = False
         super().__init__(self)
         self.templates = Templates(self)
-        #: the session settings and store; built at startup, ``None`` when sessions are off
+        #: the services the components publish (``database``, ``hub``, ``sessions``, ...)
+        self.services = Services()
+        self.services.add("templates", self.templates)
+        #: the session settings and store, set at startup; ``None`` when sessions are off
         self.sessions: SessionManager | None = None
-        if self.config.get("session.enabled"):
-            # First among the providers, so that a user's own provider wins.
-            self.templates.add_context_provider(_session_helpers)
         #: ``fn(user_id) -> user`` registered with :meth:`user_loader`
         self.load_user: Callable[[Any], Any] | None = None
         #: app-wide values (engines, clients) set at startup and read by controllers
@@ -119,15 +121,22 @@ class App(Namespace):
         self._miss_handler: Handler | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._allowed_hosts: tuple[str, ...] = ()
-        self._database: Database | None = None
-        self._hub: Hub | None = None
         #: dependencies injected into actions and controllers (app.provide)
         self.container = Container()
         self._on_complete: list[Callable[[RouteStat], Any]] = []
         #: paths served whatever the Host header (the health check: probes use addresses)
         self._any_host_paths: frozenset[str] = frozenset()
-        if self.config.get("health.enabled"):
-            self.health_check()
+        #: the checks of the ``[health]`` route, by name (components add theirs)
+        self.health_checks: dict[str, Callable[[App], Any]] = {}
+        #: ``mvcpy check`` checks the components added
+        self.checks: list[Check] = []
+        #: the installed components, built-in first, in the order they were installed
+        self.components: tuple[Component, ...] = tuple(
+            cls() for cls in discover(self.config.core.components)
+        )
+        setup = Setup(self.config, self.root_path, _Installer(self))
+        for component in self.components:
+            component.install(setup)
 
     # -- settings ---------------------------------------------------------------------
     @property
@@ -138,31 +147,23 @@ class App(Namespace):
     @property
     def debug(self) -> bool:
         """Whether debug pages and template auto-reload are on (never in ``prod``)."""
-        return bool(self.config.get("debug")) and self.env != "prod"
+        return self.config.core.debug and self.env != "prod"
 
     @property
     def secret_key(self) -> str:
         """The key that signs cookies and tokens."""
-        return str(self.config.get("secret_key") or "")
+        return self.config.core.secret_key
 
     @property
     def database(self) -> Database:
         """The app's database (``[database]`` in the configuration); engines open on first use."""
-        database = self._database
-        if database is None:
-            from mvcpy.orm.database import Database
-
-            database = self._database = Database(self)
+        database: Database = self.services["database"]
         return database
 
     @property
     def hub(self) -> Hub:
         """The app's hub (``[hub]`` in the configuration): rooms, broadcasts, presence."""
-        hub = self._hub
-        if hub is None:
-            from mvcpy.hub import Hub
-
-            hub = self._hub = Hub.from_app(self)
+        hub: Hub = self.services["hub"]
         return hub
 
     # -- registration beyond routes ---------------------------------------------------
@@ -247,20 +248,24 @@ class App(Namespace):
 
     def template_filter(self, name: str | Callable[..., Any] | None = None) -> Any:
         """Register a Jinja filter: ``@app.template_filter`` or ``@app.template_filter("n")``."""
+        self._check_not_started("add a template filter")
         return registrar(self.templates.add_filter, name)
 
     def template_global(self, name: str | Callable[..., Any] | None = None) -> Any:
         """Register a function every template can call: ``@app.template_global``."""
+        self._check_not_started("add a template global")
         return registrar(self.templates.add_global, name)
 
     def template_test(self, name: str | Callable[..., Any] | None = None) -> Any:
         """Register a Jinja test (``{% if x is name %}``): ``@app.template_test``."""
+        self._check_not_started("add a template test")
         return registrar(self.templates.add_test, name)
 
     def user_loader(self, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         """Register ``fn(user_id)`` that loads the user for ``current_user`` (once a request)."""
         from mvcpy.auth import template_helpers
 
+        self._check_not_started("register the user loader")
         if self.load_user is None:
             self.templates.add_context_provider(template_helpers)
         self.load_user = fn
@@ -303,7 +308,7 @@ class App(Namespace):
         elif _request is not None:
             host = _request.host
         else:
-            host = str(self.config.get("server_name") or "")
+            host = self.config.core.server_name
             if not host:
                 raise URLBuildError(
                     f"cannot build an external URL for {name!r} outside a request: "
@@ -325,29 +330,22 @@ class App(Namespace):
                     "or secret_key in [prod] of conf/app.toml, e.g. to the output of: "
                     "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
                 )
-            if self.config.get("debug"):
+            if self.config.core.debug:
                 logger.warning("debug is ignored in prod: tracebacks are never shown there")
-        config = self.config
-        self.route_table.strict_slashes = bool(config.get("strict_slashes"))
-        self.route_table.redirect_fixed_path = bool(config.get("redirect_fixed_path"))
-        hosts = config.get("allowed_hosts") or []
-        if isinstance(hosts, str):
-            hosts = [hosts]
+        core = self.config.core
+        self.route_table.strict_slashes = core.strict_slashes
+        self.route_table.redirect_fixed_path = core.redirect_fixed_path
+        hosts = core.allowed_hosts
         self._allowed_hosts = (
             tuple(h.lower() for h in hosts if h != "*") if "*" not in hosts else ()
         )
-        self._max_body_size = int(config.get("max_body_size"))
-        form = config.section("form")
-        self._form_limits = FormLimits(**{k: int(v) for k, v in form.items()})
+        self._max_body_size = core.max_body_size
+        form = self.config.section_of(FormSettings)
+        self._form_limits = FormLimits(**form.model_dump())
         self._executor = ThreadPoolExecutor(
-            max_workers=int(config.get("worker_threads")), thread_name_prefix="mvcpy-worker"
+            max_workers=core.worker_threads, thread_name_prefix="mvcpy-worker"
         )
-        if self.config.get("session.enabled") and self.sessions is None:
-            from mvcpy.sessions.manager import SessionManager
-
-            self.sessions = SessionManager(self)
-        if self.sessions is not None:
-            self.sessions.executor = self._executor
+        self.sessions = self.services.get("sessions")
         prepare_filters(self)  # [filters] built-ins from the config; filter.bind(app)
         self.route_table.freeze()
         app_filters = tuple(self.filters)
@@ -401,24 +399,23 @@ class App(Namespace):
             from mvcpy.migrate import check_on_startup
 
             check_on_startup(self)  # one log line when the database is behind
-        if self.config.get("hub.backend") != "memory":
-            await self.hub.start()  # an unreachable broker stops the startup, with the reason
+        for component in self.components:
+            await component.startup()  # a failure (a broker down) stops the startup
         for hook in self._on_startup:
             await _maybe_await(hook())
 
     async def shutdown(self) -> None:
-        """Run the shutdown hooks (every one, even when one fails)."""
+        """Run the shutdown hooks, then the components' (every one, even when one fails)."""
         for hook in self._on_shutdown:
             try:
                 await _maybe_await(hook())
             except Exception:
                 logger.exception("shutdown hook %r failed", hook)
-        if self._hub is not None:
-            await self._hub.close()
-        if self._database is not None:
-            await self._database.dispose()
-        if self.sessions is not None:
-            self.sessions.close()
+        for component in reversed(self.components):
+            try:
+                await component.shutdown()
+            except Exception:
+                logger.exception("component %r failed to shut down", component.name)
 
     # -- ASGI -------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -533,15 +530,56 @@ async def _no_body() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-def _session_helpers(ctx: Context) -> dict[str, Any]:
-    """Return the session template helpers of this request (bound, loaded on first use)."""
-    session = ctx.session
-    return {
-        "session": session,
-        "csrf_token": session.csrf_token,
-        "csrf_input": session.csrf_input,
-        "get_flashed_messages": session.get_flashed_messages,
-    }
+class _Installer:
+    """The registries a component's :class:`~mvcpy.components.Setup` writes to."""
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    @property
+    def services(self) -> Services:
+        return self.app.services
+
+    @property
+    def health_checks(self) -> dict[str, Callable[[App], Any]]:
+        return self.app.health_checks
+
+    def add_route_function(
+        self, method: str, path: str, handler: Any, name: str, any_host: bool
+    ) -> None:
+        self.app.route(path, handler, methods=[method], name=name)
+        if any_host:
+            self.app._any_host_paths = self.app._any_host_paths | {path}
+
+    def add_error_handler(self, key: Any, handler: Callable[..., Any], replace: bool) -> None:
+        registry = self.app.error_handlers
+        if replace or (key not in registry.by_type and key not in registry.by_status):
+            registry.register(key, handler)
+
+    def add_filter(self, filter: Any) -> None:
+        self.app.use(filter)
+
+    def add_template_global(self, name: str, value: Any) -> None:
+        self.app.templates.add_global(value, name)
+
+    def add_template_filter(self, name: str, fn: Callable[..., Any]) -> None:
+        self.app.templates.add_filter(fn, name)
+
+    def add_template_context(self, provider: Callable[[Any], Mapping[str, Any]]) -> None:
+        self.app.templates.add_context_provider(provider)
+
+    def add_health_check(self, name: str, check: Callable[..., Any]) -> None:
+        if name == "status":
+            raise ConfigurationError("a health check cannot be named 'status'")
+        self.app.health_checks[name] = check
+
+    def add_check(self, check: Check) -> None:
+        self.app.checks.append(check)
+
+    def executor(self) -> Any:
+        return self.app._executor
 
 
 def _find_root(import_name: str | None, root_path: str | PathLike[str] | None) -> Path:

@@ -16,11 +16,16 @@ from urllib.parse import quote, urlsplit
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from pydantic import Field
 
+from mvcpy.components import Component
+from mvcpy.config.section import Section, StrList
 from mvcpy.errors import HTTPError
 from mvcpy.filters._answer import answer_error
 from mvcpy.http.response import RedirectResponse
 from mvcpy.sessions.csrf import CSRF_KEY
+from mvcpy.sessions.manager import signing_keys
+from mvcpy.sessions.settings import SessionSettings
 
 if TYPE_CHECKING:
     from mvcpy.app import App
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "USER_ID_KEY",
+    "AuthComponent",
+    "AuthSettings",
     "JWTSigner",
     "LoginRequired",
     "Require",
@@ -156,9 +163,24 @@ def is_safe_url(url: str, request: Request, allowed_hosts: tuple[str, ...] = ())
     return host == request.host.lower() or host in allowed_hosts
 
 
+class AuthSettings(Section):
+    """``[auth]``: where logins happen and where redirects may go (docs/security.md)."""
+
+    #: the route name (or path) ``login_required`` sends HTML clients to
+    login_route: str = "login"
+    #: other hosts that ``next=`` and ``check_redirect`` may send users to
+    redirect_hosts: StrList = Field(default_factory=list)
+
+
+class AuthComponent(Component):
+    """Declare ``[auth]``; the helpers here read it when they are bound."""
+
+    name = "auth"
+    sections = {"auth": AuthSettings}
+
+
 def _redirect_hosts(app: App) -> tuple[str, ...]:
-    hosts = app.config.get("auth.redirect_hosts") or []
-    return tuple(str(h).lower() for h in ([hosts] if isinstance(hosts, str) else hosts))
+    return tuple(h.lower() for h in app.config.section_of(AuthSettings).redirect_hosts)
 
 
 def safe_next(ctx: Context, default: str = "/") -> str:
@@ -203,7 +225,7 @@ class LoginRequired:
     def bind(self, app: App) -> None:
         """Resolve the login route from the configuration (at startup)."""
         if self.login is None:
-            self.login = str(app.config.get("auth.login_route") or "login")
+            self.login = app.config.section_of(AuthSettings).login_route
 
     def refuse(self, ctx: Context) -> Awaitable[Response] | Response:
         """Answer a request that is not logged in."""
@@ -268,8 +290,7 @@ class TokenSigner:
     @classmethod
     def for_app(cls, app: App, max_age: int = 3600, salt: str = "") -> TokenSigner:
         """Return a signer keyed with the app's secret (and its old keys, for rotation)."""
-        old = app.config.get("session.old_secret_keys") or []
-        return cls([*old, app.secret_key], max_age, salt)
+        return cls(signing_keys(app.secret_key, _session_settings(app)), max_age, salt)
 
     def issue(self, subject: Any) -> str:
         """Return a token carrying ``subject`` (JSON-serialisable, e.g. a user id)."""
@@ -315,8 +336,8 @@ class JWTSigner:
     @classmethod
     def for_app(cls, app: App, max_age: int = 3600, **options: Any) -> JWTSigner:
         """Return a signer keyed with the app's secret (and its old keys, for rotation)."""
-        old = app.config.get("session.old_secret_keys") or []
-        return cls(app.secret_key, max_age, old_keys=tuple(old), **options)
+        old = tuple(_session_settings(app).old_secret_keys)
+        return cls(app.secret_key, max_age, old_keys=old, **options)
 
     def issue(self, subject: Any) -> str:
         """Return a JWT carrying ``subject`` (JSON-serialisable), expiring after ``max_age``."""
@@ -346,3 +367,7 @@ class JWTSigner:
                 return None
             return claims.get("data")
         return None
+
+
+def _session_settings(app: App) -> SessionSettings:
+    return app.config.section_of(SessionSettings)

@@ -18,39 +18,25 @@ format; the worker then fails with the configuration's own error.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 from gunicorn import glogging
 
-from mvcpy.config import load_config
+from mvcpy.config import LoggingSettings, load_config
+from mvcpy.config.loader import module_root
 from mvcpy.errors import ConfigurationError
 from mvcpy.logs import json_formatter
 
 __all__ = ["GunicornLogger", "project_log_format"]
 
 
-def _project_root(wsgi_app: str | None) -> Path:
-    """The directory of the module that ``wsgi_app`` (``module:attribute``) names."""
-    module = (wsgi_app or "").split(":", 1)[0]
-    if module:
-        try:
-            spec = importlib.util.find_spec(module)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is not None and spec.origin:
-            return Path(spec.origin).resolve().parent
-    return Path.cwd()
-
-
 def project_log_format(wsgi_app: str | None) -> str:
     """Return the ``[logging] format`` of the project that serves ``wsgi_app``."""
     try:
-        config = load_config(_project_root(wsgi_app))
+        config = load_config(module_root(wsgi_app))
     except ConfigurationError:
         return "text"
-    return str(config.section("logging").get("format", "text"))
+    return config.section_of(LoggingSettings).format
 
 
 class GunicornLogger(glogging.Logger):  # type: ignore[misc]

@@ -18,6 +18,10 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pydantic import PositiveFloat, field_validator
+
+from mvcpy.components import Component, Setup
+from mvcpy.config.section import Section
 from mvcpy.context import Context
 from mvcpy.errors import ConfigurationError
 from mvcpy.filters.chain import is_async_callable
@@ -27,7 +31,14 @@ from mvcpy.sessions.csrf import csrf_exempt
 if TYPE_CHECKING:
     from mvcpy.app import App
 
-__all__ = ["Check", "HealthCheck", "add_health_check", "database_check"]
+__all__ = [
+    "Check",
+    "HealthCheck",
+    "HealthComponent",
+    "HealthSettings",
+    "add_health_check",
+    "database_check",
+]
 
 #: A health check: ``fn(app)``, sync or async, that raises when what it checks is down.
 Check = Callable[["App"], Any]
@@ -49,16 +60,16 @@ def database_check(app: App) -> None:
 class HealthCheck:
     """The GET handler: run every check at once, each bounded by ``timeout`` seconds."""
 
-    __slots__ = ("app", "checks", "timeout")
+    __slots__ = ("checks", "timeout")
 
-    def __init__(self, app: App, checks: Mapping[str, Check], timeout: float) -> None:
-        self.app = app
-        self.checks = dict(checks)
+    def __init__(self, checks: Mapping[str, Check], timeout: float) -> None:
+        #: the checks by name (the app's registry for the ``[health]`` route: read per call)
+        self.checks = checks
         self.timeout = timeout
 
-    async def _run(self, name: str, check: Check) -> str:
+    async def _run(self, app: Any, name: str, check: Check) -> str:
         call: Awaitable[Any] = (
-            check(self.app) if is_async_callable(check) else asyncio.to_thread(check, self.app)
+            check(app) if is_async_callable(check) else asyncio.to_thread(check, app)
         )
         try:
             await asyncio.wait_for(call, self.timeout)
@@ -73,7 +84,7 @@ class HealthCheck:
     async def __call__(self, ctx: Context) -> JSONResponse:
         """Answer 200 when every check passes, else 503; the body names each check."""
         names = list(self.checks)
-        results = await asyncio.gather(*(self._run(n, self.checks[n]) for n in names))
+        results = await asyncio.gather(*(self._run(ctx.app, n, self.checks[n]) for n in names))
         healthy = all(result == "ok" for result in results)
         body = {"status": "ok" if healthy else "error", **dict(zip(names, results, strict=True))}
         return JSONResponse(body, 200 if healthy else 503, _HEADERS)
@@ -93,15 +104,15 @@ def add_health_check(
     ``database`` (default ``[health] database``) adds the ``SELECT 1`` check as
     ``"database"``; ``checks`` adds named checks of your own (Redis, a queue, ...).
     """
-    section = app.config.section("health")
-    path = path or str(section.get("path") or "/healthz")
+    settings = app.config.section_of(HealthSettings)
+    path = path or settings.path
     if not path.startswith("/"):
         raise ConfigurationError(f"[health] path must start with '/', got {path!r}")
-    seconds = section.get("timeout", 3.0) if timeout is None else timeout
+    seconds = settings.timeout if timeout is None else timeout
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
         raise ConfigurationError(f"[health] timeout must be a positive number, got {seconds!r}")
     selected: dict[str, Check] = {}
-    if section.get("database", True) if database is None else database:
+    if settings.database if database is None else database:
         selected["database"] = database_check
     for key, check in (checks or {}).items():
         if key == "status":
@@ -109,7 +120,46 @@ def add_health_check(
         if not callable(check):
             raise ConfigurationError(f"health check {key!r} is not callable: {check!r}")
         selected[key] = check
-    handler = HealthCheck(app, selected, float(seconds))
+    handler = HealthCheck(selected, float(seconds))
     app.get(path, handler, name=name)
     app._any_host_paths = app._any_host_paths | {path}
     return handler
+
+
+class HealthSettings(Section):
+    """``[health]``: the health check route for load balancers (docs/deployment.md)."""
+
+    #: serve the health check at ``path``
+    enabled: bool = False
+    path: str = "/healthz"
+    #: run ``SELECT 1`` on the app's database
+    database: bool = True
+    #: seconds a check may take before it counts as failed
+    timeout: PositiveFloat = 3.0
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("the path must start with '/'")
+        return value
+
+
+class HealthComponent(Component):
+    """Serve ``[health] path`` when ``[health] enabled``, with every component's checks.
+
+    Components add checks with ``setup.health_check(name, fn)``; the route runs them all.
+    """
+
+    name = "health"
+    sections = {"health": HealthSettings}
+
+    def install(self, setup: Setup) -> None:
+        """Route the health check, and add the database check when ``[health] database``."""
+        settings = setup.settings(HealthSettings)
+        if not settings.enabled:
+            return
+        if settings.database:
+            setup.health_check("database", database_check)
+        handler = HealthCheck(setup.health_checks, settings.timeout)
+        setup.route("GET", settings.path, handler, name="health", any_host=True)

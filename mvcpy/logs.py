@@ -19,6 +19,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
+from mvcpy.config.core import LoggingSettings
 from mvcpy.errors import ConfigurationError
 from mvcpy.filters.request_id import RequestIDLogFilter, current_request_id
 
@@ -86,12 +87,10 @@ def configure_logging(app: App) -> bool:
 
     Calling it again (another app in the same process) replaces the handler.
     """
-    section = app.config.section("logging")
-    fmt = section.get("format", "text")
-    if fmt not in FORMATS:
-        raise ConfigurationError(f"[logging] format must be 'text' or 'json', got {fmt!r}")
-    level = _level(section.get("level", "INFO"))
-    if not section.get("configure", True) or logging.getLogger().handlers:
+    settings = app.config.section_of(LoggingSettings)
+    fmt = settings.format
+    level = _level(settings.level)
+    if not settings.configure or logging.getLogger().handlers:
         return False
     logger = logging.getLogger("mvcpy")
     for old in [h for h in logger.handlers if h.get_name() == _HANDLER_NAME]:

@@ -56,8 +56,7 @@ def target_metadata(app: App) -> MetaData:
     """Import the modules of ``[database] models`` and return the models' metadata."""
     from mvcpy.orm.model import Model
 
-    models = app.config.get("database.models") or []
-    for name in [models] if isinstance(models, str) else models:
+    for name in app.database.settings.models:
         importlib.import_module(name)
     return Model.metadata
 

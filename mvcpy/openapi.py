@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from mvcpy._help import examples
 from mvcpy.binding import Binder
+from mvcpy.components import Component, Setup
+from mvcpy.config.section import Section
 
 if TYPE_CHECKING:
     from mvcpy.app import App
@@ -235,7 +237,7 @@ def build_openapi(
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
-            "title": title or str(app.config.get("app_name") or "mvcpy app"),
+            "title": title or app.config.core.app_name,
             "version": version,
         },
         "paths": paths,
@@ -255,10 +257,10 @@ def openapi_json(app: App, **options: Any) -> str:
 class OpenAPIHandler:
     """A GET handler that serves the app's document, built on first use."""
 
-    __slots__ = ("app", "body", "options")
+    __slots__ = ("body", "options")
 
-    def __init__(self, app: App, **options: Any) -> None:
-        self.app = app
+    def __init__(self, app: App | None = None, **options: Any) -> None:
+        # ``app`` is accepted for compatibility: the document is built from ``ctx.app``.
         self.options = options
         self.body: bytes | None = None
 
@@ -267,7 +269,7 @@ class OpenAPIHandler:
         from mvcpy.http.response import Response
 
         if self.body is None:
-            self.body = _json.dumps(build_openapi(self.app, **self.options))
+            self.body = _json.dumps(build_openapi(ctx.app, **self.options))
         return Response(self.body, media_type="application/json")
 
 
@@ -297,3 +299,31 @@ def _cmd_openapi(args: Any) -> int:
     app.start()
     print(openapi_json(app, title=args.title, version=args.version))
     return 0
+
+
+class OpenAPISettings(Section):
+    """``[openapi]``: serve the routes' OpenAPI document (off by default)."""
+
+    #: serve the document as JSON at ``path``
+    enabled: bool = False
+    path: str = "/openapi.json"
+    #: the document's title ("" : the app's ``app_name``)
+    title: str = ""
+    version: str = "0.1.0"
+
+
+class OpenAPIComponent(Component):
+    """Serve the OpenAPI document at ``[openapi] path`` when ``[openapi] enabled``.
+
+    ``app.serve_openapi()`` does the same from code.
+    """
+
+    name = "openapi"
+    sections = {"openapi": OpenAPISettings}
+
+    def install(self, setup: Setup) -> None:
+        """Route the document when the settings turn it on."""
+        settings = setup.settings(OpenAPISettings)
+        if settings.enabled:
+            handler = OpenAPIHandler(title=settings.title or None, version=settings.version)
+            setup.route("GET", settings.path, handler, name="openapi")

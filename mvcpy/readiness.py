@@ -14,11 +14,11 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from mvcpy._help import examples
+from mvcpy.components import CheckResult
 from mvcpy.config import DEFAULT_SECRET_KEY, ENVIRONMENTS
 from mvcpy.migrate import MIGRATIONS_DIR, pending_migrations
 from mvcpy.views.checks import check_templates, check_urls
@@ -34,21 +34,8 @@ MIN_SECRET_LENGTH = 32
 _MAX_DETAILS = 10
 
 
-@dataclass(frozen=True)
-class Result:
-    """The outcome of one check: ``ok`` True (passed), False (failed) or None (skipped)."""
-
-    name: str
-    ok: bool | None
-    message: str
-    #: a failure that makes ``mvcpy serve`` refuse to start
-    fatal: bool = False
-    details: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def failed(self) -> bool:
-        """Whether the check ran and failed."""
-        return self.ok is False
+#: The outcome of one check (the type component checks return too).
+Result = CheckResult
 
 
 def check_secret_key(app: App) -> Result:
@@ -70,7 +57,7 @@ def check_secret_key(app: App) -> Result:
 
 def check_debug(app: App) -> Result:
     """Fail when the configuration turns debug on."""
-    if app.config.get("debug"):
+    if app.config.core.debug:
         return Result(
             "debug",
             False,
@@ -82,10 +69,8 @@ def check_debug(app: App) -> Result:
 
 def check_allowed_hosts(app: App) -> Result:
     """Fail when any Host header would be accepted."""
-    hosts = app.config.get("allowed_hosts") or []
-    if isinstance(hosts, str):
-        hosts = [hosts]
-    host = f"{app.config.get('app_name') or 'app'}.example.com"
+    hosts = app.config.core.allowed_hosts
+    host = f"{app.config.core.app_name or 'app'}.example.com"
     example = f'allowed_hosts = ["{host}"]'
     if not hosts:
         return Result(
@@ -152,7 +137,7 @@ CHECKS: tuple[Callable[[App], Result], ...] = (
 def run_checks(app: App) -> list[Result]:
     """Run every check; a check that crashes is a failure that names the error."""
     results: list[Result] = []
-    for check in CHECKS:
+    for check in (*CHECKS, *app.checks):
         try:
             results.append(check(app))
         except Exception as exc:
@@ -190,7 +175,7 @@ def load_for_env(args: argparse.Namespace) -> App:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     app = load_for_env(args)
-    print(f"checking {app.config.get('app_name')} ({app.root_path}) in {app.env}")
+    print(f"checking {app.config.core.app_name} ({app.root_path}) in {app.env}")
     results = run_checks(app)
     print_results(results, sys.stdout)
     failed = sum(result.failed for result in results)

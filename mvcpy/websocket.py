@@ -23,6 +23,10 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
+from pydantic import Field, NonNegativeFloat, NonNegativeInt
+
+from mvcpy.components import Component
+from mvcpy.config.section import Section, StrList
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.http.datastructures import MultiDict
 from mvcpy.http.response import Response
@@ -39,9 +43,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECEIVE_MODES",
+    "WebSocketComponent",
     "WebSocketController",
     "WebSocketDisconnect",
     "WebSocketEndpoint",
+    "WebSocketSettings",
     "WebSocketUpgrade",
     "normalize_origins",
     "origin_allowed",
@@ -55,6 +61,30 @@ RECEIVE_MODES = ("text", "bytes", "json", "any")
 _HOOKS = ("before", "on_connect", "on_message", "on_disconnect", "handle")
 # Filter headers that describe the (empty) upgrade body, not the handshake.
 _BODY_HEADERS = frozenset((b"content-type", b"content-length"))
+
+
+class WebSocketSettings(Section):
+    """``[websocket]``: limits of WebSocket connections and the server's pings."""
+
+    #: browser origins allowed besides the request's own host
+    allowed_origins: StrList = Field(default_factory=list)
+    #: bytes; a larger message closes with 1009 (0: no limit)
+    max_message_size: NonNegativeInt = 1024 * 1024
+    #: seconds without a message from the client before 1001 (0: never)
+    idle_timeout: NonNegativeFloat = 0
+    #: e.g. "20/second": more from one connection closes with 1008
+    message_rate: str = ""
+    #: seconds between the server's pings, passed to uvicorn (0: no pings)
+    ping_interval: NonNegativeFloat = 20.0
+    #: seconds to wait for the pong before closing
+    ping_timeout: NonNegativeFloat = 20.0
+
+
+class WebSocketComponent(Component):
+    """Declare ``[websocket]``; each WebSocket route reads it when the app starts."""
+
+    name = "websocket"
+    sections = {"websocket": WebSocketSettings}
 
 
 class WebSocketDisconnect(Exception):
@@ -509,14 +539,13 @@ class WebSocketEndpoint:
         """Read the ``[websocket]`` settings and the controller's overrides once, at startup."""
         from mvcpy.filters.ratelimit import parse_rate
 
-        section = app.config.section("websocket")
+        settings = app.config.section_of(WebSocketSettings)
         controller = self.controller
-        origins = section.get("allowed_origins") or []
-        self.allowed_origins = normalize_origins([origins] if isinstance(origins, str) else origins)
+        self.allowed_origins = normalize_origins(settings.allowed_origins)
         limits = self.limits
-        limits.max_size = int(_pick(controller.max_message_size, section.get("max_message_size")))
-        limits.idle_timeout = float(_pick(controller.idle_timeout, section.get("idle_timeout")))
-        rate = _pick(controller.message_rate, section.get("message_rate"))
+        limits.max_size = int(_pick(controller.max_message_size, settings.max_message_size))
+        limits.idle_timeout = float(_pick(controller.idle_timeout, settings.idle_timeout))
+        rate = _pick(controller.message_rate, settings.message_rate)
         if rate:
             try:
                 count, seconds = parse_rate(str(rate))

@@ -44,8 +44,10 @@ class UvicornWorker(uvicorn_worker.UvicornWorker):  # type: ignore[misc]
                 type(app).__name__,
             )
             return
+        from mvcpy.websocket import WebSocketSettings
+
         try:
-            options = websocket_options(app.config)
+            options = websocket_options(app.config.section_of(WebSocketSettings))
         except ConfigurationError as exc:
             self.log.error("mvcpy: %s", exc)
             sys.exit(Arbiter.WORKER_BOOT_ERROR)

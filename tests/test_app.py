@@ -92,3 +92,28 @@ def test_first_request_without_lifespan_starts_the_app(tmp_path) -> None:
 def test_app_root_from_import_name() -> None:
     app = App(__name__, env="test")
     assert app.root_path.name == "tests"
+
+
+@pytest.mark.parametrize(
+    ("register", "what"),
+    [
+        (lambda app: app.error_handler(404, lambda ctx, exc: "gone"), "add an error handler"),
+        (lambda app: app.template_filter("shout")(str.upper), "add a template filter"),
+        (lambda app: app.template_global("year")(lambda: 2026), "add a template global"),
+        (lambda app: app.template_test("even")(lambda n: n % 2 == 0), "add a template test"),
+        (lambda app: app.user_loader(lambda user_id: None), "register the user loader"),
+        (lambda app: app.use(lambda ctx, call_next: call_next(ctx)), "add a filter"),
+        (lambda app: app.on_startup(lambda: None), "add a startup hook"),
+        (lambda app: app.provide(1, "one"), "provide a dependency"),
+        (lambda app: app.get("/late", lambda ctx: "late"), "add a route"),
+    ],
+)
+def test_registrations_after_startup_are_refused(make_app: Any, register: Any, what: str) -> None:
+    from mvcpy import ConfigurationError
+
+    app = make_app()
+    app.get("/", lambda ctx: "ok")
+    with TestClient(app) as client:
+        with pytest.raises(ConfigurationError, match=what):
+            register(app)
+        assert client.get("/").text == "ok"  # the app goes on serving as it was

@@ -96,8 +96,8 @@ def test_answers_any_host_while_other_routes_check_it(make_app: Callable[..., Ap
     ("health", "message"),
     [
         ({"enabled": True, "path": "healthz"}, "must start with '/'"),
-        ({"enabled": True, "timeout": 0}, "timeout must be a positive number"),
-        ({"enabled": True, "timeout": "soon"}, "timeout must be a positive number"),
+        ({"enabled": True, "timeout": 0}, r"health\.timeout = 0 is not valid: expected float"),
+        ({"enabled": True, "timeout": "soon"}, "health.timeout = 'soon' is not valid"),
     ],
 )
 def test_bad_settings_stop_the_app_with_the_reason(

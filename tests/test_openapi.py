@@ -86,3 +86,15 @@ def test_uploads_and_cookies_are_described(make_app: Any) -> None:
     assert schema["properties"]["doc"] == {"type": "string", "format": "binary"}
     assert schema["properties"]["extra"]["type"] == "array"
     assert document["paths"]["/who"]["get"]["parameters"][0]["in"] == "cookie"
+
+
+def test_the_openapi_setting_serves_the_document(make_app: Any) -> None:
+    app = make_app(app_name="notes", openapi={"enabled": True, "path": "/api/spec.json"})
+    app.get("/notes/{id:int}", lambda ctx, id: {"id": id}, name="note")
+    with TestClient(app) as client:
+        document = client.get("/api/spec.json").json()
+    validate(document)
+    assert document["info"]["title"] == "notes"
+    assert "/notes/{id}" in document["paths"]
+    with TestClient(make_app()) as client:  # off by default
+        assert client.get("/openapi.json").status_code == 404

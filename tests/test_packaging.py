@@ -56,7 +56,15 @@ def test_wheel_carries_the_resource_directory(wheel_names: set[str], name: str) 
 
 
 def test_wheel_has_the_package_and_the_console_script(wheel: Path, wheel_names: set[str]) -> None:
-    for module in ("__init__.py", "app.py", "cli.py", "_resources.py", "routing/router.py"):
+    for module in (
+        "__init__.py",
+        "app.py",
+        "cli/__init__.py",
+        "config/loader.py",
+        "components.py",
+        "_resources.py",
+        "routing/router.py",
+    ):
         assert f"mvcpy/{module}" in wheel_names
     with zipfile.ZipFile(wheel) as archive:
         entry_points = next(n for n in wheel_names if n.endswith(".dist-info/entry_points.txt"))

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal
 
+from mvcpy.config.core import LoggingSettings
 from mvcpy.filters._streams import iterate
 from mvcpy.http import _json
 from mvcpy.http.response import StreamingResponse
@@ -60,7 +61,7 @@ class AccessLog:
     def bind(self, app: App) -> None:
         """Choose the message format from ``[logging]`` (called at startup)."""
         if self.format == "auto":
-            wants_json = app.config.get("logging.format") == "json"
+            wants_json = app.config.section_of(LoggingSettings).format == "json"
             self._json = wants_json and not writes_json_lines(self.logger)
 
     async def __call__(self, ctx: Context, call_next: CallNext) -> Response:

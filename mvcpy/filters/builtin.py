@@ -12,6 +12,7 @@ import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from mvcpy.config import FiltersSettings
 from mvcpy.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -46,17 +47,10 @@ def _builtin_class(name: str) -> Any:
 
 def configured_filters(app: App) -> list[Filter]:
     """Build the built-in filters that ``app.config["filters"]`` turns on, in run order."""
-    section = app.config.get("filters") or {}
-    if not isinstance(section, dict):
-        raise ConfigurationError("'filters' in conf/app.toml must be a table")
-    unknown = set(section) - set(BUILTINS)
-    if unknown:
-        raise ConfigurationError(
-            f"unknown filter(s) in [filters]: {sorted(unknown)}; known: {', '.join(BUILTINS)}"
-        )
+    section = app.config.section_of(FiltersSettings)
     filters: list[Filter] = []
     for name in BUILTINS:
-        options = section.get(name)
+        options = getattr(section, name)
         if name == "static" and options is None:
             options = _default_static(app)
         if options is None or options is False:

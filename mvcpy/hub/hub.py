@@ -29,7 +29,8 @@ from mvcpy.hub.subscriber import (
 )
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.hub.settings import HubSettings
+    from mvcpy.views.engine import Templates
 
 __all__ = ["BACKENDS", "Broker", "Hub", "encode_message"]
 
@@ -95,7 +96,7 @@ class Hub:
         self,
         broker: Broker | None = None,
         *,
-        app: App | None = None,
+        templates: Templates | None = None,
         queue_size: int = 256,
         slow_consumer: str = "drop_oldest",
     ) -> None:
@@ -110,7 +111,8 @@ class Hub:
 
             broker = MemoryBroker()
         self.broker = broker
-        self.app = app
+        #: renders :meth:`push_fragment`'s HTML (the app's templates)
+        self.templates = templates
         self.queue_size = queue_size
         self.slow_consumer = slow_consumer
         #: this process's part of every connection id (``<worker>.<n>``)
@@ -122,30 +124,22 @@ class Hub:
         self._start_lock: asyncio.Lock | None = None
 
     @classmethod
-    def from_app(cls, app: App) -> Hub:
-        """Build the hub ``[hub]`` of the app's configuration describes."""
-        section = app.config.section("hub")
-        backend = str(section.get("backend", "memory"))
+    def from_settings(cls, settings: HubSettings, templates: Templates | None = None) -> Hub:
+        """Build the hub that ``[hub]`` describes."""
         broker: Broker
-        if backend == "memory":
+        if settings.backend == "redis":
+            from mvcpy.hub.redis import RedisBroker
+
+            broker = RedisBroker(settings.redis_url, settings.prefix)
+        else:
             from mvcpy.hub.memory import MemoryBroker
 
             broker = MemoryBroker()
-        elif backend == "redis":
-            from mvcpy.hub.redis import RedisBroker
-
-            broker = RedisBroker(
-                str(section.get("redis_url") or ""), str(section.get("prefix") or "mvcpy:hub:")
-            )
-        else:
-            raise ConfigurationError(
-                f"[hub] backend = {backend!r} is unknown; use one of {', '.join(BACKENDS)}"
-            )
         return cls(
             broker,
-            app=app,
-            queue_size=int(section.get("queue_size", 256)),
-            slow_consumer=str(section.get("slow_consumer", "drop_oldest")),
+            templates=templates,
+            queue_size=settings.queue_size,
+            slow_consumer=settings.slow_consumer,
         )
 
     # -- lifecycle --------------------------------------------------------------------
@@ -288,9 +282,9 @@ class Hub:
         ``replace`` (the element), ``update`` (its content), ``append``, ``prepend``,
         ``before``, ``after`` or ``remove``. Returns the HTML.
         """
-        if self.app is None:
+        if self.templates is None:
             raise ConfigurationError("push_fragment needs a hub built by an app (app.hub)")
-        html = self.app.templates.render_block(template, block, data)
+        html = self.templates.render_block(template, block, data)
         await self.broadcast(room, fragment_message(html, target, action), exclude=exclude)
         return html
 

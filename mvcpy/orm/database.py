@@ -5,22 +5,19 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from mvcpy.errors import ConfigurationError
-from mvcpy.orm.errors import integrity_error_handler
 from mvcpy.orm.request import RequestDB
 from mvcpy.orm.session import AsyncDbSession, DbSession
-
-if TYPE_CHECKING:
-    from mvcpy.app import App
+from mvcpy.orm.settings import DatabaseSettings
 
 __all__ = ["DEFAULT_SQLITE_PATH", "Database", "async_url_for"]
 
@@ -106,15 +103,16 @@ class Database:
     and builds its own engine instead of sharing the parent's sockets.
     """
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-        config = app.config.section("database")
-        self.config = config
-        self.url = self._resolve_url(str(config.get("url") or ""))
-        async_url = str(config.get("async_url") or "")
-        self._async_url_text = async_url
-        self.autocommit = bool(config.get("autocommit", True))
-        self.echo = bool(config.get("echo", False)) and app.env != "prod"
+    def __init__(
+        self, settings: DatabaseSettings | None = None, *, root_path: Path, env: str = "dev"
+    ) -> None:
+        settings = settings if settings is not None else DatabaseSettings()
+        self.settings = settings
+        self.root_path = root_path
+        self.url = self._resolve_url(settings.url)
+        self._async_url_text = settings.async_url
+        self.autocommit = settings.autocommit
+        self.echo = settings.echo and env != "prod"
         self._lock = threading.Lock()
         self._pid = 0
         self._engine: Engine | None = None
@@ -123,8 +121,6 @@ class Database:
         self._async_sessions: async_sessionmaker[AsyncDbSession] | None = None
         #: a connection every per-request session joins (set by the test fixture)
         self.test_connection: Connection | None = None
-        if IntegrityError not in app.error_handlers.by_type:  # a user's handler wins
-            app.error_handlers.register(IntegrityError, integrity_error_handler)
 
     def _resolve_url(self, text: str) -> URL:
         if not text:
@@ -139,12 +135,12 @@ class Database:
         if url.get_backend_name() == "sqlite" and not _is_memory(url):
             path = Path(url.database or "")
             if not path.is_absolute():
-                url = url.set(database=str(self.app.root_path / path))
+                url = url.set(database=str(self.root_path / path))
         return url
 
     # -- engines ----------------------------------------------------------------------
     def _engine_options(self, url: URL) -> dict[str, Any]:
-        config = self.config
+        settings = self.settings
         options: dict[str, Any] = {"echo": self.echo}
         if _is_memory(url):
             # One shared in-memory database for every thread of the process.
@@ -152,11 +148,11 @@ class Database:
             options["connect_args"] = {"check_same_thread": False}
             return options
         options.update(
-            pool_size=int(config.get("pool_size", 5)),
-            max_overflow=int(config.get("max_overflow", 10)),
-            pool_timeout=float(config.get("pool_timeout", 30)),
-            pool_recycle=int(config.get("pool_recycle", 3600)),
-            pool_pre_ping=bool(config.get("pool_pre_ping", False)),
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_timeout=settings.pool_timeout,
+            pool_recycle=settings.pool_recycle,
+            pool_pre_ping=settings.pool_pre_ping,
         )
         if url.get_backend_name() == "sqlite":
             options["connect_args"] = {"check_same_thread": False}

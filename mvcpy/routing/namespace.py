@@ -118,6 +118,7 @@ class Namespace:
         Use it as a decorator or call it with the handler. The handler's return value
         follows the usual conventions (a Response, a dict for JSON, a str for HTML).
         """
+        self.app._check_not_started("add an error handler")
         if handler is not None:
             self.error_handlers.register(key, handler)
             return None

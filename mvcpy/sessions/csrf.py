@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from mvcpy.errors import HTTPError
 from mvcpy.filters._answer import answer_error
+from mvcpy.sessions.settings import CsrfSettings
 
 if TYPE_CHECKING:
     from mvcpy.app import App
@@ -80,7 +81,7 @@ class CSRFProtect:
     def bind(self, app: App) -> None:
         """Work out the exempt routes once, at startup."""
         if self.field is None:
-            self.field = str(app.config.get("csrf.field") or "csrf_token")
+            self.field = app.config.section_of(CsrfSettings).field
         self._exempt = frozenset(
             id(route) for route in app.route_table.routes if self._is_exempt(route)
         )

@@ -30,7 +30,7 @@ from mvcpy.sessions.store import SessionStore
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from mvcpy.app import App
+    from mvcpy.orm.database import Database
 
 __all__ = ["DatabaseStore", "SessionRecord"]
 
@@ -89,8 +89,8 @@ def _upsert(dialect: str) -> Any:
 class DatabaseStore(SessionStore):
     """Keep sessions in the ``mvcpy_sessions`` table of the app's database."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
+    def __init__(self, database: Database) -> None:
+        self.database = database
         # Checked here, at startup, so an unsupported database stops the app instead of
         # failing the first request that saves a session.
         self._upsert = _upsert(self.engine.dialect.name)
@@ -98,7 +98,7 @@ class DatabaseStore(SessionStore):
     @property
     def engine(self) -> Engine:
         """The app's (sync) engine."""
-        return self.app.database.engine
+        return self.database.engine
 
     def create_table(self) -> None:
         """Create the table when it is missing (tests, or apps without migrations)."""

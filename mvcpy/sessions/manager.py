@@ -11,16 +11,18 @@ from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from mvcpy.errors import ConfigurationError
 from mvcpy.http.response import format_cookie
 from mvcpy.sessions.session import Session
+from mvcpy.sessions.settings import SessionSettings
 from mvcpy.sessions.store import SessionStore
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from concurrent.futures import Executor
 
-    from mvcpy.app import App
     from mvcpy.http.request import Request
     from mvcpy.http.response import Response
+    from mvcpy.orm.database import Database
 
-__all__ = ["BACKENDS", "SessionManager", "SessionNotSaved", "SessionTooLarge"]
+__all__ = ["BACKENDS", "SessionManager", "SessionNotSaved", "SessionTooLarge", "signing_keys"]
 
 BACKENDS = ("cookie", "memory", "database", "redis")
 _SALT = "mvcpy.session"
@@ -60,54 +62,56 @@ NOT_SAVED_GONE = (
 )
 
 
-def _secret_keys(app: App) -> list[str]:
+def signing_keys(secret_key: str, settings: SessionSettings) -> list[str]:
     """Return the signing keys, oldest first (itsdangerous signs with the last one)."""
-    old = app.config.get("session.old_secret_keys") or []
-    if isinstance(old, str):
-        old = [old]
-    return [*(str(k) for k in old), app.secret_key]
+    return [*settings.old_secret_keys, secret_key]
 
 
 class SessionManager:
     """The app's session settings and store, built once at startup from ``[session]``."""
 
-    def __init__(self, app: App, store: SessionStore | None = None) -> None:
-        section = app.config.section("session")
-        self.app = app
-        self.backend = str(section.get("backend", "cookie"))
-        if self.backend not in BACKENDS:
-            raise ConfigurationError(
-                f"[session] backend = {self.backend!r} is unknown; use one of {', '.join(BACKENDS)}"
-            )
-        self.cookie_name = str(section.get("cookie_name", "session"))
-        self.max_age = int(section.get("max_age", 14 * 24 * 3600))
-        self.path = str(section.get("path", "/"))
-        self.domain: str | None = section.get("domain") or None
-        self.httponly = bool(section.get("httponly", True))
-        samesite = str(section.get("samesite", "Lax")).lower()
-        if samesite not in ("lax", "strict", "none"):
-            raise ConfigurationError("[session] samesite must be 'Lax', 'Strict' or 'None'")
-        self.samesite = cast(Literal["lax", "strict", "none"], samesite)
-        secure = section.get("secure", "auto")
+    def __init__(
+        self,
+        settings: SessionSettings,
+        *,
+        secret_key: str,
+        env: str,
+        csrf_field: str = "csrf_token",
+        store: SessionStore | None = None,
+        database: Callable[[], Database] | None = None,
+        executor: Callable[[], Executor | None] | None = None,
+    ) -> None:
+        self.backend = settings.backend
+        self.cookie_name = settings.cookie_name
+        self.max_age = settings.max_age
+        self.path = settings.path
+        self.domain: str | None = settings.domain or None
+        self.httponly = settings.httponly
+        self.samesite = cast(Literal["lax", "strict", "none"], settings.samesite.lower())
         #: ``True``/``False``, or ``None`` for "in prod and on HTTPS requests"
-        self.secure: bool | None = None if secure == "auto" else bool(secure)
-        if app.env == "prod" and self.secure is None:
+        self.secure: bool | None = None if settings.secure == "auto" else bool(settings.secure)
+        if env == "prod" and self.secure is None:
             self.secure = True
         if self.samesite == "none" and self.secure is False:
             raise ConfigurationError("[session] samesite = 'None' needs secure = true")
-        self.sliding = bool(section.get("sliding", False))
-        self.max_cookie_size = int(section.get("max_cookie_size", 4093))
-        header = str(section.get("header", "") or "")
+        self.sliding = settings.sliding
+        self.max_cookie_size = settings.max_cookie_size
         #: the request/response header that carries the session token instead of a cookie
-        self.header = header.lower() or None
-        self.csrf_field = str(app.config.get("csrf.field") or "csrf_token")
-        keys = _secret_keys(app)
+        self.header = settings.header.lower() or None
+        self.csrf_field = csrf_field
+        keys = signing_keys(secret_key, settings)
         self._serializer = URLSafeTimedSerializer(keys, salt=_SALT)
         self._signer = Signer(keys, salt=_SALT + ".id")
-        self.store: SessionStore | None = store if store is not None else self._make_store(section)
-        self.executor: Executor | None = None
+        self._database = database
+        self.store: SessionStore | None = store if store is not None else self._make_store(settings)
+        self._executor = executor
 
-    def _make_store(self, section: dict[str, Any]) -> SessionStore | None:
+    @property
+    def executor(self) -> Executor | None:
+        """The pool that runs the store's blocking calls (the app's worker threads)."""
+        return self._executor() if self._executor is not None else None
+
+    def _make_store(self, settings: SessionSettings) -> SessionStore | None:
         if self.backend == "cookie":
             return None
         if self.backend == "memory":
@@ -117,11 +121,12 @@ class SessionManager:
         if self.backend == "database":
             from mvcpy.sessions.database import DatabaseStore
 
-            return DatabaseStore(self.app)
+            if self._database is None:
+                raise ConfigurationError("[session] backend = 'database' needs the database")
+            return DatabaseStore(self._database())
         from mvcpy.sessions.redis import RedisStore
 
-        url = str(section.get("redis_url") or "")
-        return RedisStore(url, str(section.get("redis_prefix", "mvcpy:session:")))
+        return RedisStore(settings.redis_url, settings.redis_prefix)
 
     # -- reading ----------------------------------------------------------------------
     def open(self, request: Request) -> Session:

@@ -16,6 +16,7 @@ import jinja2
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.views.errors import TemplateRenderError, locate, session_helper
 from mvcpy.views.filters import BEEGO_FILTERS
+from mvcpy.views.settings import StaticSettings, TemplatesSettings
 from mvcpy.views.static import StaticURLs
 
 if TYPE_CHECKING:
@@ -107,35 +108,34 @@ class Templates:
         self._static: StaticURLs | None = None
 
     # -- settings ---------------------------------------------------------------------
-    def _setting(self, key: str, default: Any = None) -> Any:
-        return self.app.config.get(f"templates.{key}", default)
+    @property
+    def settings(self) -> TemplatesSettings:
+        """The ``[templates]`` settings."""
+        return self.app.config.section_of(TemplatesSettings)
 
     @property
     def directories(self) -> list[Path]:
         """The project's template directories (``views`` setting), absolute."""
-        views = self.app.config.get("views", ["views"])
-        if isinstance(views, str):
-            views = [views]
-        return [(self.app.root_path / d).resolve() for d in views]
+        return [(self.app.root_path / d).resolve() for d in self.app.config.core.views]
 
     @property
     def auto_reload(self) -> bool:
         """Whether an edited template is picked up on the next request (dev by default)."""
-        setting = self._setting("auto_reload")
+        setting = self.settings.auto_reload
         return self.app.debug if setting is None else bool(setting) and self.app.env != "prod"
 
     @property
     def strict(self) -> bool:
         """Whether an undefined variable raises instead of rendering as empty."""
-        return bool(self._setting("strict", False))
+        return self.settings.strict
 
     @property
     def bytecode_cache_dir(self) -> Path | None:
         """Where compiled templates are cached on disk, shared by workers (``None``: off)."""
-        directory = self._setting("bytecode_cache", "instance/jinja_cache")
+        directory = self.settings.bytecode_cache
         if not directory:
             return None
-        return (self.app.root_path / str(directory)).resolve()
+        return (self.app.root_path / directory).resolve()
 
     # -- the environment --------------------------------------------------------------
     @property
@@ -149,25 +149,24 @@ class Templates:
         loaders: list[jinja2.BaseLoader] = [
             jinja2.FileSystemLoader([str(d) for d in self.directories])
         ]
-        packages = self._setting("packages", []) or []
-        if isinstance(packages, str):
-            packages = [packages]
+        settings = self.settings
+        packages = settings.packages
         loaders.extend(_package_loader(spec) for spec in [*packages, *self._packages])
         cache_dir = self.bytecode_cache_dir
         env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders) if len(loaders) > 1 else loaders[0],
             autoescape=jinja2.select_autoescape(AUTOESCAPE_EXTENSIONS),
             auto_reload=self.auto_reload,
-            cache_size=int(self._setting("cache_size", 400)),
+            cache_size=settings.cache_size,
             undefined=jinja2.StrictUndefined if self.strict else jinja2.Undefined,
             bytecode_cache=_BytecodeCache(str(cache_dir)) if cache_dir is not None else None,
-            extensions=list(self._setting("extensions", []) or []),
+            extensions=list(settings.extensions),
         )
         env.filters.update(BEEGO_FILTERS)
-        static = self.app.config.section("static")
+        static = self.app.config.section_of(StaticSettings)
         self._static = StaticURLs(
-            str(static.get("url", "/static")),
-            [(self.app.root_path / d).resolve() for d in static.get("dirs", ["static"])],
+            static.url,
+            [(self.app.root_path / d).resolve() for d in static.dirs],
             watch_changes=self.auto_reload,
         )
         url_for = _template_url_for(self.app.url_for)
@@ -238,7 +237,7 @@ class Templates:
                 raise ConfigurationError(
                     "templates do not compile:\n" + "\n".join(f"  {p}" for p in problems)
                 )
-        elif self._setting("check_urls_at_start", False):
+        elif self.settings.check_urls_at_start:
             from mvcpy.views.checks import check_urls
 
             for problem in check_urls(app):

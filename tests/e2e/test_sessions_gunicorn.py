@@ -40,7 +40,7 @@ def test_a_session_written_by_one_worker_is_read_by_the_other(
     if backend == "database":  # PostgreSQL
         env["E2E_DATABASE_URL"] = request.getfixturevalue("postgres_url")
         setup = App(root_path=tmp_path, config={"database": {"url": env["E2E_DATABASE_URL"]}})
-        DatabaseStore(setup).create_table()
+        DatabaseStore(setup.database).create_table()
         setup.database.engine.dispose()
 
     def argv(port: int) -> list[str]:

@@ -4,8 +4,8 @@ from mvcpy.filters.proxies import ProxyHeaders
 from mvcpy.testing import TestClient
 
 
-def build(make_app: Any, proxies: ProxyHeaders) -> Any:
-    app = make_app()
+def build(make_app: Any, proxies: ProxyHeaders, **config: Any) -> Any:
+    app = make_app(**config)
     app.use(proxies)
     app.get(
         "/",
@@ -66,8 +66,7 @@ def test_a_bogus_proto_is_ignored(make_app: Any) -> None:
 
 
 def test_allowed_hosts_answers_400_for_unknown_hosts(make_app: Any) -> None:
-    app = build(make_app, ProxyHeaders())
-    app.config["allowed_hosts"] = ["shop.example", ".api.example"]
+    app = build(make_app, ProxyHeaders(), allowed_hosts=["shop.example", ".api.example"])
     with TestClient(app) as client:
         assert client.get("/", headers={"host": "evil.example"}).status_code == 400
         assert client.get("/", headers={"host": "shop.example"}).status_code == 200

@@ -189,7 +189,7 @@ def test_requests_that_never_touch_the_database_open_nothing(
     with TestClient(app) as client:
         assert client.get("/plain").json() == {"plain": True}
     assert seen == [None]
-    assert app._database is None  # not even the engine was built
+    assert app.services.built("database") is None  # not even the engine was built
 
 
 def test_function_handlers_get_ctx_db(make_app: Callable[..., App], db_url: str) -> None:

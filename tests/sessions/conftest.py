@@ -48,10 +48,11 @@ def session_app(
     """Build an app with sessions on the backend under test (extra ``[session]`` keys merge)."""
     built: list[App] = []
 
-    def build(**session: Any) -> App:
-        app = make_app(**{**app_config, "session": {**app_config["session"], **session}})
+    def build(top: dict[str, Any] | None = None, **session: Any) -> App:
+        config = {**app_config, **(top or {})}
+        app = make_app(**{**config, "session": {**app_config["session"], **session}})
         if "database" in app_config:
-            DatabaseStore(app).create_table()
+            DatabaseStore(app.database).create_table()
         built.append(app)
         return app
 

@@ -26,7 +26,7 @@ def test_autogenerate_sees_the_sessions_table(tmp_path: Path) -> None:
 
 def test_expired_rows_are_cleaned_up(make_app: Callable[..., App], tmp_path: Path) -> None:
     app = make_app(database={"url": f"sqlite:///{tmp_path / 's.sqlite3'}"})
-    store = DatabaseStore(app)
+    store = DatabaseStore(app.database)
     store.create_table()
     store.save("live", {"a": 1}, (), 60)
     store.save("old", {"a": 1, "b": 2}, (), 60)

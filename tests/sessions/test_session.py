@@ -110,7 +110,6 @@ def test_secure_cookie_on_https_and_in_prod(session_app: Callable[..., App]) -> 
     with TestClient(routes(session_app()), base_url="https://testserver") as client:
         assert "secure" in client.get("/put?a=1").headers["set-cookie"].lower()
     app = routes(session_app(cookie_name="sid", domain="example.test", max_age=60))
-    app.config["env"] = "test"
     with TestClient(app) as client:
         header = client.get("/put?a=1").headers["set-cookie"].lower()
     assert header.startswith("sid=") and "domain=example.test" in header
@@ -184,14 +183,12 @@ def test_token_signed_with_another_key_is_ignored(
 
 
 def test_old_secret_keys_are_still_accepted(session_app: Callable[..., App]) -> None:
-    old = routes(session_app())
-    old.config["secret_key"] = "old-key"
+    old = routes(session_app({"secret_key": "old-key"}))
     with TestClient(old) as client:
         client.get("/put?user=ann")
         cookie = client.cookies["session"]
         store = old.sessions.store if old.sessions else None
-    new = routes(session_app(old_secret_keys=["old-key"]))
-    new.config["secret_key"] = "new-key"
+    new = routes(session_app({"secret_key": "new-key"}, old_secret_keys=["old-key"]))
     with TestClient(new) as client:
         if store is not None and new.sessions is not None:
             new.sessions.store = store  # same server-side data, as after a rolling deploy

@@ -19,8 +19,8 @@ class ShopController(Controller):
         self.tpl_name = "broken.html"
 
 
-def _app(tmp_path: Path, env: str = "test") -> App:
-    app = App(root_path=tmp_path, env=env, config={"secret_key": "k" * 32})
+def _app(tmp_path: Path, env: str = "test", **config: Any) -> App:
+    app = App(root_path=tmp_path, env=env, config={"secret_key": "k" * 32, **config})
     app.router("/gone", ShopController, "get:gone", name="gone")
     app.router("/broken", ShopController, "get:broken", name="broken")
     return app
@@ -66,8 +66,7 @@ def test_broken_error_page_falls_back_to_the_built_in_page(views, tmp_path: Path
 def test_prod_user_sees_the_500_page_for_a_broken_template(views, tmp_path: Path, caplog) -> None:
     views("broken.html", "line one\n{{ no_such_variable.x }}")
     views("errors/500.html", "<h1>Sorry</h1>{{ message }}")
-    app = _app(tmp_path, env="prod")
-    app.config["templates"]["strict"] = True
+    app = _app(tmp_path, env="prod", templates={"strict": True})
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/broken", headers=HTML)
     assert response.status_code == 500

@@ -1,0 +1,45 @@
+"""The database component: ``[database]`` and the ``database`` service, built on first use."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mvcpy.components import ServiceComponent, Setup
+from mvcpy.orm.settings import DatabaseSettings
+
+if TYPE_CHECKING:
+    from mvcpy.orm.database import Database
+
+__all__ = ["DatabaseComponent"]
+
+
+class DatabaseComponent(ServiceComponent):
+    """Publish the app's :class:`~mvcpy.orm.database.Database`; dispose of it at shutdown.
+
+    The database is built on first use, so an app that never touches it never imports
+    SQLAlchemy's engine code; building it also answers ``IntegrityError`` with 409 unless
+    the project handles it itself.
+    """
+
+    name = "database"
+    service = "database"
+    sections = {"database": DatabaseSettings}
+
+    def build(self, setup: Setup) -> Database:
+        """Build the database from ``[database]``."""
+        from sqlalchemy.exc import IntegrityError
+
+        from mvcpy.orm.database import Database
+        from mvcpy.orm.errors import integrity_error_handler
+
+        database = Database(
+            setup.settings(DatabaseSettings), root_path=setup.root_path, env=setup.env
+        )
+        setup.error_handler(IntegrityError, integrity_error_handler, replace=False)
+        return database
+
+    async def shutdown(self) -> None:
+        """Dispose of the engines' pools, if they were built."""
+        database = self.built()
+        if database is not None:
+            await database.dispose()
