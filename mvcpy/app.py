@@ -196,7 +196,7 @@ class App(Namespace):
         *,
         name: str = "health",
         database: bool | None = None,
-        checks: Mapping[str, Callable[[App], Any]] | None = None,
+        checks: Mapping[str, Callable[[Any], Any]] | None = None,
     ) -> None:
         """Serve GET ``path`` (``[health] path``, ``/healthz``): 200 when every check passes.
 
@@ -395,10 +395,6 @@ class App(Namespace):
         """Configure the framework's logging, start the app and run the startup hooks."""
         configure_logging(self)  # first, so that a failing start is logged in the set format
         self.start()
-        if (self.root_path / "migrations" / "versions").is_dir():
-            from mvcpy.migrate import check_on_startup
-
-            check_on_startup(self)  # one log line when the database is behind
         for component in self.components:
             await component.startup()  # a failure (a broker down) stops the startup
         for hook in self._on_startup:

@@ -28,7 +28,7 @@ from mvcpy.sessions.manager import signing_keys
 from mvcpy.sessions.settings import SessionSettings
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.http.request import Request
     from mvcpy.http.response import Response
@@ -179,7 +179,7 @@ class AuthComponent(Component):
     sections = {"auth": AuthSettings}
 
 
-def _redirect_hosts(app: App) -> tuple[str, ...]:
+def _redirect_hosts(app: Application) -> tuple[str, ...]:
     return tuple(h.lower() for h in app.config.section_of(AuthSettings).redirect_hosts)
 
 
@@ -222,7 +222,7 @@ class LoginRequired:
         #: the login route name or path; ``None`` follows ``[auth] login_route``
         self.login = login
 
-    def bind(self, app: App) -> None:
+    def bind(self, app: Application) -> None:
         """Resolve the login route from the configuration (at startup)."""
         if self.login is None:
             self.login = app.config.section_of(AuthSettings).login_route
@@ -288,7 +288,7 @@ class TokenSigner:
         self._serializer = URLSafeTimedSerializer(secret_key, salt=salt or "mvcpy.token")
 
     @classmethod
-    def for_app(cls, app: App, max_age: int = 3600, salt: str = "") -> TokenSigner:
+    def for_app(cls, app: Application, max_age: int = 3600, salt: str = "") -> TokenSigner:
         """Return a signer keyed with the app's secret (and its old keys, for rotation)."""
         return cls(signing_keys(app.secret_key, _session_settings(app)), max_age, salt)
 
@@ -334,7 +334,7 @@ class JWTSigner:
         self.audience = audience
 
     @classmethod
-    def for_app(cls, app: App, max_age: int = 3600, **options: Any) -> JWTSigner:
+    def for_app(cls, app: Application, max_age: int = 3600, **options: Any) -> JWTSigner:
         """Return a signer keyed with the app's secret (and its old keys, for rotation)."""
         old = tuple(_session_settings(app).old_secret_keys)
         return cls(app.secret_key, max_age, old_keys=old, **options)
@@ -369,5 +369,5 @@ class JWTSigner:
         return None
 
 
-def _session_settings(app: App) -> SessionSettings:
+def _session_settings(app: Application) -> SessionSettings:
     return app.config.section_of(SessionSettings)

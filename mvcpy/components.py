@@ -27,7 +27,8 @@ from mvcpy.config.section import Section
 from mvcpy.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from mvcpy.config import Config, CoreSettings
+    from mvcpy.config.core import CoreSettings
+    from mvcpy.config.settings import Config
 
 __all__ = [
     "BUILTIN_COMPONENTS",

@@ -11,7 +11,7 @@ from mvcpy.http.request import Request, State
 from mvcpy.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.orm.request import RequestDB
     from mvcpy.orm.session import AsyncDbSession, DbSession
     from mvcpy.routing.router import Miss, Route
@@ -50,7 +50,7 @@ class Context:
 
     def __init__(
         self,
-        app: App,
+        app: Application,
         scope: Scope,
         receive: Receive,
         send: Send,

@@ -34,7 +34,7 @@ from mvcpy.results import to_response
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.http.request import Request
     from mvcpy.orm.session import AsyncDbSession, DbSession
@@ -96,7 +96,7 @@ class Controller:
         self.ctx = ctx
         self.request: Request = ctx.request
         self.params: dict[str, Any] = ctx.params
-        self.app: App = ctx.app
+        self.app: Application = ctx.app
         self.data: dict[str, Any] = {}
         self.tpl_name: str | None = None
         #: the base template the page extends (``{% extends layout %}``); Beego's Layout
@@ -267,7 +267,8 @@ class Controller:
     def render_string(self, tpl: str | None = None, **data: Any) -> str:
         """Render a template to a string with ``self.data`` plus ``data``."""
         context = self.template_context(data)
-        return self.app.templates.render(tpl or self.template_name(), context, self.ctx)
+        html: str = self.app.templates.render(tpl or self.template_name(), context, self.ctx)
+        return html
 
     def render(self, tpl: str | None = None, status: int = 200, **data: Any) -> HTMLResponse:
         """Render a template (``self.tpl_name`` or the convention) into an HTML response."""

@@ -132,7 +132,8 @@ def _project_error_page(
             "message": message,
             "request_id": request_id,
         }
-        return templates.render(name, context, ctx)
+        html: str = templates.render(name, context, ctx)
+        return html
     except Exception:
         logger.exception("The error page errors/%s.html failed; using the built-in page", status)
         return None

@@ -29,7 +29,7 @@ from mvcpy.http.response import JSONResponse
 from mvcpy.sessions.csrf import csrf_exempt
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
 
 __all__ = [
     "Check",
@@ -41,14 +41,14 @@ __all__ = [
 ]
 
 #: A health check: ``fn(app)``, sync or async, that raises when what it checks is down.
-Check = Callable[["App"], Any]
+Check = Callable[["Application"], Any]
 
 logger = logging.getLogger("mvcpy.health")
 
 _HEADERS = {"cache-control": "no-store"}
 
 
-def database_check(app: App) -> None:
+def database_check(app: Application) -> None:
     """Run ``SELECT 1`` on the app's database (a connection from its pool)."""
     from sqlalchemy import text
 
@@ -91,7 +91,7 @@ class HealthCheck:
 
 
 def add_health_check(
-    app: App,
+    app: Application,
     path: str | None = None,
     *,
     name: str = "health",
@@ -121,7 +121,7 @@ def add_health_check(
             raise ConfigurationError(f"health check {key!r} is not callable: {check!r}")
         selected[key] = check
     handler = HealthCheck(selected, float(seconds))
-    app.get(path, handler, name=name)
+    app.route(path, handler, ("GET",), name=name)
     app._any_host_paths = app._any_host_paths | {path}
     return handler
 

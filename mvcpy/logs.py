@@ -24,7 +24,7 @@ from mvcpy.errors import ConfigurationError
 from mvcpy.filters.request_id import RequestIDLogFilter, current_request_id
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
 
 __all__ = ["FORMATS", "configure_logging", "json_formatter", "text_formatter", "writes_json_lines"]
 
@@ -82,7 +82,7 @@ def _level(value: object) -> int:
     return level
 
 
-def configure_logging(app: App) -> bool:
+def configure_logging(app: Application) -> bool:
     """Install the ``mvcpy`` handler from ``[logging]``; return whether it was installed.
 
     Calling it again (another app in the same process) replaces the handler.

@@ -7,7 +7,6 @@ configuration that points at the project's ``migrations/`` and carries the app.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import logging
 import os
@@ -17,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from mvcpy._help import examples
 from mvcpy._resources import resource_dir
 from mvcpy.errors import ConfigurationError
 
@@ -25,11 +23,11 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
     from sqlalchemy import MetaData
 
-    from mvcpy.app import App
+    from mvcpy.application import Application
+    from mvcpy.orm.database import Database
 
 __all__ = [
     "MIGRATIONS_DIR",
-    "add_commands",
     "alembic_config",
     "check_on_startup",
     "configure_context",
@@ -52,7 +50,7 @@ _APP_ATTRIBUTE = "mvcpy_app"
 logger = logging.getLogger("mvcpy.migrate")
 
 
-def target_metadata(app: App) -> MetaData:
+def target_metadata(app: Application) -> MetaData:
     """Import the modules of ``[database] models`` and return the models' metadata."""
     from mvcpy.orm.model import Model
 
@@ -61,7 +59,7 @@ def target_metadata(app: App) -> MetaData:
     return Model.metadata
 
 
-def init(app: App, app_spec: str) -> Path:
+def init(app: Application, app_spec: str) -> Path:
     """Write ``migrations/`` and ``alembic.ini`` into the project; return the directory."""
     return write_migrations(app.root_path, app_spec, Path.cwd())
 
@@ -89,7 +87,7 @@ def write_migrations(root: Path, app_spec: str, import_root: Path) -> Path:
     return target
 
 
-def alembic_config(app: App) -> AlembicConfig:
+def alembic_config(app: Application) -> AlembicConfig:
     """Return the Alembic configuration of the app's project (``migrations/`` must exist)."""
     config = revisions_config(app.root_path)
     config.attributes[_APP_ATTRIBUTE] = app
@@ -113,7 +111,7 @@ def revisions_config(root: Path) -> AlembicConfig:
     return config
 
 
-def upgrade(app: App, revision: str = "head") -> None:
+def upgrade(app: Application, revision: str = "head") -> None:
     """Migrate the app's database to ``revision``, as ``mvcpy db upgrade`` does (tests use it)."""
     from alembic import command
 
@@ -145,12 +143,12 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     return False
 
 
-def _app_for(config: AlembicConfig) -> App:
+def _app_for(config: AlembicConfig) -> Application:
     app = config.attributes.get(_APP_ATTRIBUTE)
     if app is not None:
         return app  # type: ignore[no-any-return]
     # The plain ``alembic`` command: find the app named in alembic.ini, or discover it.
-    from mvcpy.cli import find_app_spec, load_app
+    from mvcpy.loading import find_app_spec, load_app
 
     spec = config.get_main_option(_APP_ATTRIBUTE) or find_app_spec(Path.cwd())
     return load_app(spec)
@@ -188,14 +186,13 @@ def configure_context(context: Any) -> None:
             context.run_migrations()
 
 
-def pending_migrations(app: App) -> str | None:
+def pending_migrations(root: Path, database: Database) -> str | None:
     """Return a one-line problem when the database is not at the migrations' head, else None."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
     from sqlalchemy.exc import DBAPIError
 
-    heads = set(ScriptDirectory.from_config(alembic_config(app)).get_heads())
-    database = app.database
+    heads = set(ScriptDirectory.from_config(revisions_config(root)).get_heads())
     try:
         with database.engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
@@ -215,17 +212,16 @@ def pending_migrations(app: App) -> str | None:
     )
 
 
-def check_on_startup(app: App) -> None:
+def check_on_startup(root: Path, database: Database) -> None:
     """Log one error line at startup when the project's database is not at head."""
-    directory = app.root_path / MIGRATIONS_DIR
+    directory = root / MIGRATIONS_DIR
     if not (directory / "env.py").is_file() or not (directory / "versions").is_dir():
         return  # not a project's migrations (the framework's own template has no versions/)
-    problem = pending_migrations(app)
+    problem = pending_migrations(root, database)
     if problem is not None:
         logger.error("mvcpy: %s", problem)
 
 
-# -- the ``mvcpy db`` command -----------------------------------------------------------
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
@@ -243,48 +239,7 @@ def describe_change(diff: Any) -> str:
     return f"{op} {next((n for n in names if n), '?')}"
 
 
-def _logging() -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("alembic").setLevel(logging.INFO)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from alembic import command
-
-    from mvcpy.cli import find_app_spec, load_app
-
-    spec = args.app or find_app_spec(Path.cwd())
-    app = load_app(spec)
-    action = args.db_command
-    _logging()
-    if action == "init":
-        print(f"created {init(app, spec)}; next: mvcpy db revision --autogenerate -m 'init'")
-        return 0
-
-    def step(config: AlembicConfig) -> None:
-        if action == "revision":
-            command.revision(config, message=args.message, autogenerate=args.autogenerate)
-        elif action == "upgrade":
-            command.upgrade(config, args.revision, sql=args.sql)
-        elif action == "downgrade":
-            command.downgrade(config, args.revision, sql=args.sql)
-        elif action == "current":
-            command.current(config, verbose=args.verbose)
-        elif action == "history":
-            command.history(config, verbose=args.verbose, indicate_current=True)
-        elif action == "heads":
-            command.heads(config, verbose=args.verbose)
-        elif action == "check":
-            command.check(config)
-            print("the database is at head and the models match the migrations")
-        elif action == "stamp":
-            command.stamp(config, args.revision)
-
-    return run_alembic(app, step)
-
-
-def run_alembic(app: App, step: Callable[[AlembicConfig], object]) -> int:
+def run_alembic(app: Application, step: Callable[[AlembicConfig], object]) -> int:
     """Run ``step`` with the app's Alembic configuration: 0, or 1 after one line on stderr.
 
     Alembic's and the database's errors become a sentence that says what to do.
@@ -318,84 +273,3 @@ def run_alembic(app: App, step: Callable[[AlembicConfig], object]) -> int:
         )
         return 1
     return 0
-
-
-def _shell(args: argparse.Namespace) -> int:
-    from mvcpy.shell import run_shell
-
-    return run_shell(args)
-
-
-def add_commands(commands: Any) -> None:
-    """Add ``mvcpy db ...`` and ``mvcpy shell`` to the ``mvcpy`` command's subparsers."""
-    db = commands.add_parser(
-        "db",
-        help="database migrations (Alembic): init, revision, upgrade, downgrade, ...",
-        description="Migrations of the project's models, run by Alembic with the app's "
-        "[database] settings.",
-        **examples(
-            "mvcpy db upgrade",
-            "mvcpy db revision --autogenerate -m 'add posts'",
-            "MVCPY_ENV=prod mvcpy db upgrade --sql > upgrade.sql",
-            "mvcpy db --app blog.app:app current",
-        ),
-    )
-    db.add_argument("--app", help="module:attribute of the app (default: discovered)")
-    db.set_defaults(func=_run)
-    actions = db.add_subparsers(dest="db_command", required=True)
-
-    def action(name: str, text: str, *lines: str) -> Any:
-        description = text[0].upper() + text[1:] + "."
-        return actions.add_parser(name, help=text, description=description, **examples(*lines))
-
-    action("init", "create migrations/ and alembic.ini in the project", "mvcpy db init")
-    revision = action(
-        "revision",
-        "create a new revision file",
-        "mvcpy db revision --autogenerate -m 'add posts'",
-        "mvcpy db revision -m 'backfill slugs'   # an empty revision to fill in",
-    )
-    revision.add_argument("-m", "--message", required=True, help="what the revision does")
-    revision.add_argument(
-        "--autogenerate", action="store_true", help="compare the models with the database"
-    )
-    for name, default, text, sample in (
-        ("upgrade", "head", "upgrade to REVISION (default head)", "+1"),
-        ("downgrade", "-1", "downgrade to REVISION (default -1; 'base' for empty)", "base"),
-    ):
-        step = action(
-            name, text, f"mvcpy db {name}", f"mvcpy db {name} {sample}", f"mvcpy db {name} --sql"
-        )
-        step.add_argument("revision", nargs="?", default=default)
-        step.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
-    for name, text in (
-        ("current", "show the database's revision"),
-        ("history", "list the revisions"),
-        ("heads", "show the latest revisions"),
-    ):
-        action(name, text, f"mvcpy db {name}", f"mvcpy db {name} -v").add_argument(
-            "-v", "--verbose", action="store_true"
-        )
-    action(
-        "check",
-        "fail when the database or the models differ from head",
-        "mvcpy db check",
-        "MVCPY_ENV=prod mvcpy db check",
-    )
-    stamp = action(
-        "stamp",
-        "set the database's revision without migrating",
-        "mvcpy db stamp head",
-        "mvcpy db stamp 0001_initial",
-    )
-    stamp.add_argument("revision")
-
-    shell = commands.add_parser(
-        "shell",
-        help="a Python REPL with the app, a database session and the models",
-        description="Start a Python REPL with app, db (a database session) and the models "
-        "of [database] models; db.commit() keeps changes.",
-        **examples("mvcpy shell", "MVCPY_ENV=test mvcpy shell --app blog.app:app"),
-    )
-    shell.add_argument("--app", help="module:attribute of the app (default: discovered)")
-    shell.set_defaults(func=_shell)

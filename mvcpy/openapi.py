@@ -12,16 +12,21 @@ import re
 import typing
 from typing import TYPE_CHECKING, Any
 
-from mvcpy._help import examples
 from mvcpy.binding import Binder
 from mvcpy.components import Component, Setup
 from mvcpy.config.section import Section
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.routing.router import Route
 
-__all__ = ["OpenAPIHandler", "add_openapi_command", "build_openapi", "openapi_json"]
+__all__ = [
+    "OpenAPIComponent",
+    "OpenAPIHandler",
+    "OpenAPISettings",
+    "build_openapi",
+    "openapi_json",
+]
 
 _REF = "#/components/schemas/{model}"
 _SKIP_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -214,7 +219,7 @@ def _returns(fn: Any) -> Any:
 
 
 def build_openapi(
-    app: App, title: str | None = None, version: str = "0.1.0", include: Any = None
+    app: Application, title: str | None = None, version: str = "0.1.0", include: Any = None
 ) -> dict[str, Any]:
     """Return the OpenAPI 3.1 document of ``app``'s routes (``include(route)`` filters)."""
     schemas = _Schemas()
@@ -247,7 +252,7 @@ def build_openapi(
     return document
 
 
-def openapi_json(app: App, **options: Any) -> str:
+def openapi_json(app: Application, **options: Any) -> str:
     """Return the document as indented JSON (``mvcpy openapi``)."""
     import json
 
@@ -259,7 +264,7 @@ class OpenAPIHandler:
 
     __slots__ = ("body", "options")
 
-    def __init__(self, app: App | None = None, **options: Any) -> None:
+    def __init__(self, app: Application | None = None, **options: Any) -> None:
         # ``app`` is accepted for compatibility: the document is built from ``ctx.app``.
         self.options = options
         self.body: bytes | None = None
@@ -271,34 +276,6 @@ class OpenAPIHandler:
         if self.body is None:
             self.body = _json.dumps(build_openapi(ctx.app, **self.options))
         return Response(self.body, media_type="application/json")
-
-
-def add_openapi_command(commands: Any) -> None:
-    """Add ``mvcpy openapi`` to the command line's subcommands."""
-    command = commands.add_parser(
-        "openapi",
-        help="print the app's OpenAPI 3.1 document as JSON",
-        description="Print the OpenAPI 3.1 document of the app's routes as JSON.",
-        **examples(
-            "mvcpy openapi > openapi.json",
-            "mvcpy openapi --app blog.app:app --title 'Blog API' --version 2.0.0",
-        ),
-    )
-    command.add_argument("--app", help="module:attribute of the app (default: discovered)")
-    command.add_argument("--title", help="the document's title (default: app_name)")
-    command.add_argument("--version", default="0.1.0", help="the API's version")
-    command.set_defaults(func=_cmd_openapi)
-
-
-def _cmd_openapi(args: Any) -> int:
-    from pathlib import Path
-
-    from mvcpy.cli import find_app_spec, load_app
-
-    app = load_app(args.app or find_app_spec(Path.cwd()))
-    app.start()
-    print(openapi_json(app, title=args.title, version=args.version))
-    return 0
 
 
 class OpenAPISettings(Section):

@@ -10,28 +10,21 @@ fatal ones (a failure that breaks every request or signs cookies with a public k
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from mvcpy._help import examples
 from mvcpy.components import CheckResult
-from mvcpy.config import DEFAULT_SECRET_KEY, ENVIRONMENTS
+from mvcpy.config import DEFAULT_SECRET_KEY
 from mvcpy.migrate import MIGRATIONS_DIR, pending_migrations
 from mvcpy.views.checks import check_templates, check_urls
-from mvcpy.views.commands import add_urls_check
 
 if TYPE_CHECKING:
     from mvcpy.app import App
 
-__all__ = ["CHECKS", "Result", "add_check_command", "load_for_env", "print_results", "run_checks"]
+__all__ = ["CHECKS", "Result", "run_checks"]
 
 #: Keys shorter than this are refused as too easy to guess.
 MIN_SECRET_LENGTH = 32
-_MAX_DETAILS = 10
 
 
 #: The outcome of one check (the type component checks return too).
@@ -88,7 +81,7 @@ def check_migrations(app: App) -> Result:
     """Fail when the database cannot be reached or is not at the migrations' head."""
     if not (app.root_path / MIGRATIONS_DIR / "env.py").is_file():
         return Result("migrations", None, f"no {MIGRATIONS_DIR}/ in {app.root_path}")
-    problem = pending_migrations(app)
+    problem = pending_migrations(app.root_path, app.database)
     if problem is not None:
         return Result("migrations", False, problem, fatal=True)
     return Result("migrations", True, "the database is at the migrations' head")
@@ -145,66 +138,3 @@ def run_checks(app: App) -> list[Result]:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             results.append(Result(name, False, f"could not check: {reason}", fatal=True))
     return results
-
-
-def _lines(results: list[Result]) -> Iterator[str]:
-    width = max(len(result.name) for result in results)
-    for result in results:
-        status = {True: "ok", False: "FAIL", None: "skip"}[result.ok]
-        yield f"{status:<5} {result.name:<{width}}  {result.message}"
-        shown = result.details[:_MAX_DETAILS]
-        for detail in shown:
-            yield f"{'':<5} {'':<{width}}    {detail}"
-        if len(result.details) > len(shown):
-            yield f"{'':<5} {'':<{width}}    ... and {len(result.details) - len(shown)} more"
-
-
-def print_results(results: list[Result], out: TextIO) -> None:
-    """Print one line per check (and the problems it found, indented)."""
-    for line in _lines(results):
-        print(line, file=out)
-
-
-def load_for_env(args: argparse.Namespace) -> App:
-    """Load the app as environment ``args.env`` builds it (``MVCPY_ENV`` is set for it)."""
-    from mvcpy.cli import find_app_spec, load_app
-
-    os.environ["MVCPY_ENV"] = args.env
-    return load_app(args.app or find_app_spec(Path.cwd()))
-
-
-def _cmd_check(args: argparse.Namespace) -> int:
-    app = load_for_env(args)
-    print(f"checking {app.config.core.app_name} ({app.root_path}) in {app.env}")
-    results = run_checks(app)
-    print_results(results, sys.stdout)
-    failed = sum(result.failed for result in results)
-    if failed:
-        print(f"{failed} check(s) failed: fix them before deploying")
-        return 1
-    print("ready for production" if app.env == "prod" else f"every check passed in {app.env}")
-    return 0
-
-
-def add_check_command(commands: Any) -> None:
-    """Add ``mvcpy check`` (production readiness) and its ``urls`` form to the subcommands."""
-    check = commands.add_parser(
-        "check",
-        help="production readiness: secret key, debug, allowed_hosts, migrations, templates, urls",
-        description="Check that the project is ready for production, one line per check "
-        "(ok, FAIL with how to fix it, or skip); exit 1 when any check fails. The app is "
-        "loaded with MVCPY_ENV=prod unless --env says otherwise.\n"
-        "`mvcpy check urls` checks only the url_for calls.",
-        **examples(
-            "mvcpy check                    # the prod configuration",
-            "MVCPY_SECRET_KEY=... mvcpy check --app blog.app:app",
-            "mvcpy check --env test",
-            "mvcpy check urls",
-        ),
-    )
-    check.add_argument("--app", help="module:attribute of the app (default: discovered)")
-    check.add_argument(
-        "--env", choices=ENVIRONMENTS, default="prod", help="the configuration to check (prod)"
-    )
-    check.set_defaults(func=_cmd_check)
-    add_urls_check(check.add_subparsers(dest="check_command", metavar="{urls}"))

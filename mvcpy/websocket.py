@@ -35,7 +35,7 @@ from mvcpy.sessions.manager import SessionNotSaved
 from mvcpy.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.hub import Hub
     from mvcpy.routing.router import Route
@@ -145,7 +145,7 @@ class WebSocketController:
     def __init__(self, ctx: Context) -> None:
         scope = ctx.scope
         self.ctx = ctx
-        self.app: App = ctx.app
+        self.app: Application = ctx.app
         self.scope = scope
         self.params: dict[str, Any] = ctx.params
         self.query: MultiDict[str] = ctx.request.query
@@ -235,7 +235,8 @@ class WebSocketController:
     @property
     def hub(self) -> Hub:
         """The app's hub (``[hub]``): broadcast, send_to, presence, push_fragment."""
-        return self.app.hub
+        hub: Hub = self.app.hub
+        return hub
 
     @property
     def connection_id(self) -> str:
@@ -535,7 +536,7 @@ class WebSocketEndpoint:
         self.allowed_origins: frozenset[str] = frozenset()
         self.limits = _Limits()
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: Application) -> None:
         """Read the ``[websocket]`` settings and the controller's overrides once, at startup."""
         from mvcpy.filters.ratelimit import parse_rate
 
@@ -647,7 +648,7 @@ def _pick(override: Any, configured: Any) -> Any:
     return override if override is not None else (configured or 0)
 
 
-async def serve_websocket(app: App, ctx: Context, route: Route) -> None:
+async def serve_websocket(app: Application, ctx: Context, route: Route) -> None:
     """Run a WebSocket route: the handshake through the filter chain, then the connection.
 
     Callbacks registered with ``ctx.after_response`` (the access log's line) run once

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mvcpy import serve
-from mvcpy.cli import main
+from mvcpy.cli import main, serve
 
 SECRET = "a-production-secret-that-is-long-enough-0123456789"
 

@@ -11,19 +11,19 @@ import sys
 from collections.abc import Sequence
 
 from mvcpy._help import examples
+from mvcpy.cli.check import add_check_command
 from mvcpy.cli.config import add_config_command
+from mvcpy.cli.db import add_commands as add_db_commands
+from mvcpy.cli.generate import add_generate_command
 from mvcpy.cli.loader import find_app_spec, load_app
+from mvcpy.cli.new import add_new_command
+from mvcpy.cli.openapi import add_openapi_command
 from mvcpy.cli.plugins import add_component_commands
 from mvcpy.cli.routes import add_routes_command
 from mvcpy.cli.run import add_run_command
+from mvcpy.cli.serve import add_serve_command
+from mvcpy.cli.templates import add_view_commands
 from mvcpy.errors import ConfigurationError
-from mvcpy.generate import add_generate_command
-from mvcpy.migrate import add_commands as add_db_commands
-from mvcpy.openapi import add_openapi_command
-from mvcpy.project import add_new_command
-from mvcpy.readiness import add_check_command
-from mvcpy.serve import add_serve_command
-from mvcpy.views.commands import add_view_commands
 
 __all__ = ["build_parser", "find_app_spec", "load_app", "main"]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 from mvcpy._help import examples
-from mvcpy.cli.loader import find_app_spec, load_app
+from mvcpy.cli.loader import app_from_args
 from mvcpy.config import ENVIRONMENTS, Config
 
 __all__ = ["add_config_command", "format_settings"]
@@ -39,7 +38,7 @@ def _line(key: str, value: Any) -> str:
 def _config(args: argparse.Namespace) -> int:
     if args.env:
         os.environ["MVCPY_ENV"] = args.env
-    app = load_app(args.app or find_app_spec(Path.cwd()))
+    app = app_from_args(args)
     if args.json:
         print(json.dumps({"env": app.env, "settings": app.config.as_dict()}, indent=2))
     else:

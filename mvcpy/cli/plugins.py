@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from mvcpy.cli.loader import find_app_spec, load_app
+from mvcpy.cli.loader import app_from_args, find_app_spec
 from mvcpy.components import Command, discover
 from mvcpy.config.loader import module_root, project_components
 from mvcpy.errors import ConfigurationError
@@ -24,7 +24,7 @@ class _Context:
 
     def load_app(self) -> Any:
         """Import and return the project's app (``--app``, ``MVCPY_APP`` or discovered)."""
-        return load_app(self.args.app or find_app_spec(Path.cwd()))
+        return app_from_args(self.args)
 
 
 def _listed() -> list[str]:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from mvcpy._help import examples
-from mvcpy.cli.loader import find_app_spec, load_app
+from mvcpy.cli.loader import app_from_args
 
 __all__ = ["add_routes_command"]
 
 
 def _routes(args: argparse.Namespace) -> int:
-    app = load_app(args.app or find_app_spec(Path.cwd()))
+    app = app_from_args(args)
     app.start()
     if args.explain:
         for line in app.route_table.explain(args.method.upper(), args.explain, args.host):

@@ -8,7 +8,7 @@ from typing import Any
 
 from mvcpy._help import examples
 from mvcpy._uvicorn import websocket_options
-from mvcpy.cli.loader import find_app_spec, load_app
+from mvcpy.cli.loader import app_spec, load_app
 
 __all__ = ["add_run_command"]
 
@@ -16,7 +16,7 @@ __all__ = ["add_run_command"]
 def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    spec = args.app or find_app_spec(Path.cwd())
+    spec = app_spec(args)
     app = load_app(spec)  # fail here, with our message, rather than inside uvicorn
     from mvcpy.config import ServerSettings
     from mvcpy.websocket import WebSocketSettings

@@ -14,7 +14,7 @@ from mvcpy.http.response import StreamingResponse
 from mvcpy.logs import writes_json_lines
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.filters.chain import CallNext
     from mvcpy.http.response import Response
@@ -58,7 +58,7 @@ class AccessLog:
         self.logger = logging.getLogger(logger)
         self._json = format == "json"
 
-    def bind(self, app: App) -> None:
+    def bind(self, app: Application) -> None:
         """Choose the message format from ``[logging]`` (called at startup)."""
         if self.format == "auto":
             wants_json = app.config.section_of(LoggingSettings).format == "json"

@@ -16,7 +16,7 @@ from mvcpy.config import FiltersSettings
 from mvcpy.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.filters.chain import Filter
 
 __all__ = ["BUILTINS", "configured_filters", "prepare_filters"]
@@ -45,7 +45,7 @@ def _builtin_class(name: str) -> Any:
     return getattr(importlib.import_module(module), cls)
 
 
-def configured_filters(app: App) -> list[Filter]:
+def configured_filters(app: Application) -> list[Filter]:
     """Build the built-in filters that ``app.config["filters"]`` turns on, in run order."""
     section = app.config.section_of(FiltersSettings)
     filters: list[Filter] = []
@@ -71,7 +71,7 @@ def configured_filters(app: App) -> list[Filter]:
     return filters
 
 
-def _default_static(app: App) -> dict[str, Any] | None:
+def _default_static(app: Application) -> dict[str, Any] | None:
     # A project (a directory with conf/app.toml) serves its static/ at /static unless
     # [filters] says static = false.
     if app.config.source is not None and (app.root_path / "static").is_dir():
@@ -79,7 +79,7 @@ def _default_static(app: App) -> dict[str, Any] | None:
     return None
 
 
-def _bind(app: App, filters: Iterable[Filter], seen: set[int]) -> None:
+def _bind(app: Application, filters: Iterable[Filter], seen: set[int]) -> None:
     for filter in filters:
         if id(filter) in seen:
             continue
@@ -89,7 +89,7 @@ def _bind(app: App, filters: Iterable[Filter], seen: set[int]) -> None:
             bind(app)
 
 
-def prepare_filters(app: App) -> None:
+def prepare_filters(app: Application) -> None:
     """Put the configured built-ins first among the app's filters, then bind every filter.
 
     Binding calls ``filter.bind(app)`` once, at startup, on each filter that has it, so

@@ -12,7 +12,7 @@ from mvcpy.errors import ConfigurationError
 from mvcpy.http.response import Response
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.filters.chain import CallNext
 
@@ -149,14 +149,14 @@ class ResponseCache:
         self.max_body = max_body
 
     @classmethod
-    def from_config(cls, app: App, options: dict[str, Any]) -> ResponseCache:
+    def from_config(cls, app: Application, options: dict[str, Any]) -> ResponseCache:
         """Build from ``[filters.cache]``: ``ttl``, ``vary``, ``redis_url``, ``max_body``."""
         redis_url = options.pop("redis_url", None)
         if redis_url:
             options["backend"] = RedisCache(redis_url)
         return cls(**options)
 
-    def bind(self, app: App) -> None:
+    def bind(self, app: Application) -> None:
         """Close the backend's connections when the app shuts down."""
         close = getattr(self.backend, "close", None)
         if close is not None:

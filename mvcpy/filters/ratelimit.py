@@ -7,13 +7,14 @@ import math
 import re
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any
 
 from mvcpy.errors import HTTPError
 from mvcpy.filters._answer import answer_error
+from mvcpy.filters._bucket import Backend, Decision
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.filters.chain import CallNext
     from mvcpy.http.response import Response
@@ -40,21 +41,6 @@ def parse_rate(rate: str) -> tuple[int, float]:
     if count < 1 or multiple < 1:
         raise ValueError(f"not a rate: {rate!r} (the count and period must be positive)")
     return count, float(multiple * _PERIODS[unit])
-
-
-class Decision(NamedTuple):
-    """What the bucket said: allowed or not, and the tokens left after this request."""
-
-    allowed: bool
-    remaining: float
-
-
-class Backend(Protocol):
-    """Where buckets live; ``take`` must be atomic for one key."""
-
-    async def take(self, key: str, capacity: int, refill_per_second: float) -> Decision:
-        """Take one token from bucket ``key`` if it has one."""
-        ...
 
 
 class MemoryBackend:
@@ -168,7 +154,7 @@ class RateLimit:
         self._limit_header = str(self.capacity)
 
     @classmethod
-    def from_config(cls, app: App, options: dict[str, Any]) -> RateLimit:
+    def from_config(cls, app: Application, options: dict[str, Any]) -> RateLimit:
         """Build from ``[filters.rate_limit]``: ``rate``, ``burst``, ``key``, ``redis_url``."""
         redis_url = options.pop("redis_url", None)
         if redis_url:
@@ -177,7 +163,7 @@ class RateLimit:
             options["backend"] = RedisBackend(redis_url)
         return cls(**options)
 
-    def bind(self, app: App) -> None:
+    def bind(self, app: Application) -> None:
         """Close the backend's connections when the app shuts down."""
         close = getattr(self.backend, "close", None)
         if close is not None:

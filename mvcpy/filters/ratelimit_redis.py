@@ -6,7 +6,7 @@ import importlib
 from typing import Any
 
 from mvcpy.errors import ConfigurationError
-from mvcpy.filters.ratelimit import Decision
+from mvcpy.filters._bucket import Decision
 
 __all__ = ["RedisBackend"]
 

@@ -12,7 +12,7 @@ from mvcpy.errors import ClientDisconnected, HTTPError
 from mvcpy.results import to_response
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.filters.chain import CallNext
     from mvcpy.http.response import Response
@@ -40,7 +40,7 @@ class Recovery:
         self.handler = handler
         self._debug = False
 
-    def bind(self, app: App) -> None:
+    def bind(self, app: Application) -> None:
         """Read the app's debug flag (called at startup)."""
         self._debug = app.debug
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.filters.chain import CallNext
     from mvcpy.http.response import Response
@@ -74,7 +74,7 @@ class SecurityHeaders:
             headers.append((b"content-security-policy", csp.encode()))
         self._headers = tuple(headers)
 
-    def bind(self, app: App) -> None:
+    def bind(self, app: Application) -> None:
         """Turn HSTS on for prod (called at startup)."""
         self._hsts_on = self.hsts == "always" or (bool(self.hsts) and app.env == "prod")
 

@@ -19,7 +19,7 @@ from mvcpy.http.response import RedirectResponse, Response
 from mvcpy.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.filters.chain import CallNext
 
@@ -132,11 +132,11 @@ class Static:
         )
 
     @classmethod
-    def from_config(cls, app: App, options: dict[str, Any]) -> Static:
+    def from_config(cls, app: Application, options: dict[str, Any]) -> Static:
         """Build from ``[filters.static]``: ``dirs = {"/static" = "static"}`` and options."""
         return cls(options.pop("dirs", None), **options)
 
-    def bind(self, app: App) -> None:
+    def bind(self, app: Application) -> None:
         """Resolve relative directories against the project root and check they exist."""
         mounts = []
         for prefix, directory in self.directories.items():

@@ -5,11 +5,7 @@
 - :mod:`~mvcpy.generate.files`: the plan of files, templates and idempotent edits
 - :mod:`~mvcpy.generate.migrations`: the revisions (Alembic, through :mod:`mvcpy.migrate`)
 - :mod:`~mvcpy.generate.generators`: the controller, model and scaffold generators
-- :mod:`~mvcpy.generate.command`: the command line
+- the command line: :mod:`mvcpy.cli.generate`
 
 The templates of the generated files live in the framework's ``app_skeleton/generators/``.
 """
-
-from mvcpy.generate.command import add_generate_command
-
-__all__ = ["add_generate_command"]

@@ -46,7 +46,7 @@ class Project:
 
 def find_project(cwd: Path) -> Project:
     """Find the project in ``cwd``: a package with ``app.py`` (``MVCPY_APP`` may name it)."""
-    from mvcpy.cli import find_app_spec
+    from mvcpy.loading import find_app_spec
 
     try:
         spec = find_app_spec(cwd)

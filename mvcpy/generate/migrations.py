@@ -140,7 +140,7 @@ def generate_migration(
     from alembic import command
     from alembic.operations.ops import MigrationScript
 
-    from mvcpy.cli import find_app_spec, load_app
+    from mvcpy.loading import find_app_spec, load_app
     from mvcpy.migrate import pending_migrations, run_alembic
 
     stream = out or sys.stdout
@@ -151,7 +151,7 @@ def generate_migration(
     found: list[MigrationScript] = []
 
     if not empty:
-        problem = pending_migrations(app)
+        problem = pending_migrations(app.root_path, app.database)
         if problem is not None:
             print(
                 f"mvcpy: {problem} (autogenerate compares the models with an up-to-date "

@@ -14,10 +14,11 @@ import itertools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from mvcpy.errors import ConfigurationError
 from mvcpy.http import _json
+from mvcpy.hub.broker import Broker
 from mvcpy.hub.fragments import fragment_message
 from mvcpy.hub.subscriber import (
     BACKLOGGED,
@@ -38,34 +39,6 @@ logger = logging.getLogger("mvcpy.hub")
 
 BACKENDS = ("memory", "redis")
 _MAX_ROOM = 200
-
-
-class Broker(Protocol):
-    """Carries broadcasts between processes; each process's hub delivers to its own subscribers."""
-
-    async def start(self, hub: Hub) -> None:
-        """Connect; from now on, deliver what arrives to ``hub``."""
-        ...
-
-    async def close(self) -> None:
-        """Disconnect and forget this process's presence."""
-        ...
-
-    async def publish(self, room: str, payload: Payload, exclude: frozenset[str]) -> None:
-        """Deliver ``payload`` to the subscribers of ``room`` in every process."""
-        ...
-
-    async def send_remote(self, worker: str, connection_id: str, payload: Payload) -> bool:
-        """Deliver ``payload`` to ``connection_id`` in process ``worker``; whether it may arrive."""
-        ...
-
-    async def room_changed(self, room: str, local_count: int) -> None:
-        """Record that this process now has ``local_count`` subscribers in ``room``."""
-        ...
-
-    async def presence(self, room: str) -> int:
-        """Return how many subscribers ``room`` has across every process."""
-        ...
 
 
 def encode_message(message: Any) -> Payload:

@@ -6,7 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from mvcpy.hub.hub import Hub
+    from mvcpy.hub.broker import LocalHub
     from mvcpy.hub.subscriber import Payload
 
 __all__ = ["MemoryBroker"]
@@ -16,9 +16,9 @@ class MemoryBroker:
     """Deliver in this process: right for one worker; with several, use the Redis broker."""
 
     def __init__(self) -> None:
-        self._hub: Hub | None = None
+        self._hub: LocalHub | None = None
 
-    async def start(self, hub: Hub) -> None:
+    async def start(self, hub: LocalHub) -> None:
         """Remember the hub to deliver to."""
         self._hub = hub
 

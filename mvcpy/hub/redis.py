@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from mvcpy.errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from mvcpy.hub.hub import Hub
+    from mvcpy.hub.broker import LocalHub
     from mvcpy.hub.subscriber import Payload
 
 __all__ = ["HEARTBEAT_INTERVAL", "HEARTBEAT_TTL", "RedisBroker", "pack", "unpack"]
@@ -63,7 +63,7 @@ class RedisBroker:
             raise ConfigurationError("[hub] backend = 'redis' needs redis_url")
         self.url = url
         self.prefix = prefix
-        self._hub: Hub | None = None
+        self._hub: LocalHub | None = None
         self._client: Any = None
         self._pubsub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -80,7 +80,7 @@ class RedisBroker:
         """The pub/sub channel of messages to the connections of process ``worker``."""
         return f"{self.prefix}worker:{worker}"
 
-    def client_name(self, hub: Hub) -> str:
+    def client_name(self, hub: LocalHub) -> str:
         """The Redis client name of this worker's connections (``CLIENT LIST`` shows it)."""
         return f"mvcpy-hub-{hub.worker_id}"
 
@@ -91,7 +91,7 @@ class RedisBroker:
         return f"{self.prefix}alive:{worker}"
 
     # -- lifecycle ----------------------------------------------------------------------
-    async def start(self, hub: Hub) -> None:
+    async def start(self, hub: LocalHub) -> None:
         """Connect, subscribe to this process's channel, start listening and the heartbeat."""
         import redis.asyncio as aioredis
         from redis.asyncio.retry import Retry

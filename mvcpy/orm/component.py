@@ -38,6 +38,14 @@ class DatabaseComponent(ServiceComponent):
         setup.error_handler(IntegrityError, integrity_error_handler, replace=False)
         return database
 
+    async def startup(self) -> None:
+        """Log one line when the project's database is behind its migrations."""
+        setup = self.setup
+        if setup is not None and (setup.root_path / "migrations" / "versions").is_dir():
+            from mvcpy.migrate import check_on_startup
+
+            check_on_startup(setup.root_path, setup.services[self.service])
+
     async def shutdown(self) -> None:
         """Dispose of the engines' pools, if they were built."""
         database = self.built()

@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mvcpy.orm.session import REQUEST_KEY, AsyncDbSession, DbSession
 
 if TYPE_CHECKING:
     from mvcpy.http.request import Request
-    from mvcpy.orm.database import Database
 
-__all__ = ["RequestDB"]
+__all__ = ["RequestDB", "SessionSource"]
+
+
+class SessionSource(Protocol):
+    """Where the request's sessions come from (the app's :class:`~mvcpy.orm.Database`)."""
+
+    autocommit: bool
+
+    def session(self, **info: Any) -> DbSession:
+        """Return a new session."""
+        ...
+
+    def async_session(self, **info: Any) -> AsyncDbSession:
+        """Return a new async session."""
+        ...
 
 
 class RequestDB:
@@ -25,7 +38,7 @@ class RequestDB:
 
     __slots__ = ("_async", "_sync", "database")
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: SessionSource) -> None:
         self.database = database
         self._sync: DbSession | None = None
         self._async: AsyncDbSession | None = None

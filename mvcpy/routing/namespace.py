@@ -19,7 +19,7 @@ from mvcpy.routing.router import Route
 from mvcpy.websocket import WebSocketController, WebSocketEndpoint
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.filters import Filter
 
 __all__ = ["RESOURCE_ACTIONS", "Namespace"]
@@ -52,7 +52,7 @@ class Namespace:
 
     def __init__(
         self,
-        app: App,
+        app: Application,
         prefix: str = "",
         filters: Iterable[Filter] = (),
         name_prefix: str = "",

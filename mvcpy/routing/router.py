@@ -6,17 +6,29 @@ import difflib
 import logging
 import posixpath
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 from urllib.parse import quote, quote_from_bytes, unquote
 
 from mvcpy.errors import ConfigurationError
 from mvcpy.routing.reverse import HostPattern, PathBuilder, URLBuildError
 from mvcpy.routing.tree import RouteTree, parse_pattern
 
-if TYPE_CHECKING:
-    from mvcpy.error_handling import ErrorHandlers
-    from mvcpy.filters import Filter, Handler
-    from mvcpy.routing.namespace import Namespace
+
+class RouteGroup(Protocol):
+    """The namespace a route was registered in (:class:`~mvcpy.routing.Namespace`).
+
+    The router stores filters, handlers and error handlers without calling them: the app
+    composes them at startup. Typed loosely here so the router needs nothing above it.
+    """
+
+    filters: list[Any]
+    error_handlers: Any
+
+    def chain(self) -> Sequence[RouteGroup]:
+        """Return the groups from the outermost (the app) to this one."""
+        ...
+
 
 __all__ = ["Miss", "Route", "Router", "request_path", "split_path"]
 
@@ -55,8 +67,8 @@ class Route:
         name: str,
         target: str,
         endpoint: Any,
-        filters: tuple[Filter, ...],
-        namespace: Namespace | None = None,
+        filters: tuple[Any, ...],
+        namespace: RouteGroup | None = None,
         host: HostPattern | None = None,
     ) -> None:
         self.pattern = pattern
@@ -68,7 +80,7 @@ class Route:
         self.filters = filters
         self.namespace = namespace
         #: error handler registries, innermost first; filled when the app starts
-        self.error_handlers: tuple[ErrorHandlers, ...] = ()
+        self.error_handlers: tuple[Any, ...] = ()
         self.host = host
         self.segments = parse_pattern(pattern)
         method_text = ",".join(sorted(methods))
@@ -77,7 +89,8 @@ class Route:
         self.builder = PathBuilder(self.segments, f"route {name!r}")
         #: names of the path and host parameters
         self.param_names = self.builder.names | frozenset(host.names if host else ())
-        self.handler: Handler | None = None
+        #: the composed chain ``handler(ctx) -> response``, built when the app starts
+        self.handler: Callable[[Any], Awaitable[Any]] | None = None
 
     def __repr__(self) -> str:
         return f"<Route {self.name!r} {self.label}>"

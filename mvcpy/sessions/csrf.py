@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import hmac
-import secrets
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from markupsafe import Markup, escape
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
 
 from mvcpy.errors import HTTPError
 from mvcpy.filters._answer import answer_error
 from mvcpy.sessions.settings import CsrfSettings
+from mvcpy.sessions.tokens import CSRF_KEY, csrf_input, csrf_token
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
     from mvcpy.http.response import Response
-    from mvcpy.routing.namespace import Namespace
     from mvcpy.routing.router import Route
 
 __all__ = ["CSRF_KEY", "CSRFProtect", "csrf_exempt", "csrf_input", "csrf_token"]
 
-#: the session key that holds the token
-CSRF_KEY = "_csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _EXEMPT_ATTR = "__mvcpy_csrf_exempt__"
@@ -31,21 +26,6 @@ _MISSING_REASON = "CSRF token missing: send the form's csrf_token field or an X-
 _INVALID_REASON = "CSRF token invalid: reload the page and try again"
 
 T = TypeVar("T")
-
-
-def csrf_token(session: MutableMapping[str, Any]) -> str:
-    """Return the session's CSRF token, creating it on first use."""
-    token = session.get(CSRF_KEY)
-    if not isinstance(token, str) or not token:
-        token = session[CSRF_KEY] = secrets.token_urlsafe(32)
-    return token
-
-
-def csrf_input(session: MutableMapping[str, Any], field: str = "csrf_token") -> Markup:
-    """Return ``<input type="hidden">`` carrying the session's CSRF token."""
-    return Markup('<input type="hidden" name="{}" value="{}">').format(
-        escape(field), csrf_token(session)
-    )
 
 
 def csrf_exempt(target: T) -> T:
@@ -78,7 +58,7 @@ class CSRFProtect:
         self.field = field
         self._exempt: frozenset[int] = frozenset()
 
-    def bind(self, app: App) -> None:
+    def bind(self, app: Application) -> None:
         """Work out the exempt routes once, at startup."""
         if self.field is None:
             self.field = app.config.section_of(CsrfSettings).field
@@ -101,12 +81,8 @@ class CSRFProtect:
         ):
             if target is not None and getattr(target, _EXEMPT_ATTR, False):
                 return True
-        namespace: Namespace | None = route.namespace
-        while namespace is not None:
-            if getattr(namespace, _EXEMPT_ATTR, False):
-                return True
-            namespace = namespace.parent
-        return False
+        groups = route.namespace.chain() if route.namespace is not None else ()
+        return any(getattr(group, _EXEMPT_ATTR, False) for group in groups)
 
     async def __call__(
         self, ctx: Context, call_next: Callable[[Context], Awaitable[Response]]

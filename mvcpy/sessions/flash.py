@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from mvcpy.sessions.session import Session
+from typing import Any, Protocol
 
 __all__ = ["FLASH_KEY", "flash", "get_flashed_messages"]
 
 #: the session key that holds the queued ``[category, message]`` pairs
 FLASH_KEY = "_flashes"
+
+
+class FlashStore(Protocol):
+    """A session, as flash messages use it: a mapping that remembers this request's reads."""
+
+    flashes: list[tuple[str, str]] | None
+
+    def get(self, key: str, /) -> Any:
+        """Return the value of ``key``, or ``None``."""
+        ...
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def __delitem__(self, key: str) -> None: ...
 
 
 def flash(session: MutableMapping[str, Any], message: str, category: str = "info") -> None:
@@ -22,7 +33,7 @@ def flash(session: MutableMapping[str, Any], message: str, category: str = "info
 
 
 def get_flashed_messages(
-    session: Session,
+    session: FlashStore,
     with_categories: bool = False,
     category_filter: tuple[str, ...] | list[str] = (),
 ) -> list[Any]:

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from mvcpy.sessions.csrf import csrf_input, csrf_token
 from mvcpy.sessions.flash import flash, get_flashed_messages
+from mvcpy.sessions.tokens import csrf_input, csrf_token
 
 if TYPE_CHECKING:
     from mvcpy.http.request import Request
-    from mvcpy.sessions.manager import SessionManager
 
 __all__ = ["Session"]
+
+
+class SessionLoader(Protocol):
+    """Where a session's data comes from (the app's :class:`SessionManager`)."""
+
+    csrf_field: str
+
+    def load(self, request: Request) -> tuple[str | None, dict[str, Any]]:
+        """Return the session id and data the request's token names."""
+        ...
+
+    async def load_async(self, request: Request) -> tuple[str | None, dict[str, Any]]:
+        """:meth:`load` without blocking the event loop."""
+        ...
 
 
 class Session(MutableMapping[str, Any]):
@@ -35,7 +48,7 @@ class Session(MutableMapping[str, Any]):
         "sid",
     )
 
-    def __init__(self, manager: SessionManager, request: Request) -> None:
+    def __init__(self, manager: SessionLoader, request: Request) -> None:
         self._manager = manager
         self._request = request
         self._data: dict[str, Any] | None = None

@@ -13,15 +13,16 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jinja2
 from jinja2 import nodes
 
+from mvcpy.views.errors import TemplateRenderError
+
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.routing.router import Router
-    from mvcpy.views.engine import Templates
 
 __all__ = ["Problem", "check_templates", "check_urls", "extends_cycle"]
 
@@ -45,7 +46,24 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-def check_templates(templates: Templates) -> list[Problem]:
+class TemplateSet(Protocol):
+    """The app's templates, as the checks read them (:class:`~mvcpy.views.Templates`)."""
+
+    @property
+    def env(self) -> jinja2.Environment:
+        """The Jinja environment."""
+        ...
+
+    def compile_all(self) -> list[TemplateRenderError]:
+        """Compile every template; return the errors."""
+        ...
+
+    def list_templates(self) -> list[str]:
+        """Return the names of every template."""
+        ...
+
+
+def check_templates(templates: TemplateSet) -> list[Problem]:
     """Compile every template; return one problem per template that does not compile."""
     return [
         Problem(str(error.filename), error.lineno, str(error.detail))
@@ -156,7 +174,7 @@ def _python_files(root: Path) -> Iterator[Path]:
         yield path
 
 
-def check_urls(app: App, python: bool = True) -> list[Problem]:
+def check_urls(app: Application, python: bool = True) -> list[Problem]:
     """Check every constant ``url_for``/``urlfor``/``redirect`` route name and its arguments."""
     router = app.route_table
     templates = app.templates
@@ -164,7 +182,7 @@ def check_urls(app: App, python: bool = True) -> list[Problem]:
     problems: list[Problem] = []
     for name in templates.list_templates():
         try:
-            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            source, filename, _ = env.loader.get_source(env, name)
             calls = list(_template_calls(env, source, name))
         except jinja2.TemplateSyntaxError as exc:
             problems.append(
@@ -201,7 +219,7 @@ def _references(env: jinja2.Environment, name: str) -> list[str]:
     return found
 
 
-def extends_cycle(templates: Templates, name: str) -> list[str] | None:
+def extends_cycle(templates: TemplateSet, name: str) -> list[str] | None:
     """Return a chain of constant extends/includes from ``name`` that loops, or ``None``."""
     env = templates.env
     path: list[str] = []

@@ -20,7 +20,7 @@ from mvcpy.views.settings import StaticSettings, TemplatesSettings
 from mvcpy.views.static import StaticURLs
 
 if TYPE_CHECKING:
-    from mvcpy.app import App
+    from mvcpy.application import Application
     from mvcpy.context import Context
 
 __all__ = [
@@ -96,7 +96,7 @@ class Templates:
     the environment is built on first use, so settings changed after ``App()`` count.
     """
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: Application) -> None:
         self.app = app
         self._env: jinja2.Environment | None = None
         self._filters: dict[str, Callable[..., Any]] = {}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import code
-from pathlib import Path
 from typing import Any
+
+from mvcpy.cli.loader import app_from_args
 
 __all__ = ["run_shell", "shell_namespace"]
 
@@ -26,9 +27,8 @@ def shell_namespace(app: Any) -> dict[str, Any]:
 
 def run_shell(args: argparse.Namespace) -> int:
     """Start the REPL; the session is closed (uncommitted work rolled back) on exit."""
-    from mvcpy.cli import find_app_spec, load_app
 
-    app = load_app(args.app or find_app_spec(Path.cwd()))
+    app = app_from_args(args)
     namespace = shell_namespace(app)
     names = ", ".join(sorted(namespace))
     try:

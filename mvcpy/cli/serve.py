@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mvcpy._help import examples
+from mvcpy.cli.loader import app_spec
 from mvcpy.config import ENVIRONMENTS
 from mvcpy.errors import ConfigurationError
 
@@ -64,8 +65,8 @@ def _positive(text: str) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from mvcpy.cli import find_app_spec
-    from mvcpy.readiness import load_for_env, print_results, run_checks
+    from mvcpy.cli.check import load_for_env, print_results
+    from mvcpy.readiness import run_checks
 
     stray = [arg for arg in args.gunicorn_args if not arg.startswith("-")][:1]
     if stray and stray[0] == args.gunicorn_args[0]:
@@ -74,7 +75,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             "options after -- (mvcpy serve -- --max-requests 1000)"
         )
     config = _config_file(args)
-    spec = args.app or find_app_spec(Path.cwd())
+    spec = app_spec(args)
     args.app = spec
     if args.check:
         app = load_for_env(args)

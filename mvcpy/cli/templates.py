@@ -7,19 +7,18 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from mvcpy._help import examples
+from mvcpy.cli.loader import app_from_args
 from mvcpy.views.checks import Problem, check_templates, check_urls
 
 __all__ = ["add_urls_check", "add_view_commands"]
 
 
 def _load(args: argparse.Namespace) -> Any:
-    from mvcpy.cli import find_app_spec, load_app
 
-    return load_app(args.app or find_app_spec(Path.cwd()))
+    return app_from_args(args)
 
 
 def _report(problems: list[Problem], ok: str) -> int:
