@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import Field
 
-from mvcpy.components import Component
+from mvcpy.components import Component, Setup
 from mvcpy.config.section import Section, StrList
 from mvcpy.errors import HTTPError
 from mvcpy.filters._answer import answer_error
@@ -144,11 +144,6 @@ async def load_current_user(ctx: Context) -> Any:
     return user
 
 
-def template_helpers(ctx: Context) -> dict[str, Any]:
-    """Return ``current_user`` for templates (the provider ``app.user_loader`` registers)."""
-    return {"current_user": current_user(ctx)}
-
-
 # -- safe redirects -------------------------------------------------------------------
 def is_safe_url(url: str, request: Request, allowed_hosts: tuple[str, ...] = ()) -> bool:
     """Whether redirecting to ``url`` stays on this host (or an allowed one)."""
@@ -173,10 +168,18 @@ class AuthSettings(Section):
 
 
 class AuthComponent(Component):
-    """Declare ``[auth]``; the helpers here read it when they are bound."""
+    """Declare ``[auth]``, and give templates ``current_user`` when sessions are on.
+
+    ``current_user`` is loaded (``app.user_loader``) only when a template uses it.
+    """
 
     name = "auth"
     sections = {"auth": AuthSettings}
+
+    def install(self, setup: Setup) -> None:
+        """Make ``current_user`` a lazy template value."""
+        if setup.settings(SessionSettings).enabled:
+            setup.template_value("current_user", current_user)
 
 
 def _redirect_hosts(app: Application) -> tuple[str, ...]:

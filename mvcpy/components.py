@@ -126,8 +126,8 @@ class Registry(Protocol):
         """Handle errors of status or class ``key`` app-wide."""
         ...
 
-    def add_template_context(self, provider: Callable[[Any], Mapping[str, Any]]) -> None:
-        """Add a per-render template context provider ``fn(ctx) -> dict``."""
+    def add_template_lazy(self, name: str, fn: Callable[[Any], Any]) -> None:
+        """Make ``name`` a per-request template value computed by ``fn(ctx)`` on first use."""
         ...
 
     def executor(self) -> Any:
@@ -224,9 +224,10 @@ class Setup:
         """
         self._registry.add_error_handler(key, handler, replace)
 
-    def template_context(self, provider: Callable[[Any], Mapping[str, Any]]) -> None:
-        """Add ``provider(ctx) -> dict`` to every render's context."""
-        self._registry.add_template_context(provider)
+    def template_value(self, name: str, fn: Callable[[Any], Any]) -> None:
+        """Give templates rendered for a request ``name`` = ``fn(ctx)``, computed only when
+        a template uses it (so a page that does not pays nothing)."""
+        self._registry.add_template_lazy(name, fn)
 
     def executor(self) -> Any:
         """Return the app's worker-thread pool; call it at run time (it exists once started)."""

@@ -8,7 +8,7 @@ import posixpath
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
-from urllib.parse import quote, quote_from_bytes, unquote
+from urllib.parse import quote, quote_from_bytes, unquote, urlencode
 
 from mvcpy.errors import ConfigurationError
 from mvcpy.routing.reverse import HostPattern, PathBuilder, URLBuildError
@@ -352,6 +352,45 @@ class Router:
         return lines
 
     # -- reverse ----------------------------------------------------------------------
+    def url_for(
+        self,
+        name: str,
+        params: dict[str, Any],
+        *,
+        request: Any = None,
+        external: bool = False,
+        anchor: str | None = None,
+        scheme: str | None = None,
+        server_name: str = "",
+    ) -> str:
+        """Build the URL of route ``name`` (see :meth:`mvcpy.App.url_for`).
+
+        ``request`` (host and scheme) is used for external URLs; without one,
+        ``server_name`` gives the host.
+        """
+        route, path, extra = self.build(name, params)
+        if extra:
+            query = {k: v for k, v in extra.items() if v is not None}
+            if query:
+                path += "?" + urlencode(query, doseq=True)
+        if anchor:
+            path += "#" + quote(anchor, safe="")
+        if not external:
+            return path
+        if route.host is not None:
+            host = route.host.build(params, f"route {name!r}")
+        elif request is not None:
+            host = request.host
+        else:
+            host = server_name
+            if not host:
+                raise URLBuildError(
+                    f"cannot build an external URL for {name!r} outside a request: "
+                    "set server_name in conf/app.toml"
+                )
+        scheme = scheme or (request.scheme if request is not None else "http")
+        return f"{scheme}://{host}{path}"
+
     def build(self, name: str, params: dict[str, Any]) -> tuple[Route, str, dict[str, Any]]:
         """Return the route, its built path and the params left over for the query string."""
         route = self.names.get(name)

@@ -26,10 +26,17 @@ class SessionsComponent(ServiceComponent):
         return setup.settings(SessionSettings).enabled
 
     def install(self, setup: Setup) -> None:
-        """Publish the manager (built when the app starts) and the session template helpers."""
+        """Publish the manager (built when the app starts) and the session template helpers:
+        ``session``, ``csrf_token()``, ``csrf_input()``, ``get_flashed_messages()``, each
+        computed only when a template uses it."""
         super().install(setup)
         if self.enabled(setup):
-            setup.template_context(session_helpers)
+            setup.template_value("session", _session)
+            setup.template_value("csrf_token", lambda ctx: ctx.session.csrf_token)
+            setup.template_value("csrf_input", lambda ctx: ctx.session.csrf_input)
+            setup.template_value(
+                "get_flashed_messages", lambda ctx: ctx.session.get_flashed_messages
+            )
 
     def build(self, setup: Setup) -> SessionManager:
         """Build the manager from ``[session]`` and ``[csrf]``."""
@@ -51,12 +58,5 @@ class SessionsComponent(ServiceComponent):
             manager.close()
 
 
-def session_helpers(ctx: Context) -> dict[str, Any]:
-    """Return the session template helpers of this request (bound, loaded on first use)."""
-    session = ctx.session
-    return {
-        "session": session,
-        "csrf_token": session.csrf_token,
-        "csrf_input": session.csrf_input,
-        "get_flashed_messages": session.get_flashed_messages,
-    }
+def _session(ctx: Context) -> Any:
+    return ctx.session

@@ -44,7 +44,34 @@ _YIELD_EVERY = 256
 _STREAM_CHUNK = 8192
 
 ContextProvider = Callable[["Context"], Mapping[str, Any]]
+#: ``fn(ctx) -> value``: a template name computed only when a template uses it
+LazyName = Callable[["Context"], Any]
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Lazy:
+    """A request helper not computed yet: resolved when a template first names it."""
+
+    __slots__ = ("ctx", "fn")
+
+    def __init__(self, fn: LazyName, ctx: Context) -> None:
+        self.fn = fn
+        self.ctx = ctx
+
+
+class _RenderContext(jinja2.runtime.Context):
+    """Jinja's context, resolving lazy request helpers on first use and keeping the value.
+
+    A page that never names ``session`` or ``current_user`` creates no session object and
+    loads no user.
+    """
+
+    def resolve_or_missing(self, key: str) -> Any:
+        value = super().resolve_or_missing(key)
+        if type(value) is _Lazy:
+            value = value.fn(value.ctx)
+            self.vars[key] = value  # the same value for the rest of this render
+        return value
 
 
 class CurrentRoute:
@@ -104,6 +131,7 @@ class Templates:
         self._tests: dict[str, Callable[..., bool]] = {}
         self._packages: list[str] = []
         self._providers: list[ContextProvider] = []
+        self._lazy: dict[str, LazyName] = {}
         self._error_pages: dict[int, str | None] = {}
         self._static: StaticURLs | None = None
 
@@ -162,6 +190,7 @@ class Templates:
             bytecode_cache=_BytecodeCache(str(cache_dir)) if cache_dir is not None else None,
             extensions=list(settings.extensions),
         )
+        env.context_class = _RenderContext
         env.filters.update(BEEGO_FILTERS)
         static = self.app.config.section_of(StaticSettings)
         self._static = StaticURLs(
@@ -217,6 +246,11 @@ class Templates:
         if self._env is not None:
             raise RuntimeError("add template packages before the first template is loaded")
         self._packages.append(f"{package}:{path}")
+
+    def add_lazy(self, name: str, fn: LazyName) -> None:
+        """Make ``name`` available to every template rendered for a request, computed as
+        ``fn(ctx)`` only when a template uses it (``session``, ``current_user``, ...)."""
+        self._lazy[name] = fn
 
     def add_context_provider(self, provider: ContextProvider) -> ContextProvider:
         """Merge ``provider(ctx)`` into the context of every template rendered for a request.
@@ -296,10 +330,12 @@ class Templates:
         """Return ``context`` plus the request helpers, and record it for the test client."""
         if ctx is None:
             return context
-        full = {
+        full: dict[str, Any] = {
             "request": ctx.request,
             "current_route": CurrentRoute(ctx.route_name, ctx.params),
         }
+        for name, fn in self._lazy.items():
+            full[name] = _Lazy(fn, ctx)
         for provider in self._providers:
             full.update(provider(ctx))
         full.update(context)

@@ -399,3 +399,48 @@ def test_stream_template_error_near_the_top_is_an_error_response(make_app, views
     assert response.status_code == 500
     with pytest.raises(TemplateRenderError, match=r"bad\.html, line 1: UndefinedError"):
         app.templates.stream("bad.html", {"title": "t"})
+
+
+def test_session_and_current_user_are_loaded_only_by_pages_that_use_them(
+    make_app, views
+) -> None:
+    views("plain.html", "<p>{{ title }}</p>")
+    views("who.html", "<p>{{ current_user or 'nobody' }} {{ current_user }}</p>")
+    loads: list[Any] = []
+
+    class PageController(Controller):
+        def plain(self) -> None:
+            self.data["title"] = "hello"
+            self.tpl_name = "plain.html"
+
+        def who(self) -> None:
+            self.tpl_name = "who.html"
+
+        def login(self) -> str:
+            self.session["_user_id"] = 7
+            return "in"
+
+    app = make_app()
+    app.router("/plain", PageController, "get:plain")
+    app.router("/who", PageController, "get:who")
+    app.router("/login", PageController, "get:login")
+
+    @app.user_loader
+    def load(user_id: int) -> str:
+        loads.append(user_id)
+        return f"user {user_id}"
+
+    seen: list[Any] = []
+
+    async def watch(ctx: Any, call_next: Any) -> Any:
+        response = await call_next(ctx)
+        seen.append(ctx._session)  # the session object, if anything created it
+        return response
+
+    app.use(watch)
+    with TestClient(app) as client:
+        client.get("/login")
+        assert client.get("/plain").text == "<p>hello</p>"
+        assert seen[-1] is None and loads == []  # no session object, no user loaded
+        assert client.get("/who").text == "<p>user 7 user 7</p>"
+        assert loads == [7]  # once for the request, however often the page names it

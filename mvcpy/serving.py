@@ -1,0 +1,285 @@
+"""The request path, built once when the app starts.
+
+:func:`assemble` freezes the routes and composes each route's handler (filters, error
+guard, the endpoint, route stats when asked for); the :class:`Dispatcher` it returns
+serves HTTP and WebSocket scopes: host check, match, context, chain, session commit,
+response, clean-up.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from mvcpy.config.core import DEFAULT_SECRET_KEY, FormSettings
+from mvcpy.context import Context
+from mvcpy.error_handling import ErrorGuard, ErrorHandlers, handle_error
+from mvcpy.errors import ConfigurationError, HTTPError
+from mvcpy.filters.builtin import prepare_filters
+from mvcpy.filters.chain import Filter, Handler, compose
+from mvcpy.http.form import FormLimits
+from mvcpy.http.request import Request
+from mvcpy.http.response import RedirectResponse, Response
+from mvcpy.results import to_response
+from mvcpy.routing.router import Miss, Route, request_path
+from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
+from mvcpy.types import ASGIApp, Receive, Scope, Send
+from mvcpy.websocket import WebSocketEndpoint, serve_websocket
+
+if TYPE_CHECKING:
+    from mvcpy.application import Application
+
+__all__ = ["Dispatcher", "OptionsHandler", "assemble", "check_production_settings"]
+
+logger = logging.getLogger("mvcpy")
+
+_BAD_HOST = Miss(400, "Invalid Host header")
+
+#: ``fn(ctx, allowed_methods)`` answering automatic ``OPTIONS`` requests
+OptionsHandler = Callable[[Context, tuple[str, ...]], Any]
+
+
+def check_production_settings(app: Application) -> None:
+    """Refuse to serve ``prod`` with the default or an empty secret key; warn about debug."""
+    if app.env != "prod":
+        return
+    key = app.config.core.secret_key
+    if not key or key == DEFAULT_SECRET_KEY:
+        raise ConfigurationError(
+            "secret_key is not set for prod. Set MVCPY_SECRET_KEY in the environment "
+            "or secret_key in [prod] of conf/app.toml, e.g. to the output of: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    if app.config.core.debug:
+        logger.warning("debug is ignored in prod: tracebacks are never shown there")
+
+
+class _MissEndpoint:
+    """Answers requests that matched no route: 400, 404, 405, redirects and automatic OPTIONS."""
+
+    is_sync = False
+
+    def __init__(self, options_handler: OptionsHandler | None) -> None:
+        self.options_handler = options_handler
+
+    def call_sync(self, ctx: Context) -> Response:  # pragma: no cover - never sync
+        raise NotImplementedError
+
+    async def call_async(self, ctx: Context) -> Response:
+        miss = ctx.miss
+        assert miss is not None
+        if miss.location is not None:
+            query = ctx.scope.get("query_string", b"")
+            location = miss.location + ("?" + query.decode("latin-1") if query else "")
+            return RedirectResponse(location, miss.status)
+        if miss.status == 405:
+            allowed = tuple(sorted({*miss.allowed, "OPTIONS"}))
+            if ctx.request.method == "OPTIONS":
+                handler = self.options_handler
+                if handler is not None:
+                    result = handler(ctx, allowed)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    return to_response(result)
+                return Response(b"", 204, {"allow": ", ".join(allowed)})
+            raise HTTPError(405, miss.message, {"allow": ", ".join(allowed)})
+        raise HTTPError(miss.status, miss.message)
+
+
+def assemble(
+    app: Application,
+    *,
+    options_handler: OptionsHandler | None,
+    on_complete: list[Callable[[RouteStat], Any]],
+) -> Dispatcher:
+    """Freeze the routes, compose every route's handler and return the dispatcher."""
+    check_production_settings(app)
+    core = app.config.core
+    table = app.route_table
+    table.strict_slashes = core.strict_slashes
+    table.redirect_fixed_path = core.redirect_fixed_path
+    executor = ThreadPoolExecutor(
+        max_workers=core.worker_threads, thread_name_prefix="mvcpy-worker"
+    )
+    app._executor = executor
+    app.sessions = app.services.get("sessions")
+    prepare_filters(app)  # [filters] built-ins from the config; filter.bind(app)
+    table.freeze()
+    app_filters = tuple(app.filters)
+    for route in table.routes:
+        websocket = isinstance(route.endpoint, WebSocketEndpoint)
+        if websocket:
+            route.endpoint.prepare(app)
+        namespaces = route.namespace.chain() if route.namespace is not None else [app]
+        chain: list[Filter] = []
+        for namespace in namespaces:
+            chain.extend(namespace.filters)
+        chain.extend(route.filters)
+        route.filters = tuple(chain)
+        route.error_handlers = tuple(ns.error_handlers for ns in reversed(namespaces))
+        if hasattr(route.endpoint, "executor"):
+            route.endpoint.executor = executor
+        resolve = getattr(route.endpoint, "resolve", None)
+        if resolve is not None:
+            resolve(app.container)
+        endpoint = route.endpoint
+        filters = route.filters
+        if on_complete and not websocket:  # route stats: time filters and action
+            filters, endpoint = timed_chain(filters, endpoint)
+        if route.filters:
+            # Filters see the action's errors as responses; without filters the app
+            # answers them at the top with the same handlers, one frame fewer.
+            endpoint = ErrorGuard(endpoint, route.error_handlers, app.debug)
+        route.handler = compose(filters, endpoint, executor)
+    app._app_error_handlers = (app.error_handlers,)
+    miss_handler = compose(
+        app_filters,
+        ErrorGuard(_MissEndpoint(options_handler), app._app_error_handlers, app.debug),
+        executor,
+    )
+    return Dispatcher(app, miss_handler, executor, on_complete)
+
+
+class Dispatcher:
+    """Serves the app's HTTP and WebSocket scopes once it has started."""
+
+    __slots__ = (
+        "_allowed_hosts",
+        "_any_host_paths",
+        "_app",
+        "_app_error_handlers",
+        "_debug",
+        "_executor",
+        "_form_limits",
+        "_match",
+        "_max_body_size",
+        "_miss_handler",
+        "_needs_host",
+        "_sessions",
+        "http",
+    )
+
+    def __init__(
+        self,
+        app: Application,
+        miss_handler: Handler,
+        executor: ThreadPoolExecutor,
+        on_complete: list[Callable[[RouteStat], Any]],
+    ) -> None:
+        core = app.config.core
+        hosts = core.allowed_hosts
+        self._allowed_hosts = (
+            tuple(h.lower() for h in hosts if h != "*") if "*" not in hosts else ()
+        )
+        self._any_host_paths = app._any_host_paths
+        self._app = app
+        self._app_error_handlers: tuple[ErrorHandlers, ...] = app._app_error_handlers
+        self._debug = app.debug
+        self._executor = executor
+        self._form_limits = FormLimits(**app.config.section_of(FormSettings).model_dump())
+        self._match = app.route_table.match
+        self._max_body_size = core.max_body_size
+        self._miss_handler = miss_handler
+        self._needs_host = bool(self._allowed_hosts) or app.route_table.has_hosts
+        self._sessions = app.sessions
+        #: the HTTP entry: ``http(scope, receive, send)`` (timed when route stats are on)
+        self.http: ASGIApp = self._http
+        if on_complete:
+            # Only apps that asked for route stats pay for counting and timing.
+            self.http = StatsRecorder(self._http, on_complete)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope["method"]
+        raw_path = scope.get("raw_path")
+        try:
+            path = raw_path.decode("ascii")  # type: ignore[union-attr]
+        except (AttributeError, UnicodeDecodeError):
+            path = request_path(raw_path, scope["path"])
+        host = _scope_host(scope) if self._needs_host else None
+        route: Route | None
+        params: dict[str, Any]
+        miss: Miss | None
+        if (
+            self._allowed_hosts
+            and not _host_allowed(host or "", self._allowed_hosts)
+            and path not in self._any_host_paths
+        ):
+            route, params, miss = None, {}, _BAD_HOST
+        else:
+            route, params, miss = self._match(method, path, host)
+        request = Request(scope, receive, self._max_body_size, self._form_limits)
+        ctx = Context(self._app, scope, receive, send, request, route, params, miss)
+        try:
+            if route is not None:
+                response = await route.handler(ctx)  # type: ignore[misc]
+            else:
+                response = await self._miss_handler(ctx)
+            if not isinstance(response, Response):
+                response = to_response(response)
+            session = ctx._session
+            if session is not None and response.status < 500:
+                manager = self._sessions
+                if manager.needs_commit(session):  # saved before the response is sent
+                    await manager.commit_async(session, response)
+        except Exception as exc:
+            registries = route.error_handlers if route is not None else self._app_error_handlers
+            answer = await handle_error(ctx, exc, registries, self._debug)
+            if answer is None:
+                await request.aclose()
+                return
+            response = answer
+        try:
+            await response(scope, receive, send)
+        finally:
+            if ctx._after_response is not None:
+                await ctx.run_after_response()
+            if request._form is not None or request._cleanups is not None:
+                await request.aclose()
+            if ctx.db_scope is not None and ctx.db_scope.is_open:
+                # A filter used ctx.db after the action had ended the session.
+                await ctx.db_scope.end_async(False, self._executor)
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a WebSocket scope: the handshake through the route's filters, then the socket."""
+        if (await receive())["type"] != "websocket.connect":
+            return
+        path = request_path(scope.get("raw_path"), scope["path"])
+        host = _scope_host(scope) if self._needs_host else None
+        if not self._allowed_hosts or _host_allowed(host or "", self._allowed_hosts):
+            route, params, _ = self._match("WEBSOCKET", path, host)
+            if route is not None and isinstance(route.endpoint, WebSocketEndpoint):
+                # The handshake is a GET request for the filters, the session and errors.
+                scope = {**scope, "method": "GET"}
+                request = Request(scope, _no_body, self._max_body_size, self._form_limits)
+                ctx = Context(self._app, scope, receive, send, request, route, params)
+                await serve_websocket(self._app, ctx, route)
+                return
+        # No WebSocket route here: refuse the handshake cleanly (the server answers 403).
+        await send({"type": "websocket.close", "code": 1000})
+
+
+async def _no_body() -> dict[str, Any]:
+    """The body of a WebSocket handshake, for filters that read one: empty."""
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _scope_host(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host: str = value.decode("latin-1").lower()
+            if host.startswith("["):  # IPv6 literal
+                return host.split("]", 1)[0] + "]"
+            return host.rsplit(":", 1)[0] if ":" in host else host
+    return ""
+
+
+def _host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    for pattern in allowed:
+        if host == pattern or (
+            pattern.startswith(".") and (host.endswith(pattern) or host == pattern[1:])
+        ):
+            return True
+    return False
