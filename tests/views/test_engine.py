@@ -401,9 +401,7 @@ def test_stream_template_error_near_the_top_is_an_error_response(make_app, views
         app.templates.stream("bad.html", {"title": "t"})
 
 
-def test_session_and_current_user_are_loaded_only_by_pages_that_use_them(
-    make_app, views
-) -> None:
+def test_session_and_current_user_are_loaded_only_by_pages_that_use_them(make_app, views) -> None:
     views("plain.html", "<p>{{ title }}</p>")
     views("who.html", "<p>{{ current_user or 'nobody' }} {{ current_user }}</p>")
     loads: list[Any] = []
