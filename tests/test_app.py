@@ -117,3 +117,30 @@ def test_registrations_after_startup_are_refused(make_app: Any, register: Any, w
         with pytest.raises(ConfigurationError, match=what):
             register(app)
         assert client.get("/").text == "ok"  # the app goes on serving as it was
+
+
+def test_handlers_may_return_body_status_and_headers(make_app: Any) -> None:
+    from mvcpy import Controller
+
+    class ItemsController(Controller):
+        def post(self) -> Any:
+            return {"id": 3}, 201, {"location": "/items/3"}
+
+    app = make_app()
+    app.get("/conflict", lambda ctx: ({"error": "taken"}, 409))
+    app.get("/teapot", lambda ctx: ("<p>short and stout</p>", 418, [("x-pot", "1")]))
+    app.router("/items", ItemsController)
+    app.get("/bad", lambda ctx: ("x", "200"))
+    app.error_handler(404, lambda ctx, exc: ({"missing": ctx.request.path}, 404))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        conflict = client.get("/conflict")
+        assert (conflict.status_code, conflict.json()) == (409, {"error": "taken"})
+        teapot = client.get("/teapot")
+        assert (teapot.status_code, teapot.headers["x-pot"]) == (418, "1")
+        assert teapot.headers["content-type"].startswith("text/html")
+        created = client.post("/items")
+        assert (created.status_code, created.headers["location"]) == (201, "/items/3")
+        assert created.json() == {"id": 3}
+        missing = client.get("/nowhere")
+        assert (missing.status_code, missing.json()) == (404, {"missing": "/nowhere"})
+        assert client.get("/bad").status_code == 500  # a bad status is the app's bug
