@@ -503,25 +503,17 @@ class ControllerEndpoint:
         if self.inject:
             inject_sync(controller, self.inject, ctx)
         try:
-            try:
-                result = self.prepare(controller) if self.prepare is not None else None
-                if result is None:
-                    binder = self.binder
-                    if binder.empty:
-                        result = self.action(controller)
-                    else:
-                        result = self.action(controller, **binder.bind(ctx))
-            finally:
-                if self.finish is not None:
-                    self.finish(controller)
-            response = controller.to_response(result)
-        except BaseException:
-            if ctx.db_scope is not None:  # the action used the database: roll back
-                ctx.db_scope.end(False)
-            raise
-        if ctx.db_scope is not None:  # commit before the response goes out
-            ctx.db_scope.end(response.status < 500)
-        return response
+            result = self.prepare(controller) if self.prepare is not None else None
+            if result is None:
+                binder = self.binder
+                if binder.empty:
+                    result = self.action(controller)
+                else:
+                    result = self.action(controller, **binder.bind(ctx))
+        finally:
+            if self.finish is not None:
+                self.finish(controller)
+        return controller.to_response(result)
 
     async def call_async(self, ctx: Context) -> Response:
         """Run the lifecycle on the loop; sync hooks of a mixed controller run in the pool."""
@@ -533,24 +525,13 @@ class ControllerEndpoint:
             await inject_async(controller, self.inject, ctx)
         if self.binder.needs_load:
             await self.binder.load(ctx)
-        try:
-            if self.direct:
-                binder = self.binder
-                if binder.empty:
-                    response = await controller.to_response_async(await self.action(controller))
-                else:
-                    kwargs = binder.bind(ctx)
-                    result = await self.action(controller, **kwargs)
-                    response = await controller.to_response_async(result)
-            else:
-                response = await self._lifecycle(ctx, controller)
-        except BaseException:
-            if ctx.db_scope is not None:  # the action used the database: roll back
-                await ctx.db_scope.end_async(False, self.executor)
-            raise
-        if ctx.db_scope is not None:  # commit before the response goes out
-            await ctx.db_scope.end_async(response.status < 500, self.executor)
-        return response
+        if not self.direct:
+            return await self._lifecycle(ctx, controller)
+        binder = self.binder
+        if binder.empty:
+            return await controller.to_response_async(await self.action(controller))
+        result = await self.action(controller, **binder.bind(ctx))
+        return await controller.to_response_async(result)
 
     async def _lifecycle(self, ctx: Context, controller: Controller) -> Response:
         try:

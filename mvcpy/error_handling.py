@@ -12,7 +12,7 @@ import asyncio
 import inspect
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -237,12 +237,25 @@ def _default_answer(ctx: Context, exc: Exception, debug: bool) -> Response:
     return render_default_error(ctx, 500, message)
 
 
-def _begin(
-    ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...]
-) -> ErrorHandler | None:
-    """Record ``exc`` on the context and return the user handler for it, if any."""
+def _answer(
+    ctx: Context, exc: Exception, registries: tuple[ErrorHandlers, ...], debug: bool
+) -> Generator[Awaitable[Any], Any, Response | None]:
+    """The one way an error is answered, without I/O: yields the user handler's awaitable
+    when it returns one (the caller awaits it, or runs it on the loop from a thread) and
+    returns the response, or ``None`` when the client is gone."""
+    if isinstance(exc, ClientDisconnected):
+        return None
     ctx.error = exc
-    return _find_handler(exc, registries)
+    handler = _find_handler(exc, registries)
+    if handler is not None:
+        try:
+            result = handler(ctx, exc)
+            if inspect.isawaitable(result):
+                result = yield result
+            return _from_handler(ctx, exc, result)
+        except Exception as failure:
+            logger.exception("Error handler %r failed", handler, exc_info=failure)
+    return _default_answer(ctx, exc, debug)
 
 
 async def handle_error(
@@ -252,18 +265,19 @@ async def handle_error(
 
     Returns ``None`` when the client is gone and nothing should be sent.
     """
-    if isinstance(exc, ClientDisconnected):
-        return None
-    handler = _begin(ctx, exc, registries)
-    if handler is not None:
-        try:
-            result = handler(ctx, exc)
-            if inspect.isawaitable(result):
-                result = await result
-            return _from_handler(ctx, exc, result)
-        except Exception as failure:
-            logger.exception("Error handler %r failed", handler, exc_info=failure)
-    return _default_answer(ctx, exc, debug)
+    steps = _answer(ctx, exc, registries, debug)
+    try:
+        pending = next(steps)
+        while True:
+            try:
+                value = await pending
+            except Exception as failure:
+                pending = steps.throw(failure)
+            else:
+                pending = steps.send(value)
+    except StopIteration as done:
+        answer: Response | None = done.value
+        return answer
 
 
 def handle_error_sync(
@@ -273,20 +287,21 @@ def handle_error_sync(
 
     An async handler runs on the request's event loop while this thread waits.
     """
-    if isinstance(exc, ClientDisconnected):
-        return None
-    handler = _begin(ctx, exc, registries)
-    if handler is not None:
-        try:
-            result = handler(ctx, exc)
-            if inspect.isawaitable(result):
-                loop = ctx.request.loop
-                assert loop is not None
-                result = asyncio.run_coroutine_threadsafe(_await(result), loop).result()
-            return _from_handler(ctx, exc, result)
-        except Exception as failure:
-            logger.exception("Error handler %r failed", handler, exc_info=failure)
-    return _default_answer(ctx, exc, debug)
+    steps = _answer(ctx, exc, registries, debug)
+    try:
+        pending = next(steps)
+        while True:
+            loop = ctx.request.loop
+            assert loop is not None
+            try:
+                value = asyncio.run_coroutine_threadsafe(_await(pending), loop).result()
+            except Exception as failure:
+                pending = steps.throw(failure)
+            else:
+                pending = steps.send(value)
+    except StopIteration as done:
+        answer: Response | None = done.value
+        return answer
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:

@@ -27,6 +27,7 @@ from mvcpy.results import to_response
 from mvcpy.routing.router import Miss, Route, request_path
 from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
 from mvcpy.types import ASGIApp, Receive, Scope, Send
+from mvcpy.unit_of_work import UnitOfWork
 from mvcpy.websocket import WebSocketEndpoint, serve_websocket
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def assemble(
         resolve = getattr(route.endpoint, "resolve", None)
         if resolve is not None:
             resolve(app.container)
-        endpoint = route.endpoint
+        endpoint: Any = UnitOfWork(route.endpoint, executor)
         filters = route.filters
         if on_complete and not websocket:  # route stats: time filters and action
             filters, endpoint = timed_chain(filters, endpoint)

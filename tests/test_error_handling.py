@@ -119,3 +119,40 @@ def test_an_exception_a_handler_answers_below_500_is_not_logged_as_unhandled(
         assert not [r for r in caplog.records if r.exc_info]
         assert client.get("/boom").text == "oops"
     assert len([r for r in caplog.records if r.exc_info]) == 1
+
+
+@pytest.mark.parametrize("with_filter", [False, True])
+def test_async_handlers_answer_and_fail_alike_from_the_loop_and_a_worker_thread(
+    make_app, with_filter: bool
+) -> None:
+    # With a filter, the sync route's errors are answered on its worker thread (the guard
+    # inside the chain); without one, by the app on the loop.
+    class Teapot(Exception):
+        pass
+
+    def brew(ctx: Any) -> Any:
+        raise Teapot()
+
+    async def teapot(ctx: Any, exc: BaseException) -> Any:
+        return {"short": "stout"}, 418
+
+    async def broken(ctx: Any, exc: BaseException) -> Any:
+        raise ValueError("the handler itself fails")
+
+    app = make_app(env="prod", secret_key="k" * 32)
+    if with_filter:
+
+        def passthrough(ctx: Any, call_next: Any) -> Any:
+            return call_next(ctx)
+
+        app.use(passthrough)
+    app.get("/brew", brew)
+    app.get("/boom", boom)
+    app.error_handler(Teapot, teapot)
+    app.error_handler(RuntimeError, broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        brewed = client.get("/brew")
+        assert (brewed.status_code, brewed.json()) == (418, {"short": "stout"})
+        failed = client.get("/boom")  # the failing handler falls back to the default 500
+        assert failed.status_code == 500
+        assert failed.json()["error"]["message"] == "Internal Server Error"

@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from mvcpy.config.core import LoggingSettings
-from mvcpy.filters._streams import iterate
 from mvcpy.http import _json
-from mvcpy.http.response import StreamingResponse
+from mvcpy.http.response import StreamingResponse, iterate
 from mvcpy.logs import writes_json_lines
 
 if TYPE_CHECKING:

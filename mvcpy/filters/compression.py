@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mvcpy.errors import ConfigurationError
 from mvcpy.filters._encoding import accepted_encodings
-from mvcpy.filters._streams import iterate
-from mvcpy.http.response import Response, StreamingResponse
+from mvcpy.http.response import Response, StreamingResponse, iterate
 
 if TYPE_CHECKING:
     from mvcpy.context import Context

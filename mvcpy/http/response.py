@@ -20,6 +20,7 @@ __all__ = [
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "iterate",
 ]
 
 HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | None
@@ -251,31 +252,12 @@ class StreamingResponse(Response):
         super().__init__(b"", status, headers, media_type)
         self.content = content
 
-    async def _chunks(self) -> AsyncGenerator[bytes | str, None]:
-        content = self.content
-        if isinstance(content, AsyncIterable):
-            async for chunk in content:
-                yield chunk
-            return
-        iterator: Iterator[bytes | str] = iter(content)
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                item = await loop.run_in_executor(None, _next_chunk, iterator)
-                if item is None:
-                    return
-                yield item
-        finally:
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                close()
-
     async def _stream(self, scope: Scope, send: Send) -> None:
         await send(
             {"type": "http.response.start", "status": self.status, "headers": self.raw_headers}
         )
         if scope["method"] != "HEAD":
-            chunks = self._chunks()
+            chunks = iterate(self.content)
             try:
                 async for chunk in chunks:
                     data = chunk if isinstance(chunk, bytes) else chunk.encode(self.charset)
@@ -300,6 +282,29 @@ class StreamingResponse(Response):
             await asyncio.gather(stream, disconnect, return_exceptions=True)
         if stream.done() and not stream.cancelled() and stream.exception() is not None:
             raise stream.exception()  # type: ignore[misc]
+
+
+async def iterate(
+    content: Iterable[bytes | str] | AsyncIterable[bytes | str],
+) -> AsyncGenerator[bytes | str, None]:
+    """Yield the chunks of a sync or async iterable; a sync one advances on a worker thread
+    (so it never blocks the event loop) and is closed when the stream stops early."""
+    if isinstance(content, AsyncIterable):
+        async for chunk in content:
+            yield chunk
+        return
+    iterator: Iterator[bytes | str] = iter(content)
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            item = await loop.run_in_executor(None, _next_chunk, iterator)
+            if item is None:
+                return
+            yield item
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
 def _next_chunk(iterator: Iterator[bytes | str]) -> bytes | str | None:

@@ -1,0 +1,55 @@
+"""The request's unit of work: the one place the transaction rule is written.
+
+What an endpoint did through ``ctx.db``/``ctx.adb`` (actions, function handlers, a
+WebSocket handshake's ``before()``) is committed when it answers with a status below 500,
+before the response goes out, and rolled back when it raises. :func:`mvcpy.serving.assemble`
+wraps every route's endpoint in :class:`UnitOfWork` once, at startup. A request that
+never touches the database pays one ``is None`` check.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mvcpy.context import Context
+    from mvcpy.filters.chain import Endpoint
+    from mvcpy.http.response import Response
+
+__all__ = ["UnitOfWork"]
+
+
+class UnitOfWork:
+    """Wrap an endpoint: commit the request's database session after it, or roll back."""
+
+    __slots__ = ("endpoint", "executor", "is_sync")
+
+    def __init__(self, endpoint: Endpoint, executor: Executor | None) -> None:
+        self.endpoint = endpoint
+        self.executor = executor
+        self.is_sync = endpoint.is_sync
+
+    def call_sync(self, ctx: Context) -> Response:
+        """Run the endpoint on this (worker) thread, then end its unit of work."""
+        try:
+            response = self.endpoint.call_sync(ctx)
+        except BaseException:
+            if ctx.db_scope is not None:  # the endpoint used the database: roll back
+                ctx.db_scope.end(False)
+            raise
+        if ctx.db_scope is not None:  # commit before the response goes out
+            ctx.db_scope.end(response.status < 500)
+        return response
+
+    async def call_async(self, ctx: Context) -> Response:
+        """Await the endpoint, then end its unit of work."""
+        try:
+            response = await self.endpoint.call_async(ctx)
+        except BaseException:
+            if ctx.db_scope is not None:  # the endpoint used the database: roll back
+                await ctx.db_scope.end_async(False, self.executor)
+            raise
+        if ctx.db_scope is not None:  # commit before the response goes out
+            await ctx.db_scope.end_async(response.status < 500, self.executor)
+        return response
