@@ -90,12 +90,17 @@ def _bind(app: Application, filters: Iterable[Filter], seen: set[int]) -> None:
 
 
 def prepare_filters(app: Application) -> None:
-    """Put the configured built-ins first among the app's filters, then bind every filter.
+    """Put the configured built-ins first among the app's filters (static files last, after
+    the app's own), then bind every filter.
 
     Binding calls ``filter.bind(app)`` once, at startup, on each filter that has it, so
     that filters can read the environment, the project root or the debug flag.
     """
-    app.filters[:0] = configured_filters(app)
+    configured = configured_filters(app)
+    static = [f for f in configured if type(f).__name__ == BUILTINS["static"][1]]
+    # Static files are answered innermost among the app's filters, so that every app
+    # filter (configured or added with app.use) sees those responses too.
+    app.filters[:] = [*(f for f in configured if f not in static), *app.filters, *static]
     seen: set[int] = set()
     _bind(app, app.filters, seen)
     for route in app.route_table.routes:

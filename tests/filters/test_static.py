@@ -164,3 +164,29 @@ def test_a_project_serves_static_by_default(tmp_path: Path, site: Path) -> None:
         assert (
             response.text == "upload" and response.headers["cache-control"] == "public, max-age=60"
         )
+
+
+def test_the_apps_own_filters_see_the_implicit_static_responses(
+    tmp_path: Path, site: Path
+) -> None:
+    from mvcpy import App
+
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "app.toml").write_text("[default.filters]\nrequest_id = true\n")
+    seen: list[tuple[str, int]] = []
+
+    async def record(ctx: Any, call_next: Any) -> Any:
+        response = await call_next(ctx)
+        seen.append((ctx.request.path, response.status))
+        response.set_header("x-seen", "1")
+        return response
+
+    app = App(root_path=tmp_path, env="test")
+    app.use(record)
+    with TestClient(app) as client:
+        served = client.get("/static/app.css")
+        missing = client.get("/static/nope.css")
+    assert served.text == "body { color: red }\n" and served.headers["x-seen"] == "1"
+    assert served.headers["x-request-id"]  # the configured built-ins still come first
+    assert missing.status_code == 404
+    assert seen == [("/static/app.css", 200), ("/static/nope.css", 404)]
