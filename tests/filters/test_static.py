@@ -166,9 +166,7 @@ def test_a_project_serves_static_by_default(tmp_path: Path, site: Path) -> None:
         )
 
 
-def test_the_apps_own_filters_see_the_implicit_static_responses(
-    tmp_path: Path, site: Path
-) -> None:
+def test_the_apps_own_filters_see_the_implicit_static_responses(tmp_path: Path, site: Path) -> None:
     from mvcpy import App
 
     (tmp_path / "conf").mkdir()
