@@ -26,10 +26,10 @@ from mvcpy.routing.router import Router
 from mvcpy.serving import OptionsHandler, assemble
 from mvcpy.shortcuts import FeatureShortcuts
 from mvcpy.types import ASGIApp, Receive, Scope, Send
-from mvcpy.views.engine import Templates
 
 if TYPE_CHECKING:
     from mvcpy.components import Check
+    from mvcpy.views.engine import Templates
 
 __all__ = ["App"]
 
@@ -59,10 +59,8 @@ class App(Namespace, FeatureShortcuts):
         self.route_table = Router()
         self._started = False
         super().__init__(self)
-        self.templates = Templates(self)
-        #: the services the components publish (``database``, ``hub``, ``sessions``, ...)
+        #: the services the components publish (``templates``, ``database``, ``hub``, ...)
         self.services = Services()
-        self.services.add("templates", self.templates)
         #: the session settings and store, set at startup; ``None`` when sessions are off
         self.sessions: Any = None
         #: ``fn(user_id) -> user`` registered with :meth:`user_loader`
@@ -92,6 +90,8 @@ class App(Namespace, FeatureShortcuts):
         setup = Setup(self.config, self.root_path, _Installer(self))
         for component in self.components:
             component.install(setup)
+        #: the templates (the views component's :class:`~mvcpy.views.Templates`)
+        self.templates: Templates = self.services["templates"]
 
     # -- settings ---------------------------------------------------------------------
     @property
@@ -194,7 +194,8 @@ class App(Namespace, FeatureShortcuts):
         for middleware, options in reversed(self._middleware):
             stack = middleware(stack, **options)
         self._stack = stack
-        self.templates.on_start()  # prod: compile every template; dev: check url_for calls
+        for component in self.components:
+            component.start()  # prod: templates compile; dev: their url_for calls checked
         self._started = True
 
     async def startup(self) -> None:
@@ -293,14 +294,18 @@ class _Installer:
     def add_filter(self, filter: Any) -> None:
         self.app.use(filter)
 
+    @property
+    def route_table(self) -> Router:
+        return self.app.route_table
+
     def add_template_global(self, name: str, value: Any) -> None:
-        self.app.templates.add_global(value, name)
+        self.app.services["templates"].add_global(value, name)
 
     def add_template_filter(self, name: str, fn: Callable[..., Any]) -> None:
-        self.app.templates.add_filter(fn, name)
+        self.app.services["templates"].add_filter(fn, name)
 
     def add_template_lazy(self, name: str, fn: Callable[[Any], Any]) -> None:
-        self.app.templates.add_lazy(name, fn)
+        self.app.services["templates"].add_lazy(name, fn)
 
     def add_health_check(self, name: str, check: Callable[..., Any]) -> None:
         if name == "status":

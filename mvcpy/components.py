@@ -164,6 +164,15 @@ class Registry(Protocol):
         """The checks of the ``[health]`` route, by name (a live view)."""
         ...
 
+    @property
+    def route_table(self) -> Any:
+        """The app's route table."""
+        ...
+
+    def url_for(self, name: str, /, **params: Any) -> str:
+        """Build the URL of route ``name``."""
+        ...
+
 
 class Setup:
     """What a component may read and add to while the app is being built."""
@@ -201,6 +210,15 @@ class Setup:
     def health_checks(self) -> Mapping[str, Callable[..., Any]]:
         """The checks added with :meth:`health_check`, by name (a live view)."""
         return self._registry.health_checks
+
+    @property
+    def route_table(self) -> Any:
+        """The app's route table (:class:`mvcpy.routing.Router`), to read; frozen at start."""
+        return self._registry.route_table
+
+    def url_for(self, name: str, /, **params: Any) -> str:
+        """Build the URL of route ``name``, as ``app.url_for`` does."""
+        return self._registry.url_for(name, **params)
 
     def settings(self, model: type[S]) -> S:
         """Return the validated section whose type is ``model``."""
@@ -326,6 +344,10 @@ class Component:
 
     def install(self, setup: Setup) -> None:
         """Add routes, filters, template globals, checks and services; build-time only."""
+
+    def start(self) -> None:
+        """Check or precompute once the routes are frozen (``app.start()``, before serving);
+        raising stops the app (a template that does not compile, say)."""
 
     async def startup(self) -> None:
         """Open what the component needs when the server starts (after the app is frozen)."""

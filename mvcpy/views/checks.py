@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from mvcpy.application import Application
     from mvcpy.routing.router import Router
 
-__all__ = ["Problem", "check_templates", "check_urls", "extends_cycle"]
+__all__ = ["Problem", "check_templates", "check_url_calls", "check_urls", "extends_cycle"]
 
 _URL_FUNCTIONS = frozenset({"url_for", "urlfor"})
 _OPTIONS = frozenset({"_external", "_anchor", "_scheme", "_request"})
@@ -176,13 +176,17 @@ def _python_files(root: Path) -> Iterator[Path]:
 
 def check_urls(app: Application, python: bool = True) -> list[Problem]:
     """Check every constant ``url_for``/``urlfor``/``redirect`` route name and its arguments."""
-    router = app.route_table
-    templates = app.templates
+    return check_url_calls(app.templates, app.route_table, app.root_path if python else None)
+
+
+def check_url_calls(templates: TemplateSet, router: Router, root: Path | None) -> list[Problem]:
+    """Check the ``url_for`` calls of ``templates`` (and of the Python files under ``root``,
+    when given) against the routes of ``router``."""
     env = templates.env
     problems: list[Problem] = []
     for name in templates.list_templates():
         try:
-            source, filename, _ = env.loader.get_source(env, name)
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
             calls = list(_template_calls(env, source, name))
         except jinja2.TemplateSyntaxError as exc:
             problems.append(
@@ -192,8 +196,8 @@ def check_urls(app: Application, python: bool = True) -> list[Problem]:
         for line, route, keys, constants in calls:
             for message in _check_call(router, route, keys, constants):
                 problems.append(Problem(filename or name, line, message))
-    if python:
-        for path in _python_files(app.root_path):
+    if root is not None:
+        for path in _python_files(root):
             try:
                 calls = list(_python_calls(path.read_text(encoding="utf-8"), str(path)))
             except (SyntaxError, UnicodeDecodeError, ValueError):

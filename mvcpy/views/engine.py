@@ -20,8 +20,9 @@ from mvcpy.views.settings import StaticSettings, TemplatesSettings
 from mvcpy.views.static import StaticURLs
 
 if TYPE_CHECKING:
-    from mvcpy.application import Application
+    from mvcpy.config.settings import Config
     from mvcpy.context import Context
+    from mvcpy.routing.router import Router
 
 __all__ = [
     "AUTOESCAPE_EXTENSIONS",
@@ -119,12 +120,15 @@ def _package_loader(spec: str) -> jinja2.BaseLoader:
 class Templates:
     """Find, compile (once, cached) and render the app's templates.
 
-    Settings come from ``[templates]`` in the configuration (see ``docs/views.md``);
-    the environment is built on first use, so settings changed after ``App()`` count.
+    Settings come from ``[templates]`` in the configuration (see ``docs/views.md``); the
+    views component builds it (the app's ``templates`` service) and the Jinja environment
+    is built on first use.
     """
 
-    def __init__(self, app: Application) -> None:
-        self.app = app
+    def __init__(self, config: Config, root_path: Path, url_for: Callable[..., str]) -> None:
+        self.config = config
+        self.root_path = root_path
+        self._url_for = url_for
         self._env: jinja2.Environment | None = None
         self._filters: dict[str, Callable[..., Any]] = {}
         self._globals: dict[str, Any] = {}
@@ -139,18 +143,20 @@ class Templates:
     @property
     def settings(self) -> TemplatesSettings:
         """The ``[templates]`` settings."""
-        return self.app.config.section_of(TemplatesSettings)
+        return self.config.section_of(TemplatesSettings)
 
     @property
     def directories(self) -> list[Path]:
         """The project's template directories (``views`` setting), absolute."""
-        return [(self.app.root_path / d).resolve() for d in self.app.config.core.views]
+        return [(self.root_path / d).resolve() for d in self.config.core.views]
 
     @property
     def auto_reload(self) -> bool:
         """Whether an edited template is picked up on the next request (dev by default)."""
         setting = self.settings.auto_reload
-        return self.app.debug if setting is None else bool(setting) and self.app.env != "prod"
+        prod = self.config.env == "prod"
+        debug = self.config.core.debug and not prod
+        return debug if setting is None else bool(setting) and not prod
 
     @property
     def strict(self) -> bool:
@@ -163,7 +169,7 @@ class Templates:
         directory = self.settings.bytecode_cache
         if not directory:
             return None
-        return (self.app.root_path / directory).resolve()
+        return (self.root_path / directory).resolve()
 
     # -- the environment --------------------------------------------------------------
     @property
@@ -192,18 +198,18 @@ class Templates:
         )
         env.context_class = _RenderContext
         env.filters.update(BEEGO_FILTERS)
-        static = self.app.config.section_of(StaticSettings)
+        static = self.config.section_of(StaticSettings)
         self._static = StaticURLs(
             static.url,
-            [(self.app.root_path / d).resolve() for d in static.dirs],
+            [(self.root_path / d).resolve() for d in static.dirs],
             watch_changes=self.auto_reload,
         )
-        url_for = _template_url_for(self.app.url_for)
+        url_for = _template_url_for(self._url_for)
         env.globals.update(
             url_for=url_for,
             urlfor=url_for,
             static_url=self._static,
-            config=self.app.config,
+            config=self.config,
             request=None,
             session=None,
             current_route=CurrentRoute(None, {}),
@@ -262,19 +268,18 @@ class Templates:
         return provider
 
     # -- startup ----------------------------------------------------------------------
-    def on_start(self) -> None:
+    def on_start(self, router: Router) -> None:
         """Compile every template in prod (a broken one stops the deploy); check URLs in dev."""
-        app = self.app
-        if app.env == "prod":
+        if self.config.env == "prod":
             problems = self.compile_all()
             if problems:
                 raise ConfigurationError(
                     "templates do not compile:\n" + "\n".join(f"  {p}" for p in problems)
                 )
         elif self.settings.check_urls_at_start:
-            from mvcpy.views.checks import check_urls
+            from mvcpy.views.checks import check_url_calls
 
-            for problem in check_urls(app):
+            for problem in check_url_calls(self, router, self.root_path):
                 logger.warning("%s", problem)
 
     # -- finding ----------------------------------------------------------------------
