@@ -29,6 +29,7 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.apps.rt_spec import DONE, ECHO_PATH, PUBLISH_PATH, READY, ROOM_PATH
+from benchmarks.common import process_cpu_seconds as server_cpu
 
 __all__ = [
     "Client",
@@ -305,12 +306,6 @@ async def _broadcast(port: int, tally: Tally, count: int, size: int) -> tuple[fl
         raise RuntimeError("the publisher did not answer done")
     publisher.close()
     return elapsed, done
-
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds (user + system) process ``pid`` has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
 
 def _rss_kib(pid: int) -> int:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.apps.spec import ENDPOINTS, JSON_BODY, PLAINTEXT, param_text
-from benchmarks.common import REPO_ROOT, load_average, markdown_table, median
+from benchmarks.common import REPO_ROOT, load_average, markdown_table, median, process_cpu_seconds
 
 __all__ = ["FRAMEWORKS", "Server", "WireResult", "WrkRun", "run", "run_wrk"]
 
@@ -151,12 +151,15 @@ class WrkRun:
     """What one ``wrk`` run reported."""
 
     requests_per_second: float
+    #: requests wrk completed in the run
+    requests: int = 0
     non_2xx: int = 0
     socket_errors: int = 0
     output: str = ""
 
 
 _RPS = re.compile(r"Requests/sec:\s*([\d.]+)")
+_REQUESTS = re.compile(r"(\d+) requests in")
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
 _SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 
@@ -178,7 +181,14 @@ def run_wrk(url: str, duration: int, connections: int = CONNECTIONS) -> WrkRun:
     sockets = _SOCKET.search(output)
     # Connections still open when -d runs out may count as read errors; keep them apart.
     errors = sum(int(n) for n in sockets.groups()) if sockets else 0
-    return WrkRun(float(found.group(1)), int(non_2xx.group(1)) if non_2xx else 0, errors, output)
+    total = _REQUESTS.search(output)
+    return WrkRun(
+        float(found.group(1)),
+        int(total.group(1)) if total else 0,
+        int(non_2xx.group(1)) if non_2xx else 0,
+        errors,
+        output,
+    )
 
 
 @dataclass
@@ -193,11 +203,22 @@ class WireResult:
     load: list[str] = field(default_factory=list)
     #: (framework, endpoint) -> round -> req/s, for the rounds that gave a clean run
     by_round: dict[tuple[str, str], dict[int, float]] = field(default_factory=dict)
+    #: (framework, endpoint) -> the server's CPU µs per request, one sample a clean run
+    cpu_us: dict[tuple[str, str], list[float]] = field(default_factory=dict)
 
-    def add(self, framework: str, endpoint: str, index: int, rps: float) -> None:
-        """Record round ``index``'s req/s for ``framework`` and ``endpoint``."""
+    def add(
+        self, framework: str, endpoint: str, index: int, rps: float, cpu_us: float = math.nan
+    ) -> None:
+        """Record round ``index``'s req/s (and server CPU µs per request)."""
         self.samples.setdefault((framework, endpoint), []).append(rps)
         self.by_round.setdefault((framework, endpoint), {})[index] = rps
+        if not math.isnan(cpu_us):
+            self.cpu_us.setdefault((framework, endpoint), []).append(cpu_us)
+
+    def cpu(self, framework: str, endpoint: str) -> float:
+        """Median server CPU µs per request (NaN when not measured)."""
+        values = self.cpu_us.get((framework, endpoint))
+        return median(values) if values else math.nan
 
     def rps(self, framework: str, endpoint: str) -> float:
         """Median requests per second (NaN when every round was left out)."""
@@ -248,6 +269,23 @@ class WireResult:
         ]
         spread = markdown_table(["framework", *(f"{e} min-max" for e in ENDPOINTS)], spread_rows)
         parts = [title, markdown_table(headers, rows), "Spread over the rounds (req/s):", spread]
+        if self.cpu_us:
+            cpu_headers = ["framework"]
+            for endpoint in ENDPOINTS:
+                cpu_headers += [f"{endpoint} CPU µs", "x raw"]
+            cpu_rows = []
+            for framework in self.frameworks:
+                row = [framework]
+                for endpoint in ENDPOINTS:
+                    ours, raw = self.cpu(framework, endpoint), self.cpu(BASELINE, endpoint)
+                    row += [f"{ours:.1f}", f"{ours / raw:.2f}x"]
+                cpu_rows.append(row)
+            parts += [
+                "Server CPU time per request (utime + stime of the server process from "
+                "/proc/PID/stat around each run, over the requests wrk counted; median of "
+                "the rounds; lower is better):",
+                markdown_table(cpu_headers, cpu_rows),
+            ]
         if self.load:
             parts.append("Load average (1/5/15 min) before each round: " + "; ".join(self.load))
         if self.warnings:
@@ -255,21 +293,28 @@ class WireResult:
         return "\n\n".join(parts)
 
 
-def _measure(server: Server, path: str, duration: int) -> tuple[WrkRun | None, str]:
-    """Run wrk; retry once when the run was not clean (errors, non-2xx, nothing served)."""
+def _measure(server: Server, path: str, duration: int) -> tuple[WrkRun | None, str, float]:
+    """Run wrk; retry once when the run was not clean (errors, non-2xx, nothing served).
+
+    Also returns the server's CPU µs per request over the clean run (NaN when unknown).
+    """
     problem = ""
+    pid = server.process.pid if server.process is not None else None
     for _ in range(2):
+        before = process_cpu_seconds(pid) if pid is not None else math.nan
         got = run_wrk(server.url(path), duration)
+        after = process_cpu_seconds(pid) if pid is not None else math.nan
         if got.requests_per_second > 0 and not got.non_2xx and not got.socket_errors:
-            return got, problem
+            cpu_us = (after - before) / got.requests * 1e6 if got.requests else math.nan
+            return got, problem, cpu_us
         problem = (
             f"{got.requests_per_second:,.0f} req/s, {got.non_2xx} non-2xx, "
             f"{got.socket_errors} socket errors"
         )
         if server.process is not None and server.process.poll() is not None:
-            return None, problem + "; the server exited"
+            return None, problem + "; the server exited", math.nan
         time.sleep(1)
-    return None, problem + " (twice)"
+    return None, problem + " (twice)", math.nan
 
 
 def _warm_up(server: Server, duration: int) -> None:
@@ -319,7 +364,7 @@ def run(
                 order = servers[shift:] + servers[:shift]
                 for endpoint, path in ENDPOINTS.items():
                     for server in order:
-                        got, problem = _measure(server, path, duration)
+                        got, problem, cpu_us = _measure(server, path, duration)
                         if got is None:
                             result.warnings.append(
                                 f"{server.label} {endpoint} round {index + 1} left out: {problem}"
@@ -330,7 +375,7 @@ def run(
                                 f"{server.label} {endpoint} round {index + 1} retried after: "
                                 f"{problem}"
                             )
-                        result.add(server.label, endpoint, index, got.requests_per_second)
+                        result.add(server.label, endpoint, index, got.requests_per_second, cpu_us)
                         if log:
                             print(
                                 f"  round {index + 1}/{rounds} {endpoint:9} "

@@ -27,7 +27,7 @@ from mvcpy.results import to_response
 from mvcpy.routing.router import Miss, Route, request_path
 from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
 from mvcpy.types import ASGIApp, Receive, Scope, Send
-from mvcpy.unit_of_work import UnitOfWork
+from mvcpy.unit_of_work import UnitOfWork, end_late_session
 from mvcpy.websocket import WebSocketEndpoint, serve_websocket
 
 if TYPE_CHECKING:
@@ -239,9 +239,8 @@ class Dispatcher:
                 await ctx.run_after_response()
             if request._form is not None or request._cleanups is not None:
                 await request.aclose()
-            if ctx.db_scope is not None and ctx.db_scope.is_open:
-                # A filter used ctx.db after the action had ended the session.
-                await ctx.db_scope.end_async(False, self._executor)
+            if ctx.db_scope is not None:  # a filter used ctx.db after the endpoint
+                await end_late_session(ctx, False, self._executor)
 
     async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a WebSocket scope: the handshake through the route's filters, then the socket."""

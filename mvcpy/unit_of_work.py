@@ -17,7 +17,15 @@ if TYPE_CHECKING:
     from mvcpy.filters.chain import Endpoint
     from mvcpy.http.response import Response
 
-__all__ = ["UnitOfWork"]
+__all__ = ["UnitOfWork", "end_late_session"]
+
+
+async def end_late_session(ctx: Context, ok: bool, executor: Executor | None) -> None:
+    """End a database session a filter opened after the endpoint's unit of work ended:
+    committed only when ``ok`` (a WebSocket handshake that was accepted), else rolled back."""
+    db_scope = ctx.db_scope
+    if db_scope is not None and db_scope.is_open:
+        await db_scope.end_async(ok, executor)
 
 
 class UnitOfWork:

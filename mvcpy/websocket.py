@@ -33,6 +33,7 @@ from mvcpy.http.response import Response
 from mvcpy.hub.subscriber import POLICIES, Payload, Subscriber, SubscriberClosed
 from mvcpy.sessions.manager import SessionNotSaved
 from mvcpy.types import Receive, Scope, Send
+from mvcpy.unit_of_work import end_late_session
 
 if TYPE_CHECKING:
     from mvcpy.application import Application
@@ -662,9 +663,8 @@ async def serve_websocket(app: Application, ctx: Context, route: Route) -> None:
         except Exception as exc:
             response = await handle_error(ctx, exc, route.error_handlers, app.debug)
         upgrade = response if isinstance(response, WebSocketUpgrade) else None
-        db_scope = ctx.db_scope
-        if db_scope is not None and db_scope.is_open:  # before(), or a filter, used ctx.db
-            await db_scope.end_async(upgrade is not None, app._executor)
+        # A filter that used ctx.db around the handshake: kept only if it was accepted.
+        await end_late_session(ctx, upgrade is not None, app._executor)
         if upgrade is None:
             if response is not None:
                 await deny(ctx.scope, ctx.receive, ctx.send, response)
