@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from mvcpy._help import examples
-from mvcpy.cli.loader import app_from_args
+from mvcpy.cli.loader import add_app_option, app_from_args
 from mvcpy.cli.templates import add_urls_check
 from mvcpy.config import ENVIRONMENTS
 from mvcpy.readiness import Result, run_checks
@@ -80,7 +80,7 @@ def add_check_command(commands: Any) -> None:
             "mvcpy check urls",
         ),
     )
-    check.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(check)
     check.add_argument(
         "--env", choices=ENVIRONMENTS, default="prod", help="the configuration to check (prod)"
     )

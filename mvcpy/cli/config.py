@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from mvcpy._help import examples
-from mvcpy.cli.loader import app_from_args
+from mvcpy.cli.loader import add_app_option, app_from_args
 from mvcpy.config import ENVIRONMENTS, Config
 
 __all__ = ["add_config_command", "format_settings"]
@@ -60,7 +60,7 @@ def add_config_command(commands: Any) -> None:
             "mvcpy config --json | jq .settings.database",
         ),
     )
-    command.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(command)
     command.add_argument("--env", choices=ENVIRONMENTS, help="the environment (MVCPY_ENV)")
     command.add_argument("--json", action="store_true", help="print JSON for machines")
     command.set_defaults(func=_config)

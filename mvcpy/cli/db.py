@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from mvcpy._help import examples
-from mvcpy.cli.loader import app_spec, load_app
+from mvcpy.cli.loader import add_app_option, app_spec, load_app
 from mvcpy.migrate import init, run_alembic
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def add_commands(commands: Any) -> None:
             "mvcpy db --app blog.app:app current",
         ),
     )
-    db.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(db)
     db.set_defaults(func=_run)
     actions = db.add_subparsers(dest="db_command", required=True)
 
@@ -133,5 +133,5 @@ def add_commands(commands: Any) -> None:
         "of [database] models; db.commit() keeps changes.",
         **examples("mvcpy shell", "MVCPY_ENV=test mvcpy shell --app blog.app:app"),
     )
-    shell.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(shell)
     shell.set_defaults(func=_shell)

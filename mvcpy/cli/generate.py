@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mvcpy._help import examples
+from mvcpy.cli.loader import add_app_option
 
 __all__ = ["add_generate_command"]
 
@@ -152,7 +153,7 @@ def add_generate_command(commands: Any) -> None:
     )
     migration.add_argument("message", help="what the revision does")
     migration.add_argument("--empty", action="store_true", help="do not compare: an empty revision")
-    migration.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(migration)
     migration.set_defaults(func=_migration)
 
     scaffold = kinds.add_parser(

@@ -11,7 +11,12 @@ from mvcpy.loading import find_app_spec, load_app
 if TYPE_CHECKING:
     from mvcpy.app import App
 
-__all__ = ["app_from_args", "app_spec", "find_app_spec", "load_app"]
+__all__ = ["add_app_option", "app_from_args", "app_spec", "find_app_spec", "load_app"]
+
+
+def add_app_option(parser: argparse.ArgumentParser) -> None:
+    """Give a command the ``--app module:attribute`` option every command shares."""
+    parser.add_argument("--app", help="module:attribute of the app (default: discovered)")
 
 
 def app_spec(args: argparse.Namespace) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mvcpy._help import examples
-from mvcpy.cli.loader import app_from_args
+from mvcpy.cli.loader import add_app_option, app_from_args
 from mvcpy.openapi import openapi_json
 
 __all__ = ["add_openapi_command"]
@@ -22,7 +22,7 @@ def add_openapi_command(commands: Any) -> None:
             "mvcpy openapi --app blog.app:app --title 'Blog API' --version 2.0.0",
         ),
     )
-    command.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(command)
     command.add_argument("--title", help="the document's title (default: app_name)")
     command.add_argument("--version", default="0.1.0", help="the API's version")
     command.set_defaults(func=_cmd_openapi)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from mvcpy.cli.loader import app_from_args, find_app_spec
+from mvcpy.cli.loader import add_app_option, app_from_args, find_app_spec
 from mvcpy.components import Command, discover
 from mvcpy.config.loader import module_root, project_components
 from mvcpy.errors import ConfigurationError
@@ -64,7 +64,7 @@ def _add(commands: Any, command: Command) -> None:
     parser = commands.add_parser(
         command.name, help=command.help, description=command.description or command.help
     )
-    parser.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(parser)
     if command.configure is not None:
         command.configure(parser)
     parser.set_defaults(func=lambda args: command.run(_Context(args)))

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from mvcpy._help import examples
-from mvcpy.cli.loader import app_from_args
+from mvcpy.cli.loader import add_app_option, app_from_args
 
 __all__ = ["add_routes_command"]
 
@@ -46,7 +46,7 @@ def add_routes_command(commands: Any) -> None:
             "mvcpy routes --app blog.app:app --explain /admin --host admin.example.com",
         ),
     )
-    routes.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(routes)
     routes.add_argument("--explain", metavar="PATH", help="show the candidates tried for PATH")
     routes.add_argument("--method", default="GET", help="HTTP method for --explain (default GET)")
     routes.add_argument("--host", help="Host for --explain when routes are bound to hosts")

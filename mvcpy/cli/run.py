@@ -8,7 +8,7 @@ from typing import Any
 
 from mvcpy._help import examples
 from mvcpy._uvicorn import websocket_options
-from mvcpy.cli.loader import app_spec, load_app
+from mvcpy.cli.loader import add_app_option, app_spec, load_app
 
 __all__ = ["add_run_command"]
 
@@ -52,7 +52,7 @@ def add_run_command(commands: Any) -> None:
             "MVCPY_ENV=prod MVCPY_SECRET_KEY=... mvcpy run --no-reload",
         ),
     )
-    run.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(run)
     run.add_argument("--host", help="address to bind (default: [server] host, 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default: [server] port, 8000)")
     run.add_argument(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mvcpy._help import examples
-from mvcpy.cli.loader import app_spec
+from mvcpy.cli.loader import add_app_option, app_spec
 from mvcpy.config import ENVIRONMENTS
 from mvcpy.errors import ConfigurationError
 
@@ -118,7 +118,7 @@ def add_serve_command(commands: Any) -> None:
             "mvcpy serve --bind unix:/run/blog.sock -- --max-requests 1000",
         ),
     )
-    serve.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(serve)
     serve.add_argument("-c", "--config", help=f"gunicorn settings file (default: ./{CONFIG_FILE})")
     serve.add_argument(
         "-w", "--workers", type=_positive, help="worker processes (default: the config file's)"

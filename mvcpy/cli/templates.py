@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 from mvcpy._help import examples
-from mvcpy.cli.loader import app_from_args
+from mvcpy.cli.loader import add_app_option, app_from_args
 from mvcpy.views.checks import Problem, check_templates, check_urls
 
 __all__ = ["add_urls_check", "add_view_commands"]
@@ -57,7 +57,7 @@ def add_view_commands(commands: Any) -> None:
         description="Compile every template; print file:line: message for each error.",
         **examples("mvcpy templates check", "mvcpy templates check --app blog.app:app"),
     )
-    check.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(check)
     check.set_defaults(func=_cmd_templates_check)
 
 
@@ -70,7 +70,7 @@ def add_urls_check(check_commands: Any) -> None:
         "against the route table; exit 1 when a call cannot work.",
         **examples("mvcpy check urls", "mvcpy check urls --templates-only --app blog.app:app"),
     )
-    urls.add_argument("--app", help="module:attribute of the app (default: discovered)")
+    add_app_option(urls)
     urls.add_argument(
         "--templates-only", action="store_true", help="skip the project's Python files"
     )
