@@ -46,7 +46,7 @@ def _builtin_class(name: str) -> Any:
 
 
 def configured_filters(app: Application) -> list[Filter]:
-    """Build the built-in filters that ``app.config["filters"]`` turns on, in run order."""
+    """Build the built-in filters that ``[filters]`` turns on, in run order."""
     section = app.config.section_of(FiltersSettings)
     filters: list[Filter] = []
     for name in BUILTINS:
