@@ -20,6 +20,7 @@ from mvcpy.errors import ConfigurationError
 from mvcpy.http import _json
 from mvcpy.hub.broker import Broker
 from mvcpy.hub.fragments import fragment_message
+from mvcpy.hub.settings import HubSettings
 from mvcpy.hub.subscriber import (
     BACKLOGGED,
     POLICIES,
@@ -30,7 +31,6 @@ from mvcpy.hub.subscriber import (
 )
 
 if TYPE_CHECKING:
-    from mvcpy.hub.settings import HubSettings
     from mvcpy.views.engine import Templates
 
 __all__ = ["BACKENDS", "Broker", "Hub", "encode_message"]
@@ -38,6 +38,8 @@ __all__ = ["BACKENDS", "Broker", "Hub", "encode_message"]
 logger = logging.getLogger("mvcpy.hub")
 
 BACKENDS = ("memory", "redis")
+#: the ``[hub]`` defaults, for a hub built without settings
+_DEFAULTS = HubSettings()
 _MAX_ROOM = 200
 
 
@@ -70,8 +72,8 @@ class Hub:
         broker: Broker | None = None,
         *,
         templates: Templates | None = None,
-        queue_size: int = 256,
-        slow_consumer: str = "drop_oldest",
+        queue_size: int = _DEFAULTS.queue_size,
+        slow_consumer: str = _DEFAULTS.slow_consumer,
     ) -> None:
         if slow_consumer not in POLICIES:
             raise ConfigurationError(

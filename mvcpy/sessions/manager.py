@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from mvcpy.errors import ConfigurationError
 from mvcpy.http.response import format_cookie
 from mvcpy.sessions.session import Session
-from mvcpy.sessions.settings import SessionSettings
+from mvcpy.sessions.settings import CsrfSettings, SessionSettings
 from mvcpy.sessions.store import SessionStore
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class SessionManager:
         *,
         secret_key: str,
         env: str,
-        csrf_field: str = "csrf_token",
+        csrf_field: str = CsrfSettings().field,
         store: SessionStore | None = None,
         database: Callable[[], Database] | None = None,
         executor: Callable[[], Executor | None] | None = None,
