@@ -304,6 +304,9 @@ class _Installer:
     def add_template_filter(self, name: str, fn: Callable[..., Any]) -> None:
         self.app.services["templates"].add_filter(fn, name)
 
+    def add_template_extension(self, extension: type[Any]) -> None:
+        self.app.services["templates"].add_extension(extension)
+
     def add_template_lazy(self, name: str, fn: Callable[[Any], Any]) -> None:
         self.app.services["templates"].add_lazy(name, fn)
 

@@ -62,6 +62,7 @@ BUILTIN_COMPONENTS: tuple[str, ...] = (
     "mvcpy.hub.component:HubComponent",
     "mvcpy.health:HealthComponent",
     "mvcpy.openapi:OpenAPIComponent",
+    "mvcpy.cache.component:CacheComponent",
 )
 
 
@@ -69,7 +70,8 @@ BUILTIN_COMPONENTS: tuple[str, ...] = (
 class CheckResult:
     """The outcome of one ``mvcpy check`` check: ``ok`` True, False (failed) or None (skipped).
 
-    A ``fatal`` failure makes ``mvcpy serve`` refuse to start.
+    A ``fatal`` failure makes ``mvcpy serve`` refuse to start; a ``warning`` is a pass that
+    says what to look at (shown as WARN, not counted as a failure).
     """
 
     name: str
@@ -77,6 +79,7 @@ class CheckResult:
     message: str
     fatal: bool = False
     details: tuple[str, ...] = field(default_factory=tuple)
+    warning: bool = False
 
     @property
     def failed(self) -> bool:
@@ -144,6 +147,10 @@ class Registry(Protocol):
 
     def add_template_filter(self, name: str, fn: Callable[..., Any]) -> None:
         """Make ``fn`` a template filter."""
+        ...
+
+    def add_template_extension(self, extension: type[Any]) -> None:
+        """Load a Jinja extension (a template tag)."""
         ...
 
     def add_health_check(self, name: str, check: Callable[..., Any]) -> None:
@@ -241,6 +248,10 @@ class Setup:
         ``replace=False`` keeps a handler the project registered itself.
         """
         self._registry.add_error_handler(key, handler, replace)
+
+    def template_extension(self, extension: type[Any]) -> None:
+        """Load the Jinja extension ``extension`` (a template tag) into the app's templates."""
+        self._registry.add_template_extension(extension)
 
     def template_value(self, name: str, fn: Callable[[Any], Any]) -> None:
         """Give templates rendered for a request ``name`` = ``fn(ctx)``, computed only when

@@ -342,6 +342,12 @@ class Controller:
         """This request's async database session, for ``async def`` actions."""
         return self.ctx.adb
 
+    @property
+    def cache(self) -> Any:
+        """The app's cache (:class:`mvcpy.cache.Cache`): ``get``/``set`` in sync actions,
+        ``aget``/``aset`` in async ones; ``@cached`` actions use it."""
+        return self.app.services["cache"]
+
     def abort(self, status: int, message: str | None = None) -> NoReturn:
         """Stop here and answer ``status`` with ``message``."""
         raise HTTPError(status, message)

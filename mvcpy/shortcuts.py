@@ -15,6 +15,7 @@ from mvcpy.stats import RouteStat
 from mvcpy.views.engine import registrar
 
 if TYPE_CHECKING:
+    from mvcpy.cache.cache import Cache
     from mvcpy.components import Services
     from mvcpy.hub.hub import Hub
     from mvcpy.orm.database import Database
@@ -38,6 +39,12 @@ class FeatureShortcuts:
         """The app's database (``[database]`` in the configuration); engines open on first use."""
         database: Database = self.services["database"]
         return database
+
+    @property
+    def cache(self) -> Cache:
+        """The app's cache (``[cache]``): ``get``/``aget``, ``set``/``aset``, ``@cached``."""
+        cache: Cache = self.services["cache"]
+        return cache
 
     @property
     def hub(self) -> Hub:

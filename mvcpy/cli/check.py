@@ -30,7 +30,7 @@ _MAX_DETAILS = 10
 def _lines(results: list[Result]) -> Iterator[str]:
     width = max(len(result.name) for result in results)
     for result in results:
-        status = {True: "ok", False: "FAIL", None: "skip"}[result.ok]
+        status = "WARN" if result.warning else {True: "ok", False: "FAIL", None: "skip"}[result.ok]
         yield f"{status:<5} {result.name:<{width}}  {result.message}"
         shown = result.details[:_MAX_DETAILS]
         for detail in shown:

@@ -1,114 +1,27 @@
-"""Response cache: whole GET responses by path, query and chosen headers, for a TTL."""
+"""Response cache: whole GET responses by path, query and chosen headers, for a TTL.
+
+Entries live in the app's cache (``[cache]``, :mod:`mvcpy.cache`) unless the filter is
+given its own: there is one cache in the framework.
+"""
 
 from __future__ import annotations
 
-import importlib
 import json
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from mvcpy.errors import ConfigurationError
 from mvcpy.http.response import Response
 
 if TYPE_CHECKING:
     from mvcpy.application import Application
+    from mvcpy.cache import Cache
     from mvcpy.context import Context
     from mvcpy.filters.chain import CallNext
 
-__all__ = ["CacheBackend", "CachedResponse", "MemoryCache", "RedisCache", "ResponseCache"]
+__all__ = ["ResponseCache"]
 
-#: status, headers, body, the time it was stored
-CachedResponse = tuple[int, list[tuple[bytes, bytes]], bytes, float]
-
-
-class CacheBackend(Protocol):
-    """Where cached responses live."""
-
-    async def get(self, key: str) -> CachedResponse | None:
-        """Return the entry for ``key``, or ``None`` when absent or expired."""
-        ...
-
-    async def set(self, key: str, entry: CachedResponse, ttl: float) -> None:
-        """Store ``entry`` under ``key`` for ``ttl`` seconds."""
-        ...
-
-
-class MemoryCache:
-    """Entries in this process's memory, at most ``max_entries`` (least recently used go)."""
-
-    __slots__ = ("_entries", "clock", "max_entries")
-
-    def __init__(self, max_entries: int = 1000, clock: Callable[[], float] = time.time) -> None:
-        self.max_entries = max_entries
-        self.clock = clock
-        self._entries: dict[str, tuple[float, CachedResponse]] = {}
-
-    async def get(self, key: str) -> CachedResponse | None:
-        """Return a live entry (and mark it recently used)."""
-        item = self._entries.pop(key, None)
-        if item is None:
-            return None
-        expires, entry = item
-        if expires <= self.clock():
-            return None
-        self._entries[key] = item
-        return entry
-
-    async def set(self, key: str, entry: CachedResponse, ttl: float) -> None:
-        """Store ``entry``, evicting the least recently used ones past ``max_entries``."""
-        self._entries.pop(key, None)
-        self._entries[key] = (self.clock() + ttl, entry)
-        while len(self._entries) > self.max_entries:
-            del self._entries[next(iter(self._entries))]
-
-
-class RedisCache:
-    """Entries in Redis, shared by every worker; they expire with the TTL.
-
-    Needs the ``redis`` package: ``pip install 'mvcpy[redis]'``.
-    """
-
-    __slots__ = ("_client", "prefix", "url")
-
-    def __init__(self, url: str | None = None, *, client: Any = None, prefix: str = "mvcpy:rc:"):
-        if (url is None) == (client is None):
-            raise ConfigurationError("RedisCache needs a url or a client")
-        try:
-            redis_asyncio = importlib.import_module("redis.asyncio")
-        except ImportError:
-            raise ConfigurationError(
-                "the Redis response cache needs redis: pip install 'mvcpy[redis]'"
-            ) from None
-        self.url = url
-        self.prefix = prefix
-        self._client = client if client is not None else redis_asyncio.from_url(url)
-
-    async def get(self, key: str) -> CachedResponse | None:
-        """Fetch and decode an entry."""
-        raw = await self._client.get(self.prefix + key)
-        if raw is None:
-            return None
-        head, _, body = raw.partition(b"\n")
-        status, headers, stored = json.loads(head)
-        return (
-            status,
-            [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-            body,
-            stored,
-        )
-
-    async def set(self, key: str, entry: CachedResponse, ttl: float) -> None:
-        """Encode and store an entry with a TTL."""
-        status, headers, body, stored = entry
-        head = json.dumps(
-            [status, [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers], stored]
-        )
-        await self._client.set(self.prefix + key, head.encode() + b"\n" + body, px=int(ttl * 1000))
-
-    async def close(self) -> None:
-        """Close the connection pool."""
-        await self._client.aclose()
+_PREFIX = "response:"
 
 
 def _directives(value: str | None) -> set[str]:
@@ -128,7 +41,7 @@ class ResponseCache:
     ``X-Cache: HIT`` or ``MISS`` and, on hits, ``Age``.
     """
 
-    __slots__ = ("_vary", "backend", "key", "max_body", "ttl", "vary")
+    __slots__ = ("_vary", "cache", "key", "max_body", "ttl", "vary")
 
     def __init__(
         self,
@@ -136,7 +49,7 @@ class ResponseCache:
         *,
         vary: Iterable[str] = ("accept", "accept-encoding"),
         key: Callable[[Context], str] | None = None,
-        backend: CacheBackend | None = None,
+        cache: Cache | None = None,
         max_body: int = 1024 * 1024,
     ) -> None:
         if ttl <= 0:
@@ -145,31 +58,37 @@ class ResponseCache:
         self.vary = tuple(vary)
         self._vary = tuple(h.lower() for h in self.vary)
         self.key = key
-        self.backend: CacheBackend = backend if backend is not None else MemoryCache()
+        #: where entries live: the app's cache when none is given (set when the app starts)
+        self.cache = cache
         self.max_body = max_body
 
     @classmethod
     def from_config(cls, app: Application, options: dict[str, Any]) -> ResponseCache:
         """Build from ``[filters.cache]``: ``ttl``, ``vary``, ``redis_url``, ``max_body``."""
         redis_url = options.pop("redis_url", None)
-        if redis_url:
-            options["backend"] = RedisCache(redis_url)
-        return cls(**options)
+        if not redis_url:
+            return cls(**options)
+        from mvcpy.cache import Cache
+        from mvcpy.cache.redis import RedisBackend
+
+        return cls(**options, cache=Cache(RedisBackend(redis_url), prefix="mvcpy:rc:"))
 
     def bind(self, app: Application) -> None:
-        """Close the backend's connections when the app shuts down."""
-        close = getattr(self.backend, "close", None)
-        if close is not None:
-            app.on_shutdown(close)
+        """Use the app's cache unless given one; close a given one's connections when the app
+        stops (the app closes its own)."""
+        if self.cache is None:
+            self.cache = app.services["cache"]
+        else:
+            app.on_shutdown(self.cache.aclose)
 
     def cache_key(self, ctx: Context) -> str:
         """Return the cache key of this request."""
         if self.key is not None:
-            return self.key(ctx)
+            return _PREFIX + self.key(ctx)
         request = ctx.request
         headers = request.headers
         varying = "|".join(headers.get(name, "") for name in self._vary)
-        return f"{request.path}?{request.query_string}|{varying}"
+        return f"{_PREFIX}{request.path}?{request.query_string}|{varying}"
 
     async def __call__(self, ctx: Context, call_next: CallNext) -> Response:
         """Answer from the cache, or run the chain and store a cacheable answer."""
@@ -182,20 +101,15 @@ class ResponseCache:
             response = await call_next(ctx)
             return response
         key = self.cache_key(ctx)
+        cache = self.cache
+        assert cache is not None, "ResponseCache runs after the app bound it"
         if "no-cache" not in asked:
-            entry = await self.backend.get(key)
+            entry = await cache.aget(key)
             if entry is not None:
-                status, headers, body, stored = entry
-                hit = Response(body, status)
-                hit.raw_headers = [*headers, (b"x-cache", b"HIT")]
-                hit.raw_headers.append((b"age", str(max(0, int(time.time() - stored))).encode()))
-                return hit
+                return _hit(entry)
         response = await call_next(ctx)
         if self._cacheable(response):
-            headers = [(k, v) for k, v in response.raw_headers if k != b"content-length"]
-            await self.backend.set(
-                key, (response.status, headers, response.body, time.time()), self.ttl
-            )
+            await cache.aset(key, _entry(response), self.ttl)
         response.raw_headers.append((b"x-cache", b"MISS"))
         return response
 
@@ -215,3 +129,24 @@ class ResponseCache:
 
     def __repr__(self) -> str:
         return f"ResponseCache(ttl={self.ttl}, vary={list(self.vary)!r})"
+
+
+def _entry(response: Response) -> bytes:
+    """A response as stored: a JSON head (status, headers, time), a newline, the body."""
+    headers = [
+        (k.decode("latin-1"), v.decode("latin-1"))
+        for k, v in response.raw_headers
+        if k != b"content-length"
+    ]
+    head = json.dumps([response.status, headers, time.time()], separators=(",", ":"))
+    return head.encode() + b"\n" + response.body
+
+
+def _hit(entry: bytes) -> Response:
+    head, _, body = entry.partition(b"\n")
+    status, headers, stored = json.loads(head)
+    hit = Response(body, status)
+    hit.raw_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    hit.raw_headers.append((b"x-cache", b"HIT"))
+    hit.raw_headers.append((b"age", str(max(0, int(time.time() - stored))).encode()))
+    return hit

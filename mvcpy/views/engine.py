@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
+import jinja2.ext
 
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.views.errors import TemplateRenderError, locate, session_helper
@@ -136,6 +137,7 @@ class Templates:
         self._packages: list[str] = []
         self._providers: list[ContextProvider] = []
         self._lazy: dict[str, LazyName] = {}
+        self._extensions: list[type[jinja2.ext.Extension]] = []
         self._error_pages: dict[int, str | None] = {}
         self._static: StaticURLs | None = None
 
@@ -194,7 +196,7 @@ class Templates:
             cache_size=settings.cache_size,
             undefined=jinja2.StrictUndefined if self.strict else jinja2.Undefined,
             bytecode_cache=_BytecodeCache(str(cache_dir)) if cache_dir is not None else None,
-            extensions=list(settings.extensions),
+            extensions=[*settings.extensions, *self._extensions],
         )
         env.context_class = _RenderContext
         env.filters.update(BEEGO_FILTERS)
@@ -246,6 +248,12 @@ class Templates:
         if self._env is not None:
             self._env.tests[key] = fn
         return fn
+
+    def add_extension(self, extension: type[jinja2.ext.Extension]) -> None:
+        """Load the Jinja ``extension`` (a tag such as ``{% cache %}``) into the environment."""
+        if self._env is not None:
+            raise RuntimeError("add template extensions before the first template is loaded")
+        self._extensions.append(extension)
 
     def add_package(self, package: str, path: str = "views") -> None:
         """Also look for templates in ``path`` inside installed ``package`` (after the project)."""

@@ -1,11 +1,12 @@
-import asyncio
 import uuid
 from typing import Any
 
 import pytest
 
 from mvcpy import JSONResponse, StreamingResponse
-from mvcpy.filters.cache import MemoryCache, RedisCache, ResponseCache
+from mvcpy.cache import Cache, MemoryBackend
+from mvcpy.cache.redis import RedisBackend
+from mvcpy.filters.cache import ResponseCache
 from mvcpy.filters.request_id import RequestID
 from mvcpy.testing import TestClient
 
@@ -52,7 +53,7 @@ def build(make_app: Any, cache: ResponseCache) -> tuple[Any, list[str]]:
 
 def test_repeated_gets_are_served_from_the_cache_until_the_ttl(make_app: Any) -> None:
     clock = Clock()
-    app, calls = build(make_app, ResponseCache(30, backend=MemoryCache(clock=clock)))
+    app, calls = build(make_app, ResponseCache(30, cache=Cache(MemoryBackend(clock=clock))))
     with TestClient(app) as client:
         first = client.get("/items?page=1")
         second = client.get("/items?page=1")
@@ -93,25 +94,26 @@ def test_request_cache_control_and_other_methods(make_app: Any) -> None:
     assert calls == ["items", "items", "items", "post", "post"]
 
 
-def test_memory_cache_is_bounded() -> None:
-    cache = MemoryCache(max_entries=3)
-
-    async def run() -> None:
-        for i in range(5):
-            await cache.set(f"k{i}", (200, [], b"x", 0.0), 60)
-        assert await cache.get("k0") is None and await cache.get("k4") is not None
-        assert len(cache._entries) == 3
-
-    asyncio.run(run())
+def test_entries_live_in_the_apps_cache(make_app: Any) -> None:
+    app, calls = build(make_app, ResponseCache(30))
+    with TestClient(app) as client:
+        client.get("/items?page=1")
+        assert client.get("/items?page=1").headers["x-cache"] == "HIT"
+        # One cache in the framework: the filter's entries are the app's cache's.
+        keys = [key for key in app.cache.backend._entries if "response:/items" in key]
+        assert len(keys) == 1
+        app.cache.delete(keys[0][len(app.cache.prefix) :])
+        assert client.get("/items?page=1").headers["x-cache"] == "MISS"
+    assert calls == ["items", "items"]
 
 
 def test_redis_cache_is_shared_between_apps(make_app: Any, redis_url: str) -> None:
     prefix = f"test:{uuid.uuid4().hex}:"
     first, first_calls = build(
-        make_app, ResponseCache(30, backend=RedisCache(redis_url, prefix=prefix))
+        make_app, ResponseCache(30, cache=Cache(RedisBackend(redis_url), prefix=prefix))
     )
     second, second_calls = build(
-        make_app, ResponseCache(30, backend=RedisCache(redis_url, prefix=prefix))
+        make_app, ResponseCache(30, cache=Cache(RedisBackend(redis_url), prefix=prefix))
     )
     with TestClient(first) as client:
         stored = client.get("/items?x=1")
