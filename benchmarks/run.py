@@ -48,6 +48,7 @@ SUITES = (
     "request_data",
     "sessions",
     "realtime",
+    "cache",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -151,6 +152,7 @@ def _samples(results: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen suites, print the report and write it to ``--output``."""
     from benchmarks import (
+        cache,
         filters,
         inprocess,
         orm,
@@ -202,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
             result = sessions.run(args.quick)
         elif suite == "realtime":
             result = realtime.run(args.quick)
+        elif suite == "cache":
+            result = cache.run(args.quick)
         else:
             result = steps.run(args.quick)
         results[suite] = result
