@@ -144,3 +144,25 @@ def test_handlers_may_return_body_status_and_headers(make_app: Any) -> None:
         missing = client.get("/nowhere")
         assert (missing.status_code, missing.json()) == (404, {"missing": "/nowhere"})
         assert client.get("/bad").status_code == 500  # a bad status is the app's bug
+
+
+def test_a_misspelt_http_method_is_refused_at_registration(make_app: Any) -> None:
+    from mvcpy import ConfigurationError, Controller
+
+    class Posts(Controller):
+        def index(self) -> str:
+            return "posts"
+
+    app = make_app()
+    with pytest.raises(
+        ConfigurationError, match=r"unknown HTTP method 'GTE'; did you mean 'GET'\?"
+    ):
+        app.router("/posts", Posts, "gte:index")
+    with pytest.raises(ConfigurationError, match="unknown HTTP method 'FETCH'"):
+        app.route("/ping", lambda ctx: "pong", methods=["FETCH"])
+    # HTTP's extension methods that servers do use are accepted, and "*" means any.
+    app.router("/dav", Posts, "propfind:index")
+    app.router("/any", Posts, "*:index")
+    with TestClient(app) as client:
+        assert client.request("PROPFIND", "/dav").text == "posts"
+        assert client.request("DELETE", "/any").text == "posts"

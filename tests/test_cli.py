@@ -85,7 +85,12 @@ def test_an_app_module_that_is_not_there_is_a_clear_error(
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["version"]) == 0
-    assert capsys.readouterr().out.startswith("mvcpy 0.1.0")
+    said = capsys.readouterr().out
+    assert said.startswith("mvcpy 0.1.0")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])  # as most command-line tools answer it
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == said
 
 
 def _commands(

@@ -28,10 +28,14 @@ from mvcpy.errors import ConfigurationError
 __all__ = ["build_parser", "find_app_spec", "load_app", "main"]
 
 
-def _version(args: argparse.Namespace) -> int:
+def _version_text() -> str:
     from mvcpy import __version__
 
-    print(f"mvcpy {__version__} (Python {sys.version.split()[0]})")
+    return f"mvcpy {__version__} (Python {sys.version.split()[0]})"
+
+
+def _version(args: argparse.Namespace) -> int:
+    print(_version_text())
     return 0
 
 
@@ -44,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
             "mvcpy new blog && cd blog && mvcpy db upgrade && mvcpy run",
             "mvcpy check && mvcpy serve",
         ),
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=_version_text(),
+        help="print the versions of mvcpy and Python (as `mvcpy version` does)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     add_run_command(commands)  # run (uvicorn, development)

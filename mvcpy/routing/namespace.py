@@ -6,6 +6,7 @@ each with its own filters, name prefix, host and error handlers.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -22,9 +23,19 @@ if TYPE_CHECKING:
     from mvcpy.application import Application
     from mvcpy.filters import Filter
 
-__all__ = ["RESOURCE_ACTIONS", "Namespace"]
+__all__ = ["KNOWN_METHODS", "RESOURCE_ACTIONS", "Namespace"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: The methods a route may answer: HTTP's (RFC 9110, PATCH), WebDAV's, ``*`` for any, and
+#: ``WEBSOCKET`` for the handshake routes; anything else is a typo caught at registration.
+KNOWN_METHODS = frozenset(
+    {
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+        "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH",
+        "*", "WEBSOCKET",
+    }
+)  # fmt: skip
 
 #: The seven REST actions of ``resource()``: action, methods, path suffix.
 RESOURCE_ACTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -364,4 +375,11 @@ class Namespace:
         filters: Sequence[Filter],
     ) -> Route:
         self.app._check_not_started("add a route")
+        unknown = sorted(methods - KNOWN_METHODS)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(KNOWN_METHODS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigurationError(
+                f"route {name!r} ({full}): unknown HTTP method {unknown[0]!r}{hint}"
+            )
         return Route(full, methods, name, target, None, tuple(filters), self, self.host)
