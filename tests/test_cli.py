@@ -64,8 +64,11 @@ def test_routes_explain(project: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["routes", "--explain", "/users/new"]) == 0
     out = capsys.readouterr().out
     assert "=> GET /users/new" in out and "users.new" in out
-    assert main(["routes", "--explain", "/users/7", "--method", "post"]) == 0
+    # Nothing answers: exit 1, so that a script can tell.
+    assert main(["routes", "--explain", "/users/7", "--method", "post"]) == 1
     assert "405" in capsys.readouterr().out
+    assert main(["routes", "--explain", "/nowhere"]) == 1
+    assert "=> 404" in capsys.readouterr().out
 
 
 def test_bad_app_spec_is_a_clear_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

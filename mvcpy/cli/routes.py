@@ -15,9 +15,12 @@ def _routes(args: argparse.Namespace) -> int:
     app = app_from_args(args)
     app.start()
     if args.explain:
-        for line in app.route_table.explain(args.method.upper(), args.explain, args.host):
+        method = args.method.upper()
+        for line in app.route_table.explain(method, args.explain, args.host):
             print(line)
-        return 0
+        route, _, miss = app.route_table.match(method, args.explain, args.host)
+        # Exit 1 when no route answers (a redirect to one counts as answering), for scripts.
+        return 0 if route is not None or (miss is not None and miss.location) else 1
     rows = [("METHODS", "PATH", "NAME", "TARGET", "FILTERS")]
     for route in app.route_table.iter_routes():
         path = (route.host.pattern if route.host else "") + route.pattern
