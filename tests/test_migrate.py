@@ -115,6 +115,8 @@ def test_migrations_from_empty_to_head_and_back(project: Project) -> None:
     assert (project.root / "migrations" / "env.py").is_file()
     assert (project.root / "alembic.ini").is_file()
     project.ok("db", "revision", "--autogenerate", "-m", "create posts")
+    [first] = (project.root / "migrations" / "versions").glob("*create_posts.py")
+    assert "Revises: nothing (the first revision)\n" in first.read_text()  # no trailing space
     project.ok("db", "upgrade")
     assert project.tables() == {"alembic_version", "mig_posts"}
     assert "the models match" in project.ok("db", "check")
