@@ -309,7 +309,7 @@ def test_routes_without_register_is_refused_before_writing(
         (["scaffold", "model", "title"], "would make a class Model"),
         (["scaffold", "form", "title"], "uses 'form' for a variable"),
         (["scaffold", "post"], "give at least one field"),
-        (["scaffold", "post", "title:string"], "unknown type 'string'; use one of str, text"),
+        (["scaffold", "post", "title:varchar"], "unknown type 'varchar'; use one of str, text"),
         (["scaffold", "post", "title:str", "title:text"], "field 'title' is given twice"),
         (["scaffold", "post", "id:int"], "'id' is taken"),
         (["scaffold", "post", "date:date"], "'date' is taken"),
@@ -318,7 +318,7 @@ def test_routes_without_register_is_refused_before_writing(
         (["scaffold", "post", "on:bool?"], "cannot be optional"),
         (["scaffold", "post", ":str"], "has no name"),
         (["scaffold", "post", "x", "--plural", "post"], "must differ"),
-        (["model", "post", "title:uuid"], "unknown type 'uuid'"),
+        (["model", "post", "title:uuid"], "datetime, or string (str), integer (int)"),
         (["controller", "pages", "render"], "'render' is a method or attribute"),
         (["controller", "pages", "about", "about"], "'about' is given twice"),
         (["controller", "pages", "About"], "snake_case"),
@@ -717,3 +717,11 @@ def test_alembic_revisions_pass_ruff_as_the_project_configures_it(project: Path)
         check=False,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_rails_and_beego_type_names_are_aliases() -> None:
+    aliased = parse_fields(["a:string", "b:integer?", "c:boolean", "d:timestamp"])
+    plain = parse_fields(["a:str", "b:int?", "c:bool", "d:datetime"])
+    assert [(f.name, f.type, f.optional) for f in aliased] == [
+        (f.name, f.type, f.optional) for f in plain
+    ]

@@ -14,7 +14,8 @@ __all__ = ["add_generate_command"]
 
 _FIELDS_HELP = (
     "fields as name:type, type one of str (200 characters), text, int, float, bool, date, "
-    "datetime; add ? for an optional field (subtitle:str?); no type means str"
+    "datetime (Rails' and Beego's string, integer, boolean and timestamp work too); add ? "
+    "for an optional field (subtitle:str?); no type means str"
 )
 
 

@@ -20,7 +20,7 @@ from mvcpy.generate.files import python_string
 from mvcpy.generate.naming import snake
 from mvcpy.orm import Model
 
-__all__ = ["FIELD_TYPES", "Field", "FieldType", "parse_fields"]
+__all__ = ["FIELD_ALIASES", "FIELD_TYPES", "Field", "FieldType", "parse_fields"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,14 @@ FIELD_TYPES: dict[str, FieldType] = {
     )
 }  # fmt: skip
 
+#: The names Rails and Beego users type, for the same columns (``title:string``).
+FIELD_ALIASES: dict[str, str] = {
+    "string": "str",
+    "integer": "int",
+    "boolean": "bool",
+    "timestamp": "datetime",
+}
+
 #: Names a field may not take: the mixins' columns, SQLAlchemy's and the forms' own, and
 #: the names the generated modules import (a field ``date`` would hide the type ``date``).
 _RESERVED = frozenset(
@@ -188,12 +196,13 @@ def _parse_one(spec: str) -> Field:
     kind = kind or "str"
     optional = kind.endswith("?")
     kind = kind.removesuffix("?")
-    field_type = FIELD_TYPES.get(kind)
+    field_type = FIELD_TYPES.get(FIELD_ALIASES.get(kind, kind))
     if field_type is None:
+        aliases = ", ".join(f"{alias} ({name})" for alias, name in FIELD_ALIASES.items())
         raise ConfigurationError(
             f"field {spec!r}: unknown type {kind!r}; use one of "
             + ", ".join(FIELD_TYPES)
-            + " (add ? for an optional field: title:str?)"
+            + f", or {aliases} (add ? for an optional field: title:str?)"
         )
     if optional and not field_type.optional_ok:
         raise ConfigurationError(
