@@ -120,8 +120,10 @@ def _reason(status: int) -> str:
 def _project_error_page(
     ctx: Context, status: int, message: str, request_id: str | None
 ) -> str | None:
-    """Render the project's ``views/errors/<status>.html``; ``None`` when absent or broken."""
+    """Render the project's error page (``errors/<status>.html`` or ``errors/error.html``);
+    ``None`` when it has none or it fails."""
     templates = ctx.app.templates
+    name = f"errors/{status}.html"
     try:
         name = templates.error_template(status)
         if name is None:
@@ -135,7 +137,7 @@ def _project_error_page(
         html: str = templates.render(name, context, ctx)
         return html
     except Exception:
-        logger.exception("The error page errors/%s.html failed; using the built-in page", status)
+        logger.exception("The error page %s failed; using the built-in page", name)
         return None
 
 

@@ -20,7 +20,7 @@ PACKAGE_FILES = {
     "migrations/versions/0001_initial.py",
 }  # fmt: skip
 HTML_FILES = {
-    "views/layout.html", "views/home/get.html", "views/errors/404.html",
+    "views/layout.html", "views/home/get.html", "views/errors/404.html", "views/errors/error.html",
     "views/errors/500.html", "static/site.css",
 }  # fmt: skip
 ROOT_FILES = {

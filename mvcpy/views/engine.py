@@ -314,11 +314,14 @@ class Templates:
         return True
 
     def error_template(self, status: int) -> str | None:
-        """Return ``errors/<status>.html`` when the project has it (looked up once in prod)."""
+        """Return the project's page for ``status``: ``errors/<status>.html``, else its
+        ``errors/error.html`` for every other status; ``None`` when it has neither (looked
+        up once in prod)."""
         if status in self._error_pages and not self.auto_reload:
             return self._error_pages[status]
-        name = f"errors/{status}.html"
-        found = name if self.exists(name) else None
+        found = next(
+            (n for n in (f"errors/{status}.html", "errors/error.html") if self.exists(n)), None
+        )
         self._error_pages[status] = found
         return found
 

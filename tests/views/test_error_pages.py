@@ -83,3 +83,24 @@ def test_prod_never_shows_a_traceback_when_the_500_page_fails(views, tmp_path: P
     assert response.status_code == 500
     assert "Traceback" not in response.text and "ZeroDivision" not in response.text
     assert "Internal Server Error" in response.text
+
+
+def test_the_projects_generic_error_page_serves_every_other_status(views, tmp_path: Path) -> None:
+    views("layout.html", "<html><title>{% block title %}{% endblock %}</title>"
+                         "{% block content %}{% endblock %}</html>")  # fmt: skip
+    views("errors/error.html", '{% extends "layout.html" %}{% block title %}{{ status }}'
+                               "{% endblock %}{% block content %}{{ status }} {{ reason }}: "
+                               "{{ message }}{% endblock %}")  # fmt: skip
+    views("errors/404.html", "<p>no such page</p>")
+    app = _app(tmp_path)
+    app.post("/only-post", lambda ctx: "ok")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        wrong_method = client.get("/only-post", headers=HTML)
+        missing = client.get("/nowhere", headers=HTML)
+        api = client.get("/only-post", headers={"accept": "application/json"})
+    assert wrong_method.status_code == 405
+    assert wrong_method.text == (
+        "<html><title>405</title>405 Method Not Allowed: Method GET not allowed</html>"
+    )
+    assert missing.text == "<p>no such page</p>"  # its own page first
+    assert api.json()["error"]["status"] == 405  # API clients still get JSON
