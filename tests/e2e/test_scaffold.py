@@ -46,7 +46,7 @@ def test_scaffold_migrates_and_passes_its_own_tests(tmp_path: Path) -> None:
         assert f" {name} " in routes
 
     tests = run_in_project(project_pytest(), project, timeout=120)
-    assert re.search(r"\b12 passed\b", tests.stdout), tests.stdout  # 2 of the skeleton, 10 new
+    assert re.search(r"\b13 passed\b", tests.stdout), tests.stdout  # 2 of the skeleton, 11 new
     assert "failed" not in tests.stdout and "error" not in tests.stdout
 
 

@@ -144,7 +144,7 @@ def test_scaffold_in_a_browser(
         run([mvcpy, "generate", "scaffold", "post", "title:str", "body:text", "published:bool"])
         run([mvcpy, "db", "upgrade"], database)
         tests = run(project_pytest(python), database)
-        assert re.search(r"\b12 passed\b", tests), tests
+        assert re.search(r"\b13 passed\b", tests), tests
 
         gunicorn = [python, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
         environment = {
