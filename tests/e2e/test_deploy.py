@@ -87,7 +87,7 @@ def test_mvcpy_check_says_what_to_fix_before_a_deploy(tmp_path: Path) -> None:
     ready = run_in_project([MVCPY, "check"], project, env=PROD, check=False)
     assert ready.returncode == 0, ready.stdout + ready.stderr
     assert ready.stdout.splitlines()[-1] == "ready for production"
-    assert "ok    templates      4 template(s) compile" in ready.stdout
+    assert "ok    templates      5 template(s) compile" in ready.stdout
 
 
 def test_gunicorn_serves_the_project_and_sigterm_lets_requests_finish(
