@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData, func
+from sqlalchemy import MetaData, func, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mvcpy.orm.types import UTCDateTime
@@ -22,6 +22,9 @@ NAMING_CONVENTION = {
 }
 
 
+_REPR_FIELDS = 6
+
+
 def utcnow() -> datetime:
     """Return the current time in UTC (timezone-aware)."""
     return datetime.now(UTC)
@@ -31,6 +34,22 @@ class Model(DeclarativeBase):
     """Base class of a project's models: ``class Post(Model): __tablename__ = "posts"``."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __repr__(self) -> str:
+        """``<Post id=1 title='Hello' published=True>``: the primary key, then the columns
+        already loaded (never a query), at most six, long values cut."""
+        state = inspect(self)
+        loaded = state.dict
+        keys = [state.mapper.get_property_by_column(c).key for c in state.mapper.primary_key]
+        keys += [a.key for a in state.mapper.column_attrs if a.key not in keys]
+        parts = []
+        for key in keys:
+            if key in loaded:
+                text = repr(loaded[key])
+                parts.append(f"{key}={text if len(text) <= 40 else text[:37] + '...'}")
+            if len(parts) == _REPR_FIELDS:
+                break
+        return f"<{type(self).__name__} {' '.join(parts)}>" if parts else f"<{type(self).__name__}>"
 
 
 class IdMixin:

@@ -110,3 +110,28 @@ def test_async_helpers(make_app: Callable[..., App], async_db_url: str) -> None:
         assert second["prev_url"] == "/async/authors?page=1"
         assert client.get("/async/authors/3").json() == {"email": "a3@example.com"}
         assert client.get("/async/authors/30").status_code == 404
+
+
+def test_models_show_their_key_and_loaded_columns(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from .models import Counter
+
+    url = f"sqlite:///{tmp_path / 'repr.sqlite3'}"
+    create_tables(url)
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            author = Author(email="ann@example.com", name="A" * 60)
+            assert repr(author) == f"<Author email='ann@example.com' name='{'A' * 36}...>"
+            session.add_all([author, Counter(name="visits", value=3)])
+            session.commit()
+            session.expire(author)
+            assert repr(author) == "<Author>"  # nothing loaded, and no query to load it
+            assert session.get(Author, 1) is author
+            assert repr(author).startswith("<Author id=1 email='ann@example.com' name='AAA")
+            assert " created_at=datetime.datetime(" in repr(author)
+            assert repr(session.get(Counter, "visits")) == "<Counter name='visits' value=3>"
+    finally:
+        engine.dispose()
