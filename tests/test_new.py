@@ -21,7 +21,7 @@ PACKAGE_FILES = {
 }  # fmt: skip
 HTML_FILES = {
     "views/layout.html", "views/home/get.html", "views/errors/404.html", "views/errors/error.html",
-    "views/errors/500.html", "static/site.css",
+    "views/errors/500.html", "static/site.css", "static/site.js",
 }  # fmt: skip
 ROOT_FILES = {
     ".gitignore", "README.md", "pyproject.toml", "gunicorn.conf.py",

@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -114,6 +114,15 @@ def _flash(browser: Chrome, message: str) -> WebElement:
         return None
 
     return wait_for(shown, what=f"the flash message {message!r}")
+
+
+def _alert(browser: Chrome) -> Any:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    try:
+        return browser.switch_to.alert
+    except NoAlertPresentException:
+        return None
 
 
 def _heading(browser: Chrome) -> str:
@@ -214,8 +223,14 @@ def test_scaffold_in_a_browser(
     assert _heading(browser) == "Edited in Chromium"
     assert "no" in browser.find_element(By.TAG_NAME, "dl").text.split()
 
-    # Delete, from the post's page: back to an empty list.
+    # Delete, from the post's page: it asks first; "Cancel" keeps the post.
     _submit(browser, "Delete post")
+    alert = wait_for(lambda: _alert(browser), what="the confirmation")
+    assert alert.text == "Delete this post? This cannot be undone."
+    alert.dismiss()
+    assert _heading(browser) == "Edited in Chromium"
+    _submit(browser, "Delete post")
+    wait_for(lambda: _alert(browser), what="the confirmation").accept()
     _flash(browser, "Post deleted.")
     assert _heading(browser) == "Posts"
     assert "No posts yet." in browser.page_source
