@@ -14,25 +14,50 @@ from mvcpy.errors import ConfigurationError
 if TYPE_CHECKING:
     from mvcpy.app import App
 
-__all__ = ["find_app_spec", "load_app"]
+__all__ = ["find_app_spec", "load_app", "project_root"]
 
 _CANDIDATES = ("app:app", "main:app", "wsgi:app")
 
 
-def find_app_spec(cwd: Path) -> str:
-    """Find ``module:attribute`` of the project's app: ``MVCPY_APP``, then common layouts."""
-    spec = os.environ.get("MVCPY_APP")
-    if spec:
-        return spec
+def _spec_in(folder: Path) -> str | None:
+    """The app's ``module:attribute`` when ``folder`` holds it (app.py, or a package's)."""
     for candidate in _CANDIDATES:
         module = candidate.split(":", 1)[0]
-        if (cwd / f"{module}.py").is_file():
+        if (folder / f"{module}.py").is_file():
             return candidate
-    for package in sorted(p for p in cwd.iterdir() if (p / "__init__.py").is_file()):
+    try:
+        packages = sorted(p for p in folder.iterdir() if (p / "__init__.py").is_file())
+    except OSError:
+        return None
+    for package in packages:
         if (package / "app.py").is_file():
             return f"{package.name}.app:app"
+    return None
+
+
+def project_root(start: Path) -> Path | None:
+    """Return the folder of the project ``start`` is in, or ``None`` outside any.
+
+    Walking up from ``start``: the first folder that is not inside a package and holds
+    the app, so that a command run in the package's folder or any folder below the
+    project (``views/``, ``tests/``) finds the project it belongs to.
+    """
+    for folder in (start, *start.parents):
+        if (folder / "__init__.py").is_file():
+            continue  # inside a package: its project is further up
+        if _spec_in(folder) is not None:
+            return folder
+    return None
+
+
+def find_app_spec(cwd: Path) -> str:
+    """Find ``module:attribute`` of the project's app: ``MVCPY_APP``, then common layouts."""
+    spec = os.environ.get("MVCPY_APP") or _spec_in(cwd)
+    if spec:
+        return spec
     raise ConfigurationError(
-        "no app found: pass --app module:attribute, set MVCPY_APP, or run where app.py is"
+        f"no app found in {cwd} or the folders above it: run the command inside a project "
+        "(made by `mvcpy new`), or pass --app module:attribute, or set MVCPY_APP"
     )
 
 

@@ -1,4 +1,6 @@
 import argparse
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,3 +125,33 @@ def test_every_command_has_help_with_examples(capsys: pytest.CaptureFixture[str]
         assert first.startswith("  ") and "mvcpy " + " ".join(words) in examples[1], (
             f"mvcpy {' '.join(words)} --help: the examples do not use the command:\n{text}"
         )
+
+
+def test_project_commands_work_from_any_folder_inside_the_project(tmp_path: Path) -> None:
+    from mvcpy.project import create_project
+
+    project = create_project("blog", tmp_path / "blog")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MVCPY_")}
+
+    def mvcpy(where: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "mvcpy.cli", *args],
+            cwd=where,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    # The package's folder (where app.py is) used to fail with ModuleNotFoundError.
+    upgraded = mvcpy(project / "blog", "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    for where in (project, project / "blog", project / "blog" / "views", project / "tests"):
+        routes = mvcpy(where, "routes")
+        assert routes.returncode == 0, (where, routes.stderr)
+        assert " home " in routes.stdout
+    outside = mvcpy(tmp_path, "routes")
+    assert outside.returncode == 2
+    assert outside.stderr.startswith(f"mvcpy: no app found in {tmp_path} or the folders above")
+    assert len(outside.stderr.strip().splitlines()) == 1

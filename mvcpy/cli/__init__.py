@@ -7,8 +7,10 @@ The runtime never imports this package. Components bring their own commands
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from mvcpy._help import examples
 from mvcpy.cli.check import add_check_command
@@ -24,6 +26,7 @@ from mvcpy.cli.run import add_run_command
 from mvcpy.cli.serve import add_serve_command
 from mvcpy.cli.templates import add_view_commands
 from mvcpy.errors import ConfigurationError
+from mvcpy.loading import project_root
 
 __all__ = ["build_parser", "find_app_spec", "load_app", "main"]
 
@@ -80,9 +83,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that do not work on a project (the others run in the project's folder).
+_ANYWHERE = frozenset({"new", "version"})
+
+
+def _enter_project(args: argparse.Namespace) -> None:
+    """Run a project command from the project's folder, wherever inside it it was typed."""
+    if args.command in _ANYWHERE or getattr(args, "app", None) or os.environ.get("MVCPY_APP"):
+        return
+    here = Path.cwd()
+    root = project_root(here)
+    if root is None or root == here:
+        return
+    for name in ("config",):  # paths given on the command line stay where they were
+        value = getattr(args, name, None)
+        if isinstance(value, str) and value:
+            setattr(args, name, str((here / value).resolve()))
+    os.chdir(root)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``mvcpy`` command."""
     args = build_parser().parse_args(argv)
+    _enter_project(args)
     try:
         return int(args.func(args))
     except ConfigurationError as exc:

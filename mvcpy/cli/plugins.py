@@ -10,6 +10,7 @@ from mvcpy.cli.loader import add_app_option, app_from_args, find_app_spec
 from mvcpy.components import Command, discover
 from mvcpy.config.loader import module_root, project_components
 from mvcpy.errors import ConfigurationError
+from mvcpy.loading import project_root
 
 __all__ = ["add_component_commands"]
 
@@ -33,7 +34,7 @@ def _listed() -> list[str]:
     Read before the arguments are parsed, so nothing of the project is imported: the
     root is found by path, as ``load_app`` would import it from the working directory.
     """
-    cwd = Path.cwd()
+    cwd = project_root(Path.cwd()) or Path.cwd()
     try:
         spec = find_app_spec(cwd)
     except ConfigurationError:
