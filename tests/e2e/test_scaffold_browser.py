@@ -116,6 +116,17 @@ def _flash(browser: Chrome, message: str) -> WebElement:
     return wait_for(shown, what=f"the flash message {message!r}")
 
 
+#: A body with one unbroken word far wider than the page (a URL, a hash, a paste).
+BODY = "Written in Chromium. " + "x" * 300
+
+
+def _fits(browser: Chrome) -> bool:
+    """Whether the page is no wider than the window (nothing scrolls sideways)."""
+    return bool(
+        browser.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+    )
+
+
 def _alert(browser: Chrome) -> Any:
     from selenium.common.exceptions import NoAlertPresentException
 
@@ -181,12 +192,12 @@ def test_scaffold_in_a_browser(
     # New post: an empty title is refused beside the field, the body typed is kept.
     browser.find_element(By.LINK_TEXT, "New post").click()
     wait_for(lambda: _heading(browser) == "New post", what="the new post form")
-    browser.find_element(By.ID, "body").send_keys("Written in Chromium.")
+    browser.find_element(By.ID, "body").send_keys(BODY)
     _submit(browser, "Create post")
     error = wait_for(lambda: browser.find_elements(By.ID, "title-error"), what="the title's error")
     assert error[0].text == "String should have at least 1 character"
     assert browser.find_element(By.ID, "title").get_attribute("aria-invalid") == "true"
-    assert browser.find_element(By.ID, "body").get_attribute("value") == "Written in Chromium."
+    assert browser.find_element(By.ID, "body").get_attribute("value") == BODY
     assert "The post was not saved" in browser.find_element(By.CSS_SELECTOR, "p.error").text
     assert browser.save_screenshot(str(tmp_path / "scaffold-form-errors.png"))
 
@@ -197,6 +208,7 @@ def test_scaffold_in_a_browser(
     assert _heading(browser) == "Hello from Chromium"
     details = browser.find_element(By.TAG_NAME, "dl").text
     assert "Written in Chromium." in details and "yes" in details
+    assert _fits(browser), "a long unbroken word widens the post's page"
     assert browser.save_screenshot(str(tmp_path / "scaffold-post-created.png"))
 
     # The list shows it (another worker may answer: the state is in the database).
@@ -204,6 +216,7 @@ def test_scaffold_in_a_browser(
     rows = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "tbody tr"), what="a row")
     assert len(rows) == 1
     assert "Hello from Chromium" in rows[0].text and "yes" in rows[0].text
+    assert _fits(browser), "a long unbroken word widens the list"
 
     # Edit: a bad value first, then a good one; unchecking the box stores False.
     rows[0].find_element(By.LINK_TEXT, "Edit").click()
