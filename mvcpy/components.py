@@ -393,8 +393,8 @@ class ServiceComponent(Component):
             setup.service(self.service, factory=lambda: self.build(setup))
 
     def build(self, setup: Setup) -> Any:
-        """Build the service (called once, on first use)."""
-        raise NotImplementedError
+        """Build the service (called once, on first use); every subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define build(setup)")
 
     def built(self) -> Any:
         """Return the service if it has been built, else ``None``."""

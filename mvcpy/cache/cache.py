@@ -137,13 +137,13 @@ class Cache:
             return None
         tags = tuple(tags)
         if tags:
+            if any(isinstance(v, bytes | bytearray | memoryview) for v in items.values()):
+                raise TypeError("tagged cache values must be JSON, not bytes")
             versions = yield from self._versions(tags)
             encoded = {
                 key: _TAGGED + json.dumps({"v": json.loads(encode(v)), "t": versions}).encode()
                 for key, v in items.items()
             }
-            if any(isinstance(v, bytes | bytearray) for v in items.values()):
-                raise TypeError("tagged cache values must be JSON, not bytes")
         else:
             encoded = {key: encode(value) for key, value in items.items()}
         yield ("set", encoded, seconds)

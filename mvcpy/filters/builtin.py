@@ -47,8 +47,13 @@ def _builtin_class(name: str) -> Any:
 
 def configured_filters(app: Application) -> list[Filter]:
     """Build the built-in filters that ``[filters]`` turns on, in run order."""
+    return [filter for _, filter in _configured(app)]
+
+
+def _configured(app: Application) -> list[tuple[str, Filter]]:
+    """The configured built-ins with their ``[filters]`` names, in run order."""
     section = app.config.section_of(FiltersSettings)
-    filters: list[Filter] = []
+    filters: list[tuple[str, Filter]] = []
     for name in BUILTINS:
         options = getattr(section, name)
         if name == "static" and options is None:
@@ -64,8 +69,8 @@ def configured_filters(app: Application) -> list[Filter]:
             continue
         cls = _builtin_class(name)
         try:
-            filters.append(cls.from_config(app, options) if hasattr(cls, "from_config")
-                           else cls(**options))  # fmt: skip
+            made = cls.from_config(app, options) if hasattr(cls, "from_config") else cls(**options)
+            filters.append((name, made))
         except (TypeError, ValueError) as exc:
             raise ConfigurationError(f"[filters.{name}]: {exc}") from exc
     return filters
@@ -96,11 +101,14 @@ def prepare_filters(app: Application) -> None:
     Binding calls ``filter.bind(app)`` once, at startup, on each filter that has it, so
     that filters can read the environment, the project root or the debug flag.
     """
-    configured = configured_filters(app)
-    static = [f for f in configured if type(f).__name__ == BUILTINS["static"][1]]
+    configured = _configured(app)
     # Static files are answered innermost among the app's filters, so that every app
     # filter (configured or added with app.use) sees those responses too.
-    app.filters[:] = [*(f for f in configured if f not in static), *app.filters, *static]
+    app.filters[:] = [
+        *(f for name, f in configured if name != "static"),
+        *app.filters,
+        *(f for name, f in configured if name == "static"),
+    ]
     seen: set[int] = set()
     _bind(app, app.filters, seen)
     for route in app.route_table.routes:
