@@ -294,6 +294,9 @@ class _Installer:
     def add_filter(self, filter: Any) -> None:
         self.app.use(filter)
 
+    def add_middleware(self, factory: Callable[..., ASGIApp], options: dict[str, Any]) -> None:
+        self.app.add_middleware(factory, **options)
+
     @property
     def route_table(self) -> Router:
         return self.app.route_table

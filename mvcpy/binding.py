@@ -21,7 +21,9 @@ from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.http.request import Request
 from mvcpy.http.uploads import UploadedFile
 from mvcpy.http.xml import XML_TYPES, parse_xml
+from mvcpy.messages import validation_message
 from mvcpy.params import Cookie, Header, Query
+from mvcpy.translation import gettext
 
 if TYPE_CHECKING:
     import pydantic
@@ -164,7 +166,7 @@ class ValidationError(HTTPError):
         summary = "; ".join(f"{e['field'] or e['location']}: {e['message']}" for e in errors[:5])
         if count > 5:
             summary += f"; and {count - 5} more"
-        super().__init__(422, f"Validation failed: {summary}")
+        super().__init__(422, gettext("Validation failed: %(summary)s", summary=summary))
         self.errors = errors
         self.data: dict[str, Any] = dict(data or {})
         self.model = model
@@ -195,11 +197,11 @@ def _convert_errors(
     exc: pydantic.ValidationError, location: str, labels: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     entries = []
-    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    errors = exc.errors(include_url=False, include_input=False)
     for error in errors[:MAX_ERRORS]:  # a hostile body may fail thousands of items
         field = ".".join(str(part) for part in error["loc"])
         top = str(error["loc"][0]) if error["loc"] else ""
-        message = error["msg"]
+        message = validation_message(error["type"], error.get("ctx"), error["msg"])
         if error["type"] == "value_error" and message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         entries.append(

@@ -63,6 +63,7 @@ BUILTIN_COMPONENTS: tuple[str, ...] = (
     "mvcpy.health:HealthComponent",
     "mvcpy.openapi:OpenAPIComponent",
     "mvcpy.cache.component:CacheComponent",
+    "mvcpy.i18n.component:I18nComponent",
 )
 
 
@@ -139,6 +140,10 @@ class Registry(Protocol):
 
     def add_filter(self, filter: Any) -> None:
         """Add an app-wide filter."""
+        ...
+
+    def add_middleware(self, factory: Callable[..., Any], options: dict[str, Any]) -> None:
+        """Wrap the app in an ASGI middleware (outside those the project adds later)."""
         ...
 
     def add_template_global(self, name: str, value: Any) -> None:
@@ -261,6 +266,11 @@ class Setup:
     def executor(self) -> Any:
         """Return the app's worker-thread pool; call it at run time (it exists once started)."""
         return self._registry.executor()
+
+    def middleware(self, factory: Callable[..., Any], **options: Any) -> None:
+        """Wrap the app in the ASGI middleware ``factory(app, **options)``, outside the
+        project's own (what must happen before routing: the i18n locale prefix)."""
+        self._registry.add_middleware(factory, options)
 
     def add_filter(self, filter: Any) -> None:
         """Run ``filter`` for every request of the app (after those already added)."""

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.http.request import Request, State
+from mvcpy.translation import active_locale
 from mvcpy.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -84,6 +85,11 @@ class Context:
         """The matched route's name, or ``None`` when nothing matched."""
         route = self.route
         return route.name if route is not None else None
+
+    @property
+    def locale(self) -> str:
+        """This request's locale (``en``, ``fr``, ``pt_BR``), chosen by the i18n component."""
+        return active_locale()
 
     def after_response(self, fn: AfterResponse) -> None:
         """Run ``fn(ctx)`` (sync or async) once the response has been sent to the client."""

@@ -26,6 +26,7 @@ from mvcpy.http.response import HTMLResponse, JSONResponse, Response
 from mvcpy.http.xml import XMLResponse
 from mvcpy.results import to_response
 from mvcpy.templating import RECORD_EXTENSION
+from mvcpy.translation import active_locale, gettext, install_gettext
 
 if TYPE_CHECKING:
     from mvcpy.context import Context
@@ -106,15 +107,17 @@ def _page_env() -> jinja2.Environment:
         _pages = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(resource_dir("static") / "pages")),
             autoescape=True,
+            extensions=["jinja2.ext.i18n"],
         )
+        install_gettext(_pages)
     return _pages
 
 
 def _reason(status: int) -> str:
     try:
-        return HTTPStatus(status).phrase
+        return gettext(HTTPStatus(status).phrase)  # the phrases are in mvcpy's catalogs
     except ValueError:
-        return "Error"
+        return gettext("Error")
 
 
 def _project_error_page(
@@ -147,6 +150,7 @@ def render_default_error(
     """Render the built-in error response: JSON or a small HTML page."""
     request = ctx.request
     request_id = getattr(ctx, "request_id", None)
+    message = gettext(message)  # mvcpy's own messages ("Not Found") are in its catalogs
     if wants_json(request):
         body: dict[str, Any] = {"status": status, "message": message}
         if request_id:
@@ -163,7 +167,13 @@ def render_default_error(
     html = (
         _page_env()
         .get_template("error.html")
-        .render(status=status, reason=_reason(status), message=message, request_id=request_id)
+        .render(
+            status=status,
+            reason=_reason(status),
+            message=message,
+            request_id=request_id,
+            lang=active_locale().replace("_", "-"),
+        )
     )
     return HTMLResponse(html, status, headers)
 

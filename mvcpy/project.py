@@ -95,7 +95,9 @@ def create_project(name: str, directory: Path, *, api: bool = False) -> Path:
         # The migrations environment first: the skeleton adds the initial revision to it.
         write_migrations(build / name, f"{name}.app:app", build)
         _write_tree(skeleton, build, name, api)
-        if target.exists():
-            target.rmdir()  # empty, checked above
-        shutil.move(build, target)
+        if target.exists():  # empty, checked above; kept, since it may be the shell's cwd
+            for child in build.iterdir():
+                shutil.move(child, target / child.name)
+        else:
+            shutil.move(build, target)
     return target

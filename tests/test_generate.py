@@ -199,7 +199,7 @@ def test_every_field_type_reaches_the_model_form_and_views(project: Path) -> Non
     for kind in ("datetime-local", "number", "date", "text"):
         assert f'<input type="{kind}"' in inputs
     assert 'step="any"' in inputs and 'step="1"' in inputs
-    assert "Seats <small>(optional)</small>" in inputs
+    assert '{% trans %}Seats{% endtrans %} <small>{{ _("(optional)") }}</small>' in inputs
     show = (project / PACKAGE / "views" / "events" / "show.html").read_text()
     assert '{{ event.starts_at | dateformat("2006-01-02 15:04") }}' in show
     assert '{{ "" if event.seats is none else event.seats }}' in show

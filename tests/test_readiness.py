@@ -56,6 +56,7 @@ def test_a_fresh_project_fails_on_the_secret_key_and_allowed_hosts(
         ["ok", "templates"],
         ["ok", "urls"],
         ["ok", "cache"],  # the components' checks follow the framework's
+        ["ok", "i18n"],
     ]
     assert "the development default: set MVCPY_SECRET_KEY" in lines[1]
     assert "secrets.token_urlsafe(32)" in lines[1]

@@ -196,6 +196,9 @@ class Router:
         self._frozen = False
         self.strict_slashes = False
         self.redirect_fixed_path = False
+        #: ``fn(route, request, extra) -> str`` put before every built path (the i18n
+        #: component's locale prefix); it may take its own keys out of ``extra``
+        self.path_prefix: Callable[[Route, Any, dict[str, Any]], str] | None = None
 
     @property
     def has_hosts(self) -> bool:
@@ -369,6 +372,8 @@ class Router:
         ``server_name`` gives the host.
         """
         route, path, extra = self.build(name, params)
+        if self.path_prefix is not None:
+            path = self.path_prefix(route, request, extra) + path
         if extra:
             query = {k: v for k, v in extra.items() if v is not None}
             if query:

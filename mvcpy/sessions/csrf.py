@@ -10,6 +10,7 @@ from mvcpy.errors import HTTPError
 from mvcpy.filters._answer import answer_error
 from mvcpy.sessions.settings import CsrfSettings
 from mvcpy.sessions.tokens import CSRF_KEY, csrf_input, csrf_token
+from mvcpy.translation import N_, gettext
 
 if TYPE_CHECKING:
     from mvcpy.application import Application
@@ -22,8 +23,10 @@ __all__ = ["CSRF_KEY", "CSRFProtect", "csrf_exempt", "csrf_input", "csrf_token"]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _EXEMPT_ATTR = "__mvcpy_csrf_exempt__"
-_MISSING_REASON = "CSRF token missing: send the form's csrf_token field or an X-CSRF-Token header"
-_INVALID_REASON = "CSRF token invalid: reload the page and try again"
+_MISSING_REASON = N_(
+    "CSRF token missing: send the form's csrf_token field or an X-CSRF-Token header"
+)
+_INVALID_REASON = N_("CSRF token invalid: reload the page and try again")
 
 T = TypeVar("T")
 
@@ -98,9 +101,9 @@ class CSRFProtect:
             value = form.get(self.field or "csrf_token")
             sent = value if isinstance(value, str) else None
         if not sent:
-            return await answer_error(ctx, HTTPError(403, _MISSING_REASON))
+            return await answer_error(ctx, HTTPError(403, gettext(_MISSING_REASON)))
         if not isinstance(expected, str) or not hmac.compare_digest(
             sent.encode(), expected.encode()
         ):
-            return await answer_error(ctx, HTTPError(403, _INVALID_REASON))
+            return await answer_error(ctx, HTTPError(403, gettext(_INVALID_REASON)))
         return await call_next(ctx)

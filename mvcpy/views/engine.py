@@ -15,6 +15,7 @@ import jinja2
 import jinja2.ext
 
 from mvcpy.errors import ConfigurationError, HTTPError
+from mvcpy.translation import install_gettext
 from mvcpy.views.errors import TemplateRenderError, locate, session_helper
 from mvcpy.views.filters import BEEGO_FILTERS
 from mvcpy.views.settings import StaticSettings, TemplatesSettings
@@ -196,8 +197,9 @@ class Templates:
             cache_size=settings.cache_size,
             undefined=jinja2.StrictUndefined if self.strict else jinja2.Undefined,
             bytecode_cache=_BytecodeCache(str(cache_dir)) if cache_dir is not None else None,
-            extensions=[*settings.extensions, *self._extensions],
+            extensions=["jinja2.ext.i18n", *settings.extensions, *self._extensions],
         )
+        install_gettext(env)
         env.context_class = _RenderContext
         env.filters.update(BEEGO_FILTERS)
         static = self.config.section_of(StaticSettings)
