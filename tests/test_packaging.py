@@ -64,6 +64,8 @@ def test_wheel_has_the_package_and_the_console_script(wheel: Path, wheel_names: 
         "components.py",
         "_resources.py",
         "routing/router.py",
+        "i18n/component.py",
+        "translations/fr/LC_MESSAGES/mvcpy.mo",  # mvcpy's French, compiled
     ):
         assert f"mvcpy/{module}" in wheel_names
     with zipfile.ZipFile(wheel) as archive:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 from mvcpy.i18n.catalogs import FRAMEWORK_DOMAIN, FRAMEWORK_TRANSLATIONS, PROJECT_DOMAIN
@@ -22,9 +23,11 @@ from mvcpy.i18n.catalogs import FRAMEWORK_DOMAIN, FRAMEWORK_TRANSLATIONS, PROJEC
 __all__ = [
     "KEYWORDS",
     "CatalogStatus",
+    "ExtractionError",
     "compile_catalogs",
     "extract_messages",
     "init_catalog",
+    "is_compiled",
     "po_path",
     "status",
     "update_catalogs",
@@ -41,6 +44,10 @@ KEYWORDS: dict[str, Any] = {
 #: the folders of a project package that hold no messages
 _SKIPPED = frozenset({"migrations", "instance", "translations", "__pycache__", "static"})
 _VIEW_SUFFIXES = frozenset({".html", ".htm", ".txt", ".xml", ".jinja", ".j2", ".md"})
+
+
+class ExtractionError(ValueError):
+    """A source file whose messages cannot be read (a template that does not parse)."""
 
 
 def po_path(directory: Path, locale: str, domain: str = PROJECT_DOMAIN) -> Path:
@@ -90,7 +97,12 @@ def extract_messages(
     sources += [(p, jinja) for p in _view_files(view_dirs)]
     for path, method in sources:
         with path.open("rb") as file:
-            found = extract(method, file, keywords=KEYWORDS, comment_tags=("Translators:",))
+            try:
+                found = list(
+                    extract(method, file, keywords=KEYWORDS, comment_tags=("Translators:",))
+                )
+            except (SyntaxError, UnicodeDecodeError, jinja2.TemplateSyntaxError) as exc:
+                raise ExtractionError(f"{path}: cannot read its messages: {exc}") from None
             for lineno, message, comments, context in found:
                 location = path.relative_to(base) if path.is_relative_to(base) else path
                 catalog.add(
@@ -175,7 +187,7 @@ def update_catalogs(template: Catalog, directory: Path) -> list[tuple[str, int, 
         catalog.update(template, no_fuzzy_matching=True)
         _prefill(catalog, locale)
         added = sum(1 for m in catalog if m.id and (m.id, m.context) not in before)
-        untranslated = sum(1 for m in catalog if m.id and not any(_strings(m.string)))
+        untranslated = sum(1 for m in catalog if m.id and not _is_translated(m))
         with path.open("wb") as file:
             write_po(file, catalog, width=88)
         report.append((locale, added, untranslated))
@@ -186,6 +198,37 @@ def _compiled(catalog: Catalog) -> bytes:
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     return buffer.getvalue()
+
+
+def _translations(catalog: Catalog) -> dict[tuple[Any, Any], Any]:
+    def plain(value: Any) -> Any:  # read_mo gives plural forms as lists
+        return tuple(value) if isinstance(value, list) else value
+
+    return {(plain(m.id), m.context): plain(m.string) for m in catalog if m.id}
+
+
+def _read_mo(data: bytes) -> Catalog | None:
+    try:
+        return read_mo(io.BytesIO(data))
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):  # not a catalog
+        return None
+
+
+def is_compiled(catalog: Catalog, mo: Path) -> bool:
+    """Whether ``mo`` holds what compiling ``catalog`` gives now (its header aside, whose
+    dates Babel may fill in when it reads a ``.po``)."""
+    if not mo.is_file():
+        return False
+    found, expected = _read_mo(mo.read_bytes()), _read_mo(_compiled(catalog))
+    return (
+        found is not None
+        and expected is not None
+        and (_translations(found) == _translations(expected))
+    )
+
+
+def _is_translated(message: Any) -> bool:
+    return bool(message.id) and not message.fuzzy and all(_strings(message.string))
 
 
 def _read(path: Path, locale: str) -> Catalog:
@@ -207,7 +250,7 @@ def compile_catalogs(
             for message, errors in catalog.check()
             for error in errors
         ]
-        translated = sum(1 for m in catalog if m.id and m.string and not m.fuzzy)
+        translated = sum(1 for m in catalog if _is_translated(m))
         if not problems:
             path.with_suffix(".mo").write_bytes(_compiled(catalog))
         report.append((locale, translated, problems))
@@ -245,8 +288,7 @@ def status(template: Catalog, directory: Path, served: Iterable[str]) -> Catalog
         ]
         if missing:
             result.missing[locale] = missing
-        mo = path.with_suffix(".mo")
-        if not mo.is_file() or mo.read_bytes() != _compiled(catalog):
+        if not is_compiled(catalog, path.with_suffix(".mo")):
             result.uncompiled.append(locale)
     result.without_catalog = [
         locale for locale in served if locale not in have and locale.split("_")[0] != "en"

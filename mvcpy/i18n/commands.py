@@ -65,7 +65,11 @@ def run_i18n(context: CommandContext) -> int:
     directory = i18n.directory
     if args.action == "compile":
         return _compile(directory)
-    template = extract_for(app)
+    try:
+        template = extract_for(app)
+    except files.ExtractionError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     pot = files.write_template(template, directory)
     if args.action == "extract":
         print(f"{len(template)} message(s) written to {pot}")

@@ -3,7 +3,10 @@ translation and formatting in templates, the catalog check and ``mvcpy i18n``.""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import jinja2
 
 from mvcpy.components import CheckResult, Command, Component, Setup
 from mvcpy.i18n.commands import configure_i18n, run_i18n
@@ -47,7 +50,7 @@ class I18nComponent(Component):
         setup.service("i18n", i18n)
         set_default_timezone(settings.timezone)
         for name, formatter in FORMATTERS.items():
-            setup.template_filter(name, formatter)
+            setup.template_filter(name, _per_render(formatter))
             setup.template_global(name, formatter)
         setup.template_global("locales", i18n.locales)
         setup.template_value("locale", lambda ctx: ctx.locale)
@@ -74,14 +77,30 @@ class I18nComponent(Component):
             setup.template_value("locale_url", i18n.locale_url)
 
 
+def _per_render(formatter: Callable[..., str]) -> Callable[..., str]:
+    """The filter form of ``formatter``. Jinja computes a filter of a constant once, when
+    it compiles the template (``{{ 0.25 | format_percent }}``), unless the filter takes the
+    render context: this one does, so that each render formats in its own locale."""
+
+    @jinja2.pass_context
+    def render_time(context: Any, value: Any, *args: Any, **kwargs: Any) -> str:
+        return formatter(value, *args, **kwargs)
+
+    return render_time
+
+
 def _check_catalogs(app: Application) -> CheckResult:
-    from mvcpy.i18n.catalog_files import status
+    from mvcpy.i18n.catalog_files import ExtractionError, status
     from mvcpy.i18n.commands import extract_for
 
     i18n = app.services["i18n"]
     if not i18n.directory.is_dir() and not i18n.settings.active:
         return CheckResult("i18n", True, "English as written (no [i18n] locales, no catalogs)")
-    found = status(extract_for(app), i18n.directory, i18n.locales)
+    try:
+        template = extract_for(app)
+    except ExtractionError as exc:
+        return CheckResult("i18n", False, str(exc))
+    found = status(template, i18n.directory, i18n.locales)
     problems = [
         f"{locale}: {len(missing)} message(s) of the code and views are not in the catalog "
         f"(first: {missing[0]!r}); run `mvcpy i18n extract` and `mvcpy i18n update`"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -10,10 +11,14 @@ from mvcpy.i18n.negotiation import LocaleChooser
 from mvcpy.translation import activate
 from mvcpy.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["LOCALE_PREFIX_KEY", "LocaleMiddleware"]
+__all__ = ["LOCALE_PREFIX_KEY", "LocaleMiddleware", "current_prefix"]
 
-#: the scope key holding the locale prefix taken off the path (``/fr``), for ``url_for``
+#: the scope key holding the locale prefix taken off the path (``/fr``)
 LOCALE_PREFIX_KEY = "mvcpy.locale_prefix"
+#: the locale prefix of the running request, which ``url_for`` puts back
+current_prefix: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "mvcpy_locale_prefix", default=""
+)
 _VARY = (b"vary", b"Accept-Language, Cookie")
 
 
@@ -61,8 +66,13 @@ class LocaleMiddleware:
                 message["headers"] = [*message.get("headers", ()), *language]
             await send(message)
 
-        with activate(locale, self.catalogs.get(locale)):
-            await self.app(scope, receive, send_with_language if kind == "http" else send)
+        token = None if negotiated else current_prefix.set(scope[LOCALE_PREFIX_KEY])
+        try:
+            with activate(locale, self.catalogs.get(locale)):
+                await self.app(scope, receive, send_with_language if kind == "http" else send)
+        finally:
+            if token is not None:
+                current_prefix.reset(token)
 
     def _from_prefix(self, scope: Scope) -> str | None:
         path: str = scope["path"]

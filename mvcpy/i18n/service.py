@@ -13,7 +13,7 @@ from mvcpy.context import Context  # read at run time: set_locale is a route han
 from mvcpy.errors import HTTPError
 from mvcpy.http.response import RedirectResponse
 from mvcpy.i18n.catalogs import Catalogs
-from mvcpy.i18n.middleware import LOCALE_PREFIX_KEY
+from mvcpy.i18n.middleware import current_prefix
 from mvcpy.i18n.negotiation import LocaleChooser
 from mvcpy.i18n.settings import I18nSettings
 from mvcpy.routing.reverse import URLBuildError
@@ -74,8 +74,8 @@ class I18n:
         return found
 
     def path_prefix(self, route: Route, request: Any, extra: dict[str, Any]) -> str:
-        """What ``url_for`` puts before a route's path: the prefix the request came with,
-        or the one of ``_locale``; nothing for the routes of ``unprefixed_routes``."""
+        """What ``url_for`` puts before a route's path: the prefix the running request
+        came with, or the one of ``_locale``; nothing for ``unprefixed_routes``."""
         wanted = extra.pop("_locale", None)
         if wanted is not None:
             if not self.settings.url_prefix:
@@ -90,10 +90,7 @@ class I18n:
                     f"of the app's locales {list(self.locales)}"
                 )
             return "" if self._is_unprefixed(route.name) else "/" + self.chooser.prefix(locale)
-        if request is None or self._is_unprefixed(route.name):
-            return ""
-        prefix: str = request.scope.get(LOCALE_PREFIX_KEY, "")
-        return prefix
+        return "" if self._is_unprefixed(route.name) else current_prefix.get()
 
     def locale_url(self, ctx: Context) -> Callable[[str], str]:
         """``locale_url("fr")`` in templates: this page's URL in another locale."""
