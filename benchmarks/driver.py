@@ -101,13 +101,16 @@ async def start_lifespan(app: ASGIApp) -> Callable[[], Awaitable[None]]:
     return shutdown
 
 
-async def time_requests_ns(app: ASGIApp, path: str, iterations: int) -> float:
+async def time_requests_ns(
+    app: ASGIApp, path: str, iterations: int, headers: list[tuple[bytes, bytes]] | None = None
+) -> float:
     """Send ``GET path`` ``iterations`` times (a fresh scope each) and return ns per request.
 
     Each request gets a shallow copy of one scope, as frameworks may write into it; the
-    copy is part of the cost for every framework alike.
+    copy is part of the cost for every framework alike. ``headers`` are sent too.
     """
     template = make_scope(path)
+    template["headers"] = [*template["headers"], *(headers or ())]
     copy = dict
     receive = _receive
     send = _discard

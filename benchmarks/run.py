@@ -18,7 +18,8 @@ Litestar; a multipart upload and a file download beside Starlette, with peak mem
 ``sessions`` (a page that reads and writes the session, per backend, beside Flask's
 cookie session and Django's database and cache sessions), ``realtime`` (WebSocket
 connections held and memory per connection, broadcast fan-out to 100 and 1,000 clients,
-echo latency, beside Starlette's WebSocket endpoint and Litestar's channels).
+echo latency, beside Starlette's WebSocket endpoint and Litestar's channels), ``cache``
+(``get`` per backend; a cached page), ``i18n`` (choosing a locale; a translated page).
 Benchmarks report numbers; they never assert a timing.
 """
 
@@ -49,6 +50,7 @@ SUITES = (
     "sessions",
     "realtime",
     "cache",
+    "i18n",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -154,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks import (
         cache,
         filters,
+        i18n,
         inprocess,
         orm,
         profile_mvcpy,
@@ -206,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             result = realtime.run(args.quick)
         elif suite == "cache":
             result = cache.run(args.quick)
+        elif suite == "i18n":
+            result = i18n.run(args.quick)
         else:
             result = steps.run(args.quick)
         results[suite] = result

@@ -28,6 +28,7 @@ __all__ = [
     "ngettext",
     "npgettext",
     "pgettext",
+    "reset_active",
     "set_active",
 ]
 
@@ -71,9 +72,14 @@ def activate(locale: str, translations: Translations) -> Iterator[None]:
         _active.reset(token)
 
 
-def set_active(locale: str, translations: Translations) -> None:
-    """Make ``translations`` active for the rest of this task (a request's own context)."""
-    _active.set((locale, translations))
+def set_active(locale: str, translations: Translations) -> contextvars.Token[Any]:
+    """Make ``translations`` active until :func:`reset_active` is given the token."""
+    return _active.set((locale, translations))
+
+
+def reset_active(token: contextvars.Token[Any]) -> None:
+    """Make active again what was before :func:`set_active` returned ``token``."""
+    _active.reset(token)
 
 
 def _format(text: str, variables: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from mvcpy.i18n.catalogs import Catalogs
 from mvcpy.i18n.negotiation import LocaleChooser
-from mvcpy.translation import activate
+from mvcpy.translation import reset_active, set_active
 from mvcpy.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["LOCALE_PREFIX_KEY", "LocaleMiddleware", "current_prefix"]
@@ -20,6 +20,7 @@ current_prefix: contextvars.ContextVar[str] = contextvars.ContextVar(
     "mvcpy_locale_prefix", default=""
 )
 _VARY = (b"vary", b"Accept-Language, Cookie")
+_REMEMBERED_HEADERS = 256
 
 
 class LocaleMiddleware:
@@ -45,6 +46,10 @@ class LocaleMiddleware:
         self.url_prefix = url_prefix
         self.cookie = cookie.encode("latin-1") + b"="
         self.negotiates = len(chooser.locales) > 1
+        # PERF: per locale, computed once: its headers, and its prefix for the scope
+        self._headers: dict[tuple[str, bool], tuple[tuple[bytes, bytes], ...]] = {}
+        self._prefixes = {locale: "/" + chooser.prefix(locale) for locale in chooser.locales}
+        self._accepted: dict[str, str] = {}  # Accept-Language header -> locale, bounded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -52,27 +57,34 @@ class LocaleMiddleware:
             await self.app(scope, receive, send)
             return
         locale = self._from_prefix(scope) if self.url_prefix else None
-        negotiated = locale is None
+        prefix_token = None
         if locale is not None:
-            scope = _strip_prefix(scope, "/" + self.chooser.prefix(locale))
+            prefix = self._prefixes[locale]
+            scope = _strip_prefix(scope, prefix)
+            prefix_token = current_prefix.set(prefix)
+            vary = False
         else:
             locale = self._negotiate(scope) if self.negotiates else self.chooser.default
-        language = [(b"content-language", locale.replace("_", "-").encode("latin-1"))]
-        if negotiated and self.negotiates:
-            language.append(_VARY)
-
-        async def send_with_language(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *language]
-            await send(message)
-
-        token = None if negotiated else current_prefix.set(scope[LOCALE_PREFIX_KEY])
+            vary = self.negotiates
+        token = set_active(locale, self.catalogs.get(locale))
         try:
-            with activate(locale, self.catalogs.get(locale)):
-                await self.app(scope, receive, send_with_language if kind == "http" else send)
+            if kind == "http":
+                await self.app(
+                    scope, receive, _LanguageSender(send, self._headers_of(locale, vary))
+                )
+            else:
+                await self.app(scope, receive, send)
         finally:
-            if token is not None:
-                current_prefix.reset(token)
+            reset_active(token)
+            if prefix_token is not None:
+                current_prefix.reset(prefix_token)
+
+    def _headers_of(self, locale: str, vary: bool) -> tuple[tuple[bytes, bytes], ...]:
+        headers = self._headers.get((locale, vary))
+        if headers is None:
+            language = (b"content-language", locale.replace("_", "-").encode("latin-1"))
+            headers = self._headers[locale, vary] = (language, _VARY) if vary else (language,)
+        return headers
 
     def _from_prefix(self, scope: Scope) -> str | None:
         path: str = scope["path"]
@@ -91,9 +103,29 @@ class LocaleMiddleware:
                             return found
             elif name == b"accept-language":
                 accept = value.decode("latin-1")
-        if accept:
-            return self.chooser.from_header(accept) or self.chooser.default
-        return self.chooser.default
+        if not accept:
+            return self.chooser.default
+        found = self._accepted.get(accept)
+        if found is None:
+            found = self.chooser.from_header(accept) or self.chooser.default
+            if len(self._accepted) < _REMEMBERED_HEADERS:  # browsers send a few; attackers many
+                self._accepted[accept] = found
+        return found
+
+
+class _LanguageSender:
+    """``send``, adding ``Content-Language`` (and ``Vary``) to the response's headers."""
+
+    __slots__ = ("headers", "send")
+
+    def __init__(self, send: Send, headers: tuple[tuple[bytes, bytes], ...]) -> None:
+        self.send = send
+        self.headers = headers
+
+    async def __call__(self, message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", ()), *self.headers]
+        await self.send(message)
 
 
 def _strip_prefix(scope: Scope, prefix: str) -> Scope:
