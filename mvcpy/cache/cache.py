@@ -78,16 +78,21 @@ class Cache:
         self._aflights: dict[str, asyncio.Future[Any]] = {}
 
     # -- the steps, written once --------------------------------------------------------
+    # Values, tag versions and get_or_set locks live in separate namespaces under the
+    # prefix, so that no key a user chooses ("tag:x", "a:lock") lands on another's entry.
     def _key(self, key: str) -> str:
         if not isinstance(key, str) or not key:
             raise TypeError(f"a cache key is a non-empty string, not {key!r}")
-        return self.prefix + key
+        return self.prefix + "v:" + key
+
+    def _lock_key(self, full_key: str) -> str:
+        return self.prefix + "l:" + full_key[len(self.prefix) + 2 :]
 
     def _ttl(self, ttl: Any) -> float | None:
         return self.default_ttl if ttl is DEFAULT else ttl
 
     def _tag_key(self, tag: str) -> str:
-        return f"{self.prefix}tag:{tag}"
+        return f"{self.prefix}t:{tag}"
 
     def _read(self, keys: list[str]) -> Steps:
         """Return ``{key: value}`` of the live keys; tagged entries whose tags moved miss."""
@@ -154,7 +159,7 @@ class Cache:
         if key in found:
             return found[key]
         locked = False
-        lock = key + ":lock"
+        lock = self._lock_key(key)
         if self.backend.shared:
             # One worker computes; the others look for its value until the lock expires.
             locked = yield ("add", lock, b"1", self.lock_timeout)

@@ -251,3 +251,17 @@ def test_cached_functions(cache: Cache) -> None:
     cache.invalidate_tags("profiles")
     run(cache, lambda: profile(7))
     assert calls.count((7, 0)) == 2
+
+
+def test_keys_named_like_tags_or_locks_are_plain_keys(cache: Cache) -> None:
+    """A user's "tag:news" or "page:lock" never overwrites a tag's version or a lock."""
+    cache.set("story", "v1", tags=["news"])
+    cache.set("tag:news", "a user's value")
+    cache.set("t:news", "another")
+    assert cache.get("story") == "v1"  # its tag's version is untouched
+    cache.invalidate_tags("news")
+    assert cache.get("story") is None
+    assert cache.get("tag:news") == "a user's value" and cache.get("t:news") == "another"
+    cache.set("page:lock", "mine")
+    assert cache.get_or_set("page", lambda: "computed") == "computed"
+    assert cache.get("page:lock") == "mine"
