@@ -9,14 +9,12 @@ built at startup by :mod:`mvcpy.serving`; the methods for built-in features come
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Awaitable, Callable, Mapping
 from os import PathLike
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.components import Component, Services, Setup, discover
-from mvcpy.config.loader import load_config
+from mvcpy.config.loader import app_root, load_config
 from mvcpy.di import Container
 from mvcpy.errors import ConfigurationError
 from mvcpy.http.request import Request, State
@@ -54,7 +52,7 @@ class App(Namespace, FeatureShortcuts):
         env: str | None = None,
         config_file: str | PathLike[str] | None = None,
     ) -> None:
-        self.root_path = _find_root(import_name, root_path)
+        self.root_path = app_root(import_name, root_path)
         self.config = load_config(self.root_path, config, env, config_file)
         self.route_table = Router()
         self._started = False
@@ -323,17 +321,6 @@ class _Installer:
 
     def executor(self) -> Any:
         return self.app._executor
-
-
-def _find_root(import_name: str | None, root_path: str | PathLike[str] | None) -> Path:
-    if root_path is not None:
-        return Path(root_path).resolve()
-    if import_name:
-        module = sys.modules.get(import_name)
-        file = getattr(module, "__file__", None)
-        if file:
-            return Path(file).resolve().parent
-    return Path.cwd()
 
 
 async def _maybe_await(value: Any) -> Any:

@@ -16,10 +16,12 @@ import copy
 import difflib
 import importlib.util
 import os
+import sys
 import tomllib
 import types
 import typing
 from collections.abc import Mapping
+from os import PathLike
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -316,6 +318,18 @@ def _listed_components(
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigurationError(f"components must be a list of 'module:Class' strings: {value!r}")
     return value
+
+
+def app_root(import_name: str | None, root_path: str | PathLike[str] | None = None) -> Path:
+    """Return the project root of ``App(import_name, root_path=...)``: ``root_path``, else
+    the folder of the (imported) module ``import_name``, else the working directory."""
+    if root_path is not None:
+        return Path(root_path).resolve()
+    if import_name:
+        file = getattr(sys.modules.get(import_name), "__file__", None)
+        if file:
+            return Path(file).resolve().parent
+    return Path.cwd()
 
 
 def module_root(spec: str | None) -> Path:
