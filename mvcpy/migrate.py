@@ -11,6 +11,7 @@ import importlib
 import logging
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,12 +30,17 @@ if TYPE_CHECKING:
 __all__ = [
     "MIGRATIONS_DIR",
     "alembic_config",
+    "applied_revisions",
     "check_on_startup",
     "configure_context",
+    "current_revision",
     "describe_change",
+    "format_revision",
     "init",
+    "migration_status",
     "pending_migrations",
     "render_item",
+    "reset_database",
     "revisions_config",
     "run_alembic",
     "target_metadata",
@@ -109,6 +115,27 @@ def revisions_config(root: Path) -> AlembicConfig:
     config = AlembicConfig(str(ini) if ini.is_file() else None)
     config.set_main_option("script_location", str(directory))
     return config
+
+
+def format_revision(path: Path) -> bool:
+    """Format a written revision with ruff, when the project's environment has it (as Rails'
+    generators run RuboCop): Alembic writes its own layout, which ``ruff format --check``
+    would refuse. Return whether it was formatted."""
+    here = Path(sys.executable).parent
+    ruff = shutil.which("ruff", path=str(here)) or shutil.which("ruff")
+    if ruff is None:
+        return False
+    try:
+        done = subprocess.run(
+            [ruff, "format", "--quiet", "--no-cache", str(path)],
+            cwd=path.parent,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def upgrade(app: Application, revision: str = "head") -> None:
@@ -212,6 +239,84 @@ def pending_migrations(root: Path, database: Database) -> str | None:
     )
 
 
+def _current_heads(app: Application) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
+    with app.database.engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def current_revision(app: Application) -> str:
+    """The database's revision in words: ``8ee5c1e044f7 (create posts)``; ``""`` when no
+    migration is applied."""
+    from alembic.script import ScriptDirectory
+
+    heads = sorted(_current_heads(app))
+    if not heads:
+        return ""
+    script = ScriptDirectory.from_config(revisions_config(app.root_path))
+    named = []
+    for head in heads:
+        revision = script.get_revision(head)
+        doc = (revision.doc or "").strip() if revision is not None else ""
+        named.append(f"{head} ({doc})" if doc else head)
+    return ", ".join(named)
+
+
+def applied_revisions(app: Application, config: AlembicConfig) -> list[str]:
+    """The revisions applied to the app's database, newest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(config)
+    current = tuple(_current_heads(app))
+    return [r.revision for r in script.iterate_revisions(current, "base")] if current else []
+
+
+def migration_status(app: Application, config: AlembicConfig) -> list[str]:
+    """``mvcpy db status``: the database, each revision oldest first with ``up`` (applied)
+    or ``down``, and whether the models match the migrations."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(config)
+    applied = set(applied_revisions(app, config))
+    url = app.database.url.render_as_string(hide_password=True)
+    lines = [f"database: {url}"]
+    revisions = list(reversed(list(script.walk_revisions())))
+    for revision in revisions:
+        state = "up  " if revision.revision in applied else "down"
+        lines.append(f"  {state}  {revision.revision}  {(revision.doc or '').strip()}")
+    if not revisions:
+        lines.append("  no migrations yet: `mvcpy generate model NAME field:type ...` writes one")
+    pending = [r for r in revisions if r.revision not in applied]
+    if pending:
+        lines.append(f"{len(pending)} migration(s) to apply: run `mvcpy db upgrade`")
+        return lines
+    with app.database.engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), target_metadata(app))
+    if diffs:
+        changes = ", ".join(describe_change(diff) for diff in diffs)
+        lines.append(
+            f"the models differ from the migrations ({changes}): "
+            'run `mvcpy generate migration "what changed"`'
+        )
+    else:
+        lines.append("the database is at head and the models match the migrations")
+    return lines
+
+
+def reset_database(app: Application) -> None:
+    """Drop every table of the app's database (all of them, models' or not) and the
+    record of applied migrations; ``mvcpy db reset`` migrates again afterwards."""
+    from sqlalchemy import MetaData
+
+    engine = app.database.engine
+    existing = MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
+
+
 def check_on_startup(root: Path, database: Database) -> None:
     """Log one error line at startup when the project's database is not at head."""
     directory = root / MIGRATIONS_DIR
@@ -253,7 +358,7 @@ def run_alembic(app: Application, step: Callable[[AlembicConfig], object]) -> in
         changes = ", ".join(describe_change(diff) for diff in exc.diffs)
         print(
             f"mvcpy: the models and the migrations disagree ({changes}); "
-            "run `mvcpy db revision --autogenerate -m '...'`",
+            'run `mvcpy generate migration "what changed"`',
             file=sys.stderr,
         )
         return 1

@@ -79,9 +79,11 @@ class Project:
         (root / "app.py").write_text(APP)
         (root / "models.py").write_text(MODELS_V1)
 
-    def run(self, *argv: str, tool: str = "mvcpy") -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *argv: str, tool: str = "mvcpy", mvcpy_env: str = "test"
+    ) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MVCPY_")}
-        env.update(MVCPY_ENV="test", MVCPY_DATABASE__URL=self.url)
+        env.update(MVCPY_ENV=mvcpy_env, MVCPY_DATABASE__URL=self.url)
         return subprocess.run(
             [str(VENV_BIN / tool), *argv],
             cwd=self.root,
@@ -91,8 +93,8 @@ class Project:
             timeout=60,
         )
 
-    def ok(self, *argv: str, tool: str = "mvcpy") -> str:
-        done = self.run(*argv, tool=tool)
+    def ok(self, *argv: str, tool: str = "mvcpy", mvcpy_env: str = "test") -> str:
+        done = self.run(*argv, tool=tool, mvcpy_env=mvcpy_env)
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout + done.stderr
 
@@ -152,6 +154,66 @@ def test_migrations_from_empty_to_head_and_back(project: Project) -> None:
     project.ok("upgrade", "head", tool="alembic")
     assert project.tables() == {"alembic_version", "mig_posts", "mig_comments"}
     assert "(head)" in project.ok("db", "current")
+
+
+def test_status_rollback_and_reset(project: Project) -> None:
+    project.ok("db", "init")
+    project.ok("db", "revision", "--autogenerate", "-m", "create posts")
+    project.ok("db", "upgrade")
+    (project.root / "models.py").write_text(MODELS_V2)
+    project.ok("db", "revision", "--autogenerate", "-m", "comments")
+    project.ok("db", "downgrade", "base")
+    first, second = (
+        next((project.root / "migrations" / "versions").glob(f"*{slug}.py")).name.split("_")[1]
+        for slug in ("create_posts", "comments")
+    )
+    upgraded = project.ok("db", "upgrade")
+    assert f"the database is at {second} (comments)" in upgraded
+    assert "Context impl" not in upgraded  # Alembic's set-up lines only with -v
+    assert f"-> {second}, comments" in upgraded  # what changed is said
+    assert "Context impl" in project.ok("db", "upgrade", "-v")
+
+    status = project.ok("db", "status").splitlines()
+    assert status[1:] == [
+        f"  up    {first}  create posts",
+        f"  up    {second}  comments",
+        "the database is at head and the models match the migrations",
+    ]
+    assert f"the database is at {first} (create posts)" in project.ok("db", "rollback")
+    assert project.tables() == {"alembic_version", "mig_posts"}
+    status = project.ok("db", "status").splitlines()
+    assert status[2:] == [
+        f"  down  {second}  comments",
+        "1 migration(s) to apply: run `mvcpy db upgrade`",
+    ]
+    assert "no migration is applied" in project.ok("db", "rollback", "5")
+    assert project.tables() == {"alembic_version"}
+    refused = project.run("db", "rollback", "0")
+    assert refused.returncode == 2 and "must be 1 or more" in refused.stderr
+
+    # A model change no revision holds: status names it and the command to run.
+    project.ok("db", "upgrade")
+    (project.root / "models.py").write_text(MODELS_V2.replace("mig_comments", "mig_notes"))
+    status = project.ok("db", "status").splitlines()
+    assert status[-1].startswith("the models differ from the migrations (")
+    assert status[-1].endswith('run `mvcpy generate migration "what changed"`')
+    (project.root / "models.py").write_text(MODELS_V2)
+
+    # reset: dev only, asks first (or --yes), drops every table (a hand-made one too).
+    engine = create_engine(project.url)
+    try:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE scratch (x INTEGER)")
+    finally:
+        engine.dispose()
+    refused = project.run("db", "reset", "--yes")
+    assert refused.returncode == 1 and "it runs in dev only, and this is test" in refused.stderr
+    refused = project.run("db", "reset", mvcpy_env="dev")
+    assert refused.returncode == 1 and "add --yes" in refused.stderr  # stdin is not a terminal
+    assert "scratch" in project.tables()
+    reset = project.ok("db", "reset", "--yes", mvcpy_env="dev")
+    assert f"the database is at {second} (comments)" in reset
+    assert project.tables() == {"alembic_version", "mig_posts", "mig_comments"}
 
 
 def test_pending_migrations_stamp_and_heads(tmp_path: Path) -> None:

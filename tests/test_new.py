@@ -15,9 +15,9 @@ from mvcpy.project import DOCS_URL, create_project, validate_name
 
 PACKAGE_FILES = {
     "__init__.py", "app.py", "routes.py", "alembic.ini", "conf/app.toml",
-    "controllers/__init__.py", "controllers/home.py", "models/__init__.py", "models/note.py",
+    "controllers/__init__.py", "controllers/home.py", "models/__init__.py",
     "migrations/env.py", "migrations/script.py.mako", "migrations/README.md",
-    "migrations/versions/0001_initial.py",
+    "migrations/versions/.gitkeep",
 }  # fmt: skip
 HTML_FILES = {
     "views/layout.html", "views/home/get.html", "views/errors/404.html", "views/errors/error.html",

@@ -233,11 +233,13 @@ def add_to_all(source: str, name: str, where: str) -> str:
     """Add ``name`` to the module's ``__all__`` list (sorted); no ``__all__``, no change."""
     tree = _parse(source, where)
     for node in tree.body:
-        if not (
-            isinstance(node, ast.Assign)
-            and [getattr(t, "id", None) for t in node.targets] == ["__all__"]
-            and isinstance(node.value, ast.List | ast.Tuple)
-        ):
+        if isinstance(node, ast.Assign):
+            targets = [getattr(t, "id", None) for t in node.targets]
+        elif isinstance(node, ast.AnnAssign):  # __all__: list[str] = []
+            targets = [getattr(node.target, "id", None)]
+        else:
+            continue
+        if targets != ["__all__"] or not isinstance(node.value, ast.List | ast.Tuple):
             continue
         names = [
             e.value

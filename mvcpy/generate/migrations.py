@@ -21,7 +21,7 @@ from mvcpy.generate.fields import Field
 from mvcpy.generate.files import Plan
 from mvcpy.generate.layout import Project
 from mvcpy.generate.naming import ResourceNames
-from mvcpy.migrate import MIGRATIONS_DIR, render_item, revisions_config
+from mvcpy.migrate import MIGRATIONS_DIR, format_revision, render_item, revisions_config
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -120,6 +120,7 @@ class TableMigration:
         )
         assert made is not None
         path = Path(made.path)
+        format_revision(path)
         self.plan.report("create", path, stream)
         return path
 
@@ -181,6 +182,7 @@ def generate_migration(
     if code:
         return code
     for made in scripts:
+        format_revision(Path(os.fspath(made.path)))
         plan.report("create", Path(os.fspath(made.path)), stream)
     if not empty:
         changes = [

@@ -1,7 +1,8 @@
 """A database session store: one row per session key, a model that migrations pick up.
 
 Add ``"mvcpy.sessions.database"`` to ``[database] models`` so that
-``mvcpy db revision --autogenerate`` creates the ``mvcpy_sessions`` table.
+``mvcpy generate migration "sessions"`` writes the revision that creates the
+``mvcpy_sessions`` table.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The models of {{ project }}: import every model module here so migrations see it."""
+"""The models of {{ project }}: every model module is imported here, so that migrations
+see it. `mvcpy generate model NAME field:type ...` (or `scaffold`) writes one and adds it.
+"""
 
-from {{ project }}.models.note import Note
-
-__all__ = ["Note"]
+__all__: list[str] = []
