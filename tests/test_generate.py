@@ -22,7 +22,7 @@ from mvcpy.errors import ConfigurationError
 from mvcpy.generate.fields import parse_fields
 from mvcpy.generate.files import add_import, add_to_all, add_to_function, python_string
 from mvcpy.generate.migrations import model_table
-from mvcpy.generate.naming import ControllerNames, ResourceNames, pluralize
+from mvcpy.generate.naming import ControllerNames, ResourceNames, pluralize, singular_of
 from mvcpy.project import create_project
 
 PACKAGE = "genproj"
@@ -727,3 +727,32 @@ def test_rails_and_beego_type_names_are_aliases() -> None:
     assert [(f.name, f.type, f.optional) for f in aliased] == [
         (f.name, f.type, f.optional) for f in plain
     ]
+
+
+@pytest.mark.parametrize(
+    ("word", "singular"),
+    [("posts", "post"), ("categories", "category"), ("boxes", "box"), ("churches", "church"),
+     ("blog_entries", "blog_entry"), ("photos", "photo"), ("days", "day"),
+     ("status", None), ("address", None), ("analysis", None), ("news", None),
+     ("series", None), ("canvas", None), ("post", None), ("people", None)],
+)  # fmt: skip
+def test_plural_looking_names(word: str, singular: str | None) -> None:
+    assert singular_of(word) == singular
+
+
+def test_a_plural_scaffold_name_is_made_singular_with_a_note(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate("scaffold", "posts", "title:str") == 0
+    out = capsys.readouterr().out
+    assert out.startswith(
+        "    note  'posts' looks plural: the model is 'Post' and 'posts' names its table, "
+        "routes and controller (to keep 'posts' as the singular, pass --plural)\n"
+    )
+    assert (project / PACKAGE / "controllers" / "posts.py").is_file()
+    assert "class PostsController" in (project / PACKAGE / "controllers" / "posts.py").read_text()
+    assert '__tablename__ = "posts"' in (project / PACKAGE / "models" / "post.py").read_text()
+    # With --plural the name is the singular as given.
+    assert generate("model", "news_items", "title:str", "--plural", "news_itemses") == 0
+    assert "note" not in capsys.readouterr().out
+    assert (project / PACKAGE / "models" / "news_items.py").is_file()

@@ -7,6 +7,7 @@ then writes it and, for models, the revision that creates the table.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -40,6 +41,11 @@ def _route(project: Project, plan: Plan, module: str, cls: str, lines: list[list
     for block in lines:
         text = add_to_function(text, "register", block, where)
     plan.edit(routes, text)
+
+
+def _say_note(names: ResourceNames, out: TextIO | None) -> None:
+    if names.note:
+        print(f"    note  {names.note}", file=out or sys.stdout)
 
 
 def _article(label: str) -> str:
@@ -197,6 +203,7 @@ def generate_model(
     the revision that creates its table (unless ``migration`` is false)."""
     names = ResourceNames.parse(name, plural)
     fields = parse_fields(specs)
+    _say_note(names, out)
     plan = Plan(project.root, force)
     table = _plan_model(project, plan, names, fields, _context(project, names, fields), migration)
     changes = plan.write(out)
@@ -221,6 +228,7 @@ def generate_scaffold(
     """
     names = ResourceNames.parse(name, plural)
     fields = parse_fields(specs)
+    _say_note(names, out)
     plan = Plan(project.root, force)
     context = _context(project, names, fields)
     table = _plan_model(project, plan, names, fields, context)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mvcpy.errors import ConfigurationError
 
-__all__ = ["ControllerNames", "ResourceNames", "camel", "pluralize", "snake"]
+__all__ = ["ControllerNames", "ResourceNames", "camel", "pluralize", "singular_of", "snake"]
 
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -74,6 +74,33 @@ def pluralize(word: str) -> str:
     return f"{head}_{last}" if head else last
 
 
+#: words that end in s and are not plurals (the rule below would cut them)
+_NOT_PLURAL = frozenset({"news", "series", "species", "physics", "mathematics", "economics"})
+
+
+def singular_of(word: str) -> str | None:
+    """The singular of ``word`` when it looks like a plural this module would make
+    (``posts``, ``categories``, ``boxes``, ``blog_entries``), else ``None``.
+
+    Words ending in ``ss``, ``us``, ``is`` or ``as`` (``address``, ``status``,
+    ``analysis``, ``canvas``) and a few others (``news``, ``series``) are not plurals.
+    """
+    head, _, last = word.rpartition("_")
+    if (
+        not last.endswith("s")
+        or last.endswith(("ss", "us", "is", "as"))
+        or last in _NOT_PLURAL
+        or len(last) < 3
+    ):
+        return None
+    candidates = [last[:-3] + "y", last[:-2], last[:-1]] if last.endswith("ies") else []
+    candidates += [last[:-2], last[:-1]] if last.endswith("es") else [last[:-1]]
+    for candidate in candidates:
+        if len(candidate) > 1 and pluralize(candidate) == last:
+            return f"{head}_{candidate}" if head else candidate
+    return None
+
+
 def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
@@ -86,11 +113,26 @@ class ResourceNames:
     singular: str
     #: ``blog_posts``: the table, the controller module, the views directory, the routes
     plural: str
+    #: what the generator says about the name it was given (a plural made singular)
+    note: str = field(default="", compare=False)
 
     @classmethod
     def parse(cls, name: str, plural: str | None = None) -> ResourceNames:
-        """Derive every name from ``name`` (and ``plural`` when the rule gets it wrong)."""
+        """Derive every name from ``name`` (and ``plural`` when the rule gets it wrong).
+
+        A plural name (``posts``) is made singular, as Rails does, and the note says so;
+        with ``--plural`` the name is taken as given.
+        """
         singular = snake(name, "name")
+        note = ""
+        single = singular_of(singular) if plural is None else None
+        if single is not None:
+            note = (
+                f"{name!r} looks plural: the model is {camel(single)!r} and {singular!r} "
+                f"names its table, routes and controller (to keep {name!r} as the singular, "
+                "pass --plural)"
+            )
+            singular = single
         if camel(singular) in _TAKEN_CLASS_NAMES:
             raise ConfigurationError(
                 f"name {name!r} would make a class {camel(singular)}, which the generated "
@@ -107,7 +149,7 @@ class ResourceNames:
             raise ConfigurationError(
                 f"the plural of {singular!r} must differ from it: pass another --plural"
             )
-        return cls(singular, many)
+        return cls(singular, many, note)
 
     @property
     def model_class(self) -> str:
