@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from mvcpy._resources import resource_dir
+from mvcpy.debug_frames import frames_of, template_excerpt
 from mvcpy.errors import HTTPError
 from mvcpy.http.negotiation import parse_accept, prefers_xml
 from mvcpy.http.request import ClientDisconnected, Request
@@ -192,6 +193,8 @@ def render_debug_page(ctx: Context, exc: BaseException) -> Response:
             exc_type=type(exc).__name__,
             exc_message=str(exc),
             traceback="".join(traceback.format_exception(exc)),
+            frames=frames_of(exc),
+            template=template_excerpt(exc),
             request=request,
             headers=headers,
             route=ctx.route,

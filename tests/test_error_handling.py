@@ -42,6 +42,45 @@ def test_debug_page_in_dev(make_app) -> None:
     assert "topsecret" not in text  # cookies are hidden
 
 
+def _checkout(ctx: Any, n: int) -> Any:
+    api_key = "sk-" + "live" * 3  # a value that is not in the source
+    basket = {"apples": n}
+    return basket["pears"] + len(api_key)  # a KeyError in the project's own code
+
+
+def test_debug_page_shows_your_frames_first_with_their_locals(make_app) -> None:
+    app = make_app(env="dev")
+    app.get("/checkout/{n:int}", _checkout, name="checkout")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        text = client.get("/checkout/3", headers=BROWSER).text
+    mine = text.index("<h2>Your code</h2>")
+    frame = text.index("in <code>_checkout</code>")
+    framework = text.index("mvcpy, library and Python frames")
+    assert mine < frame < framework  # the project's frame is shown before mvcpy's
+    assert "test_error_handling.py</code>, line" in text[mine:framework]
+    here = text[frame:framework]
+    assert 'class="here"' in here and "basket[&#34;pears&#34;]" in here  # the failing line
+    assert "<td>basket</td><td>{&#39;apples&#39;: 3}</td>" in here
+    assert "<td>n</td><td>3</td>" in here
+    assert "sk-liveliveive" not in text and "livelivelive" not in text  # masked
+    assert "<td>api_key</td><td>******** (hidden" in here
+    assert "mvcpy/serving.py" in text[framework:]  # the framework's frames follow, folded
+
+
+def test_debug_page_shows_the_template_lines_of_a_template_error(make_app, views) -> None:
+    views("broken.html", "<h1>{{ title }}</h1>\n<p>\n{% for x in items %}\n{{ x }\n</p>\n")
+    app = make_app(env="dev")
+    app.get("/broken", lambda ctx: app.templates.render("broken.html", {"items": []}, ctx))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        text = client.get("/broken", headers=BROWSER).text
+    assert "TemplateSyntaxError" in text or "TemplateRenderError" in text
+    start = text.index("<h2>Template <code>")
+    section = text[start : text.index("</section>", start)]
+    assert "broken.html</code>, line 4" in section
+    assert '<span class="here"><span class="n">4</span> {{ x }</span>' in section
+    assert '<span class="n">3</span> {% for x in items %}' in section
+
+
 def test_production_never_shows_a_traceback(make_app, caplog: pytest.LogCaptureFixture) -> None:
     app = make_app(env="prod", secret_key="k" * 32)
     app.get("/boom", boom)
