@@ -39,6 +39,7 @@ __all__ = [
     "ErrorHandlers",
     "handle_error",
     "handle_error_sync",
+    "page_environment",
     "render_default_error",
     "wants_json",
 ]
@@ -102,7 +103,8 @@ def wants_json(request: Request) -> bool:
 _pages: jinja2.Environment | None = None
 
 
-def _page_env() -> jinja2.Environment:
+def page_environment() -> jinja2.Environment:
+    """The Jinja environment of mvcpy's own pages (``static/pages``: errors, debug, docs)."""
     global _pages
     if _pages is None:
         _pages = jinja2.Environment(
@@ -166,7 +168,7 @@ def render_default_error(
     if page is not None:
         return HTMLResponse(page, status, headers)
     html = (
-        _page_env()
+        page_environment()
         .get_template("error.html")
         .render(
             status=status,
@@ -187,7 +189,7 @@ def render_debug_page(ctx: Context, exc: BaseException) -> Response:
         for name, value in request.headers.items()
     ]
     html = (
-        _page_env()
+        page_environment()
         .get_template("debug.html")
         .render(
             exc_type=type(exc).__name__,

@@ -2,7 +2,7 @@
 
 ``root/`` of the skeleton becomes the project directory, ``project/`` its package
 ``NAME``, and ``api/`` is laid over both for ``--api`` (views and static files are left
-out). ``{{ project }}`` and ``{{ docs_url }}`` in file contents are replaced; a file
+out). ``{{ project }}`` in file contents is replaced; a file
 named ``dot-X`` is written as ``.X``. The migrations environment is written by
 :func:`mvcpy.migrate.write_migrations`, as ``mvcpy db init`` does.
 """
@@ -20,10 +20,7 @@ from mvcpy._resources import resource_dir
 from mvcpy.errors import ConfigurationError
 from mvcpy.migrate import write_migrations
 
-__all__ = ["DOCS_URL", "create_project", "validate_name"]
-
-#: Where the home page and the README of a new project point for the documentation.
-DOCS_URL = "https://github.com/mvcpy/mvcpy/tree/main/docs"
+__all__ = ["create_project", "validate_name"]
 _HTML_ONLY = ("views", "static")
 _DOT_PREFIX = "dot-"
 _SKIP = {"__pycache__", ".DS_Store"}
@@ -58,7 +55,7 @@ def _files(directory: Path) -> Iterator[tuple[Path, Path]]:
 
 def _render(source: Path, destination: Path, name: str) -> None:
     text = source.read_text(encoding="utf-8")
-    text = text.replace("{{ project }}", name).replace("{{ docs_url }}", DOCS_URL)
+    text = text.replace("{{ project }}", name)
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_text(text, encoding="utf-8")
 

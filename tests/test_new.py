@@ -11,7 +11,7 @@ import pytest
 from mvcpy._resources import resource_dir
 from mvcpy.cli import main
 from mvcpy.errors import ConfigurationError
-from mvcpy.project import DOCS_URL, create_project, validate_name
+from mvcpy.project import create_project, validate_name
 
 PACKAGE_FILES = {
     "__init__.py", "app.py", "routes.py", "alembic.ini", "conf/app.toml",
@@ -45,9 +45,9 @@ def test_new_writes_the_full_project(tmp_path: Path, capsys: pytest.CaptureFixtu
     for path in target.rglob("*"):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
-            assert "{{ project }}" not in text and "{{ docs_url }}" not in text, path
+            assert "{{ project }}" not in text, path
     assert "{{ url_for('home') }}" in (target / "blog/views/layout.html").read_text()
-    assert f'href="{DOCS_URL}"' in (target / "blog/views/home/get.html").read_text()
+    assert 'href="{{ manual_url }}"' in (target / "blog/views/home/get.html").read_text()
     assert "from blog.routes import register" in (target / "blog/app.py").read_text()
     for path in target.rglob("*.py"):
         compile(path.read_text(encoding="utf-8"), str(path), "exec")
@@ -154,3 +154,50 @@ def test_refuses_a_non_empty_directory_and_leaves_it_alone(
     file.write_text("x")
     with pytest.raises(ConfigurationError, match="is a file"):
         create_project("blog", file)
+
+
+_START_PAGE = """
+import json
+from blog.app import app
+from mvcpy.testing import TestClient
+with TestClient(app) as client:
+    page = client.get("/").text
+    docs = client.get("/-/docs/getting-started")
+print(json.dumps({"page": page, "docs": docs.status_code}))
+"""
+
+
+@pytest.mark.parametrize("env", ["dev", "test"])
+def test_the_start_page_shows_the_project_in_development(tmp_path: Path, env: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    project = create_project("blog", tmp_path / "blog")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MVCPY_")}
+    done = subprocess.run(
+        [sys.executable, "-c", _START_PAGE],
+        cwd=project,
+        env={**environ, "MVCPY_ENV": env, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    answer = json.loads(done.stdout)
+    page = answer["page"]
+    if env == "test":  # not development: the home page only, no docs
+        assert "Welcome to blog" in page and "This project" not in page
+        assert answer["docs"] == 404
+        return
+    from mvcpy import __version__
+
+    assert f"<tr><th>mvcpy</th><td>{__version__} (Python " in page
+    assert "<tr><th>Environment</th><td><code>dev</code>" in page
+    assert "blog/instance/app.sqlite3</code>" in page
+    assert '<td class="ok">no migration yet' in page
+    assert "<tr><td><code>home</code></td><td>GET</td><td><code>/</code></td></tr>" in page
+    assert "<code>mvcpy generate scaffold post title:string body:text</code>" in page
+    assert '<a href="/-/docs/">Read the mvcpy documentation</a>' in page
+    assert answer["docs"] == 200  # the link works: this version's docs, served locally

@@ -19,7 +19,7 @@ from tests.e2e._wheel import clean_env, site_packages, with_test_dependencies
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-RESOURCE_DIRS = ("static", "app_skeleton", "migrations")
+RESOURCE_DIRS = ("static", "app_skeleton", "migrations", "docs")
 #: What hatchling leaves out of a wheel: caches and bytecode.
 IGNORED_PARTS = {"__pycache__", ".DS_Store"}
 IGNORED_SUFFIXES = (".pyc", ".pyo")
@@ -91,7 +91,10 @@ print(json.dumps({
     "package": package,
     "version": importlib.metadata.version("mvcpy"),
     "record": [str(f) for f in importlib.metadata.files("mvcpy")],
-    "dirs": {n: str(resources.resource_dir(n)) for n in ("static", "app_skeleton", "migrations")},
+    "dirs": {
+        n: str(resources.resource_dir(n))
+        for n in ("static", "app_skeleton", "migrations", "docs")
+    },
 }))
 """
 
