@@ -10,7 +10,8 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mvcpy.binding import Binder
 from mvcpy.components import Component, Setup
@@ -26,6 +27,7 @@ __all__ = [
     "OpenAPISettings",
     "build_openapi",
     "openapi_json",
+    "undocumented",
 ]
 
 _REF = "#/components/schemas/{model}"
@@ -218,6 +220,18 @@ def _returns(fn: Any) -> Any:
     return annotation
 
 
+_UNDOCUMENTED = "__mvcpy_undocumented__"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def undocumented(handler: F) -> F:
+    """Leave the routes of ``handler`` out of the OpenAPI document (the framework's own
+    pages: the documentation, the language switcher)."""
+    setattr(handler, _UNDOCUMENTED, True)
+    return handler
+
+
 def build_openapi(
     app: Application, title: str | None = None, version: str = "0.1.0", include: Any = None
 ) -> dict[str, Any]:
@@ -232,6 +246,8 @@ def build_openapi(
         if not isinstance(binder, Binder):
             continue
         fn = getattr(endpoint, "action", None) or getattr(endpoint, "fn", None)
+        if getattr(fn, _UNDOCUMENTED, False):
+            continue
         returns = _returns(fn)
         item = paths.setdefault(_path(route), {})
         methods = sorted(route.methods - _SKIP_METHODS) if route.methods else ["GET"]

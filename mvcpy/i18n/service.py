@@ -16,6 +16,7 @@ from mvcpy.i18n.catalogs import Catalogs
 from mvcpy.i18n.middleware import current_prefix
 from mvcpy.i18n.negotiation import LocaleChooser
 from mvcpy.i18n.settings import I18nSettings
+from mvcpy.openapi import undocumented
 from mvcpy.routing.reverse import URLBuildError
 from mvcpy.translation import activate, gettext
 
@@ -109,6 +110,7 @@ class I18n:
         return build
 
     # -- the visitor's choice ---------------------------------------------------------
+    @undocumented
     async def set_locale(self, ctx: Context) -> RedirectResponse:
         """``POST /-/locale`` (``locale``, ``next``): remember the visitor's locale in a
         cookie and go back to ``next`` (a path of this site), in that locale."""

@@ -29,12 +29,15 @@ class DocsSettings(Section):
 def add_routes(setup: Setup, base: str) -> None:
     """``base/`` (the index, and ``?q=`` searches) and ``base/PAGE``."""
     from mvcpy.manual.pages import Manual
+    from mvcpy.openapi import undocumented
 
     manual = Manual()
 
+    @undocumented
     def index(ctx: Context) -> Any:
         return _page(manual, base, None, ctx.request.query.get("q", ""))
 
+    @undocumented
     def page(ctx: Context, name: str) -> Any:
         return _page(manual, base, name, "")
 
