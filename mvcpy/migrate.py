@@ -11,7 +11,6 @@ import importlib
 import logging
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -118,24 +117,11 @@ def revisions_config(root: Path) -> AlembicConfig:
 
 
 def format_revision(path: Path) -> bool:
-    """Format a written revision with ruff, when the project's environment has it (as Rails'
-    generators run RuboCop): Alembic writes its own layout, which ``ruff format --check``
-    would refuse. Return whether it was formatted."""
-    here = Path(sys.executable).parent
-    ruff = shutil.which("ruff", path=str(here)) or shutil.which("ruff")
-    if ruff is None:
-        return False
-    try:
-        done = subprocess.run(
-            [ruff, "format", "--quiet", "--no-cache", str(path)],
-            cwd=path.parent,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+    """Format a written revision with ruff when the project's environment has it:
+    Alembic writes its own layout, which ``ruff format --check`` would refuse."""
+    from mvcpy._ruff import format_file
+
+    return format_file(path)
 
 
 def upgrade(app: Application, revision: str = "head") -> None:

@@ -205,6 +205,27 @@ def test_every_field_type_reaches_the_model_form_and_views(project: Path) -> Non
     assert '{{ "" if event.seats is none else event.seats }}' in show
 
 
+def test_decimal_and_time_fields(project: Path) -> None:
+    assert generate("scaffold", "shop", "name", "price:decimal", "opens:time?", "tax:numeric?") == 0
+    model = (project / PACKAGE / "models" / "shop.py").read_text()
+    assert "from datetime import time\nfrom decimal import Decimal\n" in model
+    assert "    price: Mapped[Decimal] = mapped_column(Numeric(12, 2))\n" in model
+    assert "    opens: Mapped[time | None] = mapped_column(Time)\n" in model
+    form = (project / PACKAGE / "forms" / "shop.py").read_text()
+    assert (
+        '    price: Decimal = Field(\n        title="Price", max_digits=12, decimal_places=2, '
+        "allow_inf_nan=False\n    )\n"
+    ) in form  # wrapped by ruff, as the project formats it
+    inputs = (project / PACKAGE / "views" / "shops" / "_form.html").read_text()
+    assert '<input type="time" id="opens"' in inputs and 'step="0.01"' in inputs
+    show = (project / PACKAGE / "views" / "shops" / "show.html").read_text()
+    assert '{{ shop.opens | dateformat("15:04") }}' in show
+    controller = (project / PACKAGE / "controllers" / "shops.py").read_text()
+    assert "isinstance(value, time):  # as time inputs take it" in controller
+    tests = (project / "tests" / "test_shops.py").read_text()
+    assert 'price=Decimal("9.99")' in tests and "opens=time(10, 30)" in tests
+
+
 def test_names_with_two_words(project: Path) -> None:
     assert generate("scaffold", "BlogPost", "title") == 0
     routes = (project / PACKAGE / "routes.py").read_text()
@@ -318,7 +339,7 @@ def test_routes_without_register_is_refused_before_writing(
         (["scaffold", "post", "on:bool?"], "cannot be optional"),
         (["scaffold", "post", ":str"], "has no name"),
         (["scaffold", "post", "x", "--plural", "post"], "must differ"),
-        (["model", "post", "title:uuid"], "datetime, or string (str), integer (int)"),
+        (["model", "post", "title:uuid"], "datetime, time, or string (str), integer (int)"),
         (["controller", "pages", "render"], "'render' is a method or attribute"),
         (["controller", "pages", "about", "about"], "'about' is given twice"),
         (["controller", "pages", "About"], "snake_case"),
@@ -360,7 +381,10 @@ def test_unknown_generator_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         generate("scaffold", "--help")
     text = " ".join(capsys.readouterr().out.split())
-    assert "type one of str (200 characters), text, int, float, bool, date, datetime" in text
+    assert (
+        "type one of str (200 characters), text, int, float, decimal, bool, date, datetime, time"
+        in text
+    )
     assert "In a JSON API project (mvcpy new --api) no view is written" in text
     assert "destroy (DELETE /PLURAL/ID: 204)" in text
 

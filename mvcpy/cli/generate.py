@@ -13,8 +13,9 @@ from mvcpy.cli.loader import add_app_option
 __all__ = ["add_generate_command"]
 
 _FIELDS_HELP = (
-    "fields as name:type, type one of str (200 characters), text, int, float, bool, date, "
-    "datetime (Rails' and Beego's string, integer, boolean and timestamp work too); add ? "
+    "fields as name:type, type one of str (200 characters), text, int, float, decimal, "
+    "bool, date, datetime, time (Rails' and Beego's string, integer, numeric, boolean and "
+    "timestamp work too); add ? "
     "for an optional field (subtitle:str?); no type means str"
 )
 

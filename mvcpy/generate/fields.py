@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Numeric, String, Text, Time
 from sqlalchemy.types import TypeEngine
 
 from mvcpy.errors import ConfigurationError
@@ -34,7 +34,7 @@ class FieldType:
     #: the SQLAlchemy type as the model writes it (``String(200)``), and its constructor
     column: str
     sql_type: Callable[[], TypeEngine[Any]]
-    #: ``text``, ``textarea``, ``number``, ``checkbox``, ``date`` or ``datetime-local``
+    #: ``text``, ``textarea``, ``number``, ``checkbox``, ``date``, ``datetime-local``, ``time``
     input: str
     #: a form value and the Python value the tests expect it to be stored as
     sample: tuple[str, str]
@@ -55,8 +55,8 @@ class FieldType:
 
     @property
     def python_import(self) -> str:
-        """What the Python type needs from the datetime module ("" for builtins)."""
-        return self.python if self.python in ("date", "datetime") else ""
+        """What the Python type needs from the datetime module ("" for the others)."""
+        return self.python if self.python in ("date", "datetime", "time") else ""
 
     @property
     def json_sample(self) -> str:
@@ -73,8 +73,10 @@ class FieldType:
         (``"2024-05-01T10:30:00"``); other values are the Python value itself."""
         if self.python == "date":
             return python_string(pair[0])
-        if self.python == "datetime":
+        if self.python in ("datetime", "time"):
             return python_string(pair[0] + ":00")
+        if self.python == "Decimal":  # JSON answers carry decimals as strings, exactly
+            return python_string(pair[0])
         return pair[1]
 
 
@@ -108,6 +110,12 @@ FIELD_TYPES: dict[str, FieldType] = {
             sample=("true", "True"), other=("", "False"), invalid="maybe", optional_ok=False,
         ),
         FieldType(
+            "decimal", "Decimal", "Numeric(12, 2)", lambda: Numeric(12, 2), "number",
+            sample=("9.99", 'Decimal("9.99")'), other=("12.50", 'Decimal("12.50")'),
+            invalid="not a number",
+            constraints="max_digits=12, decimal_places=2, allow_inf_nan=False",
+        ),
+        FieldType(
             "date", "date", "Date", Date, "date",
             sample=("2024-05-01", "date(2024, 5, 1)"),
             other=("2024-06-02", "date(2024, 6, 2)"),
@@ -119,6 +127,11 @@ FIELD_TYPES: dict[str, FieldType] = {
             other=("2024-06-02T08:15", "datetime(2024, 6, 2, 8, 15)"),
             invalid="not a date",
         ),
+        FieldType(
+            "time", "time", "Time", Time, "time",
+            sample=("10:30", "time(10, 30)"), other=("08:15", "time(8, 15)"),
+            invalid="not a time",
+        ),
     )
 }  # fmt: skip
 
@@ -128,13 +141,14 @@ FIELD_ALIASES: dict[str, str] = {
     "integer": "int",
     "boolean": "bool",
     "timestamp": "datetime",
+    "numeric": "decimal",
 }
 
 #: Names a field may not take: the mixins' columns, SQLAlchemy's and the forms' own, and
 #: the names the generated modules import (a field ``date`` would hide the type ``date``).
 _RESERVED = frozenset(
     {"id", "created_at", "updated_at", "metadata", "registry", "csrf_token"}
-    | {"date", "datetime", "mapped_column", "field_validator"}
+    | {"date", "datetime", "time", "decimal", "Decimal", "mapped_column", "field_validator"}
 )
 
 

@@ -91,6 +91,7 @@ class Plan:
 
     def add(self, path: Path, text: str) -> None:
         """Plan a new file; an existing one is replaced only with ``force``."""
+        text = _formatted(text, path)
         if path.is_dir():
             raise ConfigurationError(f"{self.show(path)} is a directory: cannot write a file there")
         if not path.exists():
@@ -102,7 +103,10 @@ class Plan:
         self.changes.append(Change(path, text, action))
 
     def edit(self, path: Path, text: str) -> None:
-        """Plan an edit of an existing file (``routes.py``) to ``text``; edits accumulate."""
+        """Plan an edit of an existing file (``routes.py``) to ``text``; edits accumulate.
+
+        The edit is laid out as ruff would (``call_lines``); the rest of the user's file
+        is left as it is."""
         action = "identical" if path.read_text(encoding="utf-8") == text else "update"
         for change in self.changes:
             if change.path == path:
@@ -153,6 +157,15 @@ class Plan:
     def report(self, action: str, path: Path, out: TextIO) -> None:
         """Print ``  create  blog/models/post.py``."""
         print(f"{action:>10}  {self.show(path)}", file=out)
+
+
+def _formatted(text: str, path: Path) -> str:
+    """Python as ruff formats it when the project has ruff (mvcpy._ruff); the rest as is."""
+    if path.suffix != ".py":
+        return text
+    from mvcpy._ruff import format_source
+
+    return format_source(text, path)
 
 
 # -- idempotent source edits ----------------------------------------------------------

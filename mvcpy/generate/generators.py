@@ -147,6 +147,7 @@ def _context(project: Project, names: ResourceNames, fields: list[Field]) -> dic
         "blank_fields": [f for f in fields if f.optional and f.type.python == "str"],
         "text_fields": [f for f in fields if f.type.python == "str"],
         "has_int": any(f.type.name == "int" for f in fields),
+        "has_decimal": any(f.type.name == "decimal" for f in fields),
         "has_bool": any(f.type.name == "bool" for f in fields),
         "title_field": next((f for f in fields if f.type.name == "str"), None),
         "invalid_field": invalid,

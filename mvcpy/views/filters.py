@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from html.parser import HTMLParser
 from typing import Any
 
@@ -57,7 +57,7 @@ def go_layout_to_strftime(layout: str) -> str:
     return _GO_TOKEN.sub(token, layout.replace("%", "%%"))
 
 
-def dateformat(value: date | datetime | None, layout: str = "2006-01-02 15:04:05") -> str:
+def dateformat(value: date | datetime | time | None, layout: str = "2006-01-02 15:04:05") -> str:
     """Format a date with a Go layout (Beego's ``dateformat``) or a ``strftime`` format."""
     if value is None:
         return ""
