@@ -781,3 +781,55 @@ def test_a_plural_scaffold_name_is_made_singular_with_a_note(
     assert generate("model", "news_items", "title:str", "--plural", "news_itemses") == 0
     assert "note" not in capsys.readouterr().out
     assert (project / PACKAGE / "models" / "news_items.py").is_file()
+
+
+def _project_tests(project: Path, *files: str) -> str:
+    """Run some of the project's own tests in its own interpreter; return the summary."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *files],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_generate_filter_writes_a_working_filter_and_its_tests(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert generate("filter", "audit") == 0
+    out = capsys.readouterr().out
+    assert f"    create  {PACKAGE}/filters/__init__.py\n" in out
+    assert f"    create  {PACKAGE}/filters/audit.py\n" in out
+    assert "    create  tests/test_filter_audit.py\n" in out
+    assert "next: app.use(audit) in app.py" in out
+    source = (project / PACKAGE / "filters" / "audit.py").read_text()
+    assert "async def audit(ctx: Context, call_next: CallNext) -> Response:" in source
+    assert "2 passed" in _project_tests(project, "tests/test_filter_audit.py")
+    assert generate("filter", "audit") == 0  # the same files: identical, nothing written
+    (project / PACKAGE / "filters" / "audit.py").write_text(source + "# mine\n")
+    assert generate("filter", "audit") == 2  # an edited file is never overwritten
+    assert generate("filter", "Bad-Name") == 2
+
+
+def test_generate_view_and_test(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert generate("controller", "pages", "about") == 0
+    assert generate("view", "pages", "contact_us") == 0
+    view = (project / PACKAGE / "views" / "pages" / "contact_us.html").read_text()
+    assert view.startswith('{% extends "layout.html" %}\n')
+    assert "{% trans %}Contact us{% endtrans %}" in view
+    assert "PagesController.contact_us" in view
+    assert generate("view", "pages", "about") == 2  # the controller's own view exists
+    assert generate("test", "checkout") == 0
+    assert (project / "tests" / "test_checkout.py").is_file()
+    assert "2 passed" in _project_tests(project, "tests/test_checkout.py")
+    capsys.readouterr()
+
+
+def test_an_api_project_has_no_views_to_generate(api_project: Path) -> None:
+    assert generate("view", "pages", "about") == 2
+    assert not (api_project / PACKAGE / "views").exists()

@@ -1,4 +1,5 @@
-"""The ``mvcpy generate`` command: ``controller``, ``model``, ``migration`` and ``scaffold``."""
+"""The ``mvcpy generate`` command: ``controller``, ``model``, ``migration``, ``scaffold``,
+``view``, ``filter`` and ``test``."""
 
 from __future__ import annotations
 
@@ -55,6 +56,30 @@ def _scaffold(args: argparse.Namespace) -> int:
     return 0
 
 
+def _view(args: argparse.Namespace) -> int:
+    from mvcpy.generate.pieces import generate_view
+
+    generate_view(_project(), args.controller, args.actions, force=args.force)
+    return 0
+
+
+def _filter(args: argparse.Namespace) -> int:
+    from mvcpy.generate.pieces import generate_filter
+
+    generate_filter(_project(), args.name, force=args.force)
+    print(
+        f"next: app.use({args.name}) in app.py (every request), or filters=[{args.name}] on a route"
+    )
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    from mvcpy.generate.pieces import generate_test
+
+    generate_test(_project(), args.name, force=args.force)
+    return 0
+
+
 def _migration(args: argparse.Namespace) -> int:
     from mvcpy.generate.migrations import generate_migration
 
@@ -78,7 +103,7 @@ def add_generate_command(commands: Any) -> None:
     """Add ``mvcpy generate controller|model|migration|scaffold`` to the subparsers."""
     generate = commands.add_parser(
         "generate",
-        help="write a controller, model, migration or scaffold into the project",
+        help="write a controller, model, migration, scaffold, view, filter or test",
         description=_wrap(
             "Write code into the project made by `mvcpy new` (run it in the project "
             "directory). Existing files are never overwritten without --force; routes.py and "
@@ -188,3 +213,47 @@ def add_generate_command(commands: Any) -> None:
     scaffold.add_argument("--plural", help="the plural when the rule (add s, es or ies) is wrong")
     _force(scaffold)
     scaffold.set_defaults(func=_scaffold)
+
+    view = kinds.add_parser(
+        "view",
+        help="views of a controller's actions (views/CONTROLLER/ACTION.html)",
+        description=_wrap(
+            "Write views/CONTROLLER/ACTION.html for each ACTION, extending layout.html: the "
+            "view an action of CONTROLLER renders when it returns nothing. Not in a JSON API "
+            "project."
+        ),
+        **examples(
+            "mvcpy generate view pages about contact", "mvcpy generate view admin_pages stats"
+        ),
+    )
+    view.add_argument("controller", help="the controller's name: pages or AdminPages")
+    view.add_argument("actions", nargs="+", metavar="ACTION", help="action names")
+    _force(view)
+    view.set_defaults(func=_view)
+
+    filter_ = kinds.add_parser(
+        "filter",
+        help="a filter (code around actions) and its test",
+        description=_wrap(
+            "Write filters/NAME.py, an async filter that runs before the actions it is "
+            "applied to and on their response, and tests/test_filter_NAME.py. Apply it with "
+            "app.use(NAME), namespace.use(NAME) or filters=[NAME] on a route."
+        ),
+        **examples("mvcpy generate filter audit", "mvcpy generate filter require_api_key"),
+    )
+    filter_.add_argument("name", help="the filter's name, snake_case: audit")
+    _force(filter_)
+    filter_.set_defaults(func=_filter)
+
+    test = kinds.add_parser(
+        "test",
+        help="a test module using the client and db fixtures",
+        description=_wrap(
+            "Write tests/test_NAME.py with a request through mvcpy's client fixture and a "
+            "query through the db fixture, to start a test module from."
+        ),
+        **examples("mvcpy generate test checkout"),
+    )
+    test.add_argument("name", help="what the tests are about, snake_case: checkout")
+    _force(test)
+    test.set_defaults(func=_test)
