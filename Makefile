@@ -1,6 +1,7 @@
 # Two commands on a fresh machine (python3 >= 3.11 and make):
-#   make demo   installs mvcpy into .venv, generates a project (mvcpy new demo) in .demo/,
-#               migrates its SQLite database and serves it on http://127.0.0.1:8000
+#   make demo   installs mvcpy into .venv, generates a project (mvcpy new demo) in .demo/
+#               with a posts scaffold and sample posts, migrates its SQLite database and
+#               serves it on http://127.0.0.1:8000
 #   make test   installs everything into .venv and runs ruff, mypy and the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -22,8 +23,14 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 # Idempotent: an existing $(DEMO_DIR) is kept (and migrated to head), not written again.
+# A new demo gets a posts scaffold and three sample posts (examples/demo/seeds.py).
 demo-project: setup
-	@if [ ! -f $(DEMO_DIR)/demo/app.py ]; then $(MVCPY) new demo --dir $(DEMO_DIR); fi
+	@if [ ! -f $(DEMO_DIR)/demo/app.py ]; then \
+	  $(MVCPY) new demo --dir $(DEMO_DIR) && cd $(DEMO_DIR) && \
+	  $(MVCPY) generate scaffold post title:string body:text published:boolean && \
+	  cp $(CURDIR)/examples/demo/seeds.py demo/seeds.py && \
+	  $(MVCPY) db upgrade && $(MVCPY) db seed; \
+	fi
 	cd $(DEMO_DIR) && $(MVCPY) db upgrade
 
 demo: demo-project

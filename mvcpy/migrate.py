@@ -42,6 +42,7 @@ __all__ = [
     "reset_database",
     "revisions_config",
     "run_alembic",
+    "seed_database",
     "target_metadata",
     "upgrade",
     "write_migrations",
@@ -290,6 +291,49 @@ def migration_status(app: Application, config: AlembicConfig) -> list[str]:
     else:
         lines.append("the database is at head and the models match the migrations")
     return lines
+
+
+def seed_database(app: Application) -> int:
+    """``mvcpy db seed``: run ``seed(db)`` of the project's ``seeds.py`` (beside ``app.py``)
+    in one transaction, committed when it returns; 1 with a message when it is missing or
+    fails (nothing is kept then)."""
+    import importlib.util
+
+    path = app.root_path / "seeds.py"
+    if not path.is_file():
+        print(
+            f"mvcpy: no {path.name} in {app.root_path}: write one with def seed(db): ... "
+            "(db is a database session; mvcpy db seed commits it)",
+            file=sys.stderr,
+        )
+        return 1
+    spec = importlib.util.spec_from_file_location(f"{app.root_path.name}_seeds", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # a syntax error, an import that fails: one line, no traceback
+        print(
+            f"mvcpy: {path.name} cannot be loaded: {type(exc).__name__}: {_one_line(exc)}",
+            file=sys.stderr,
+        )
+        return 1
+    seed = getattr(module, "seed", None)
+    if not callable(seed):
+        print(f"mvcpy: {path} has no seed(db) function", file=sys.stderr)
+        return 1
+    db = app.database.session()
+    try:
+        seed(db)
+        db.commit()
+    except Exception as exc:
+        db.rollback()
+        print(f"mvcpy: {path.name} failed, nothing was kept: {_one_line(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    print(f"seeded the database from {path}")
+    return 0
 
 
 def reset_database(app: Application) -> None:

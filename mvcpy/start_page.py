@@ -21,6 +21,11 @@ class RouteLine:
     methods: str
     pattern: str
 
+    @property
+    def link(self) -> bool:
+        """Whether a browser can follow it: a GET route with no parameter."""
+        return "GET" in self.methods.split() and "{" not in self.pattern
+
 
 @dataclass(frozen=True)
 class Overview:

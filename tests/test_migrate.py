@@ -325,3 +325,38 @@ def test_startup_says_in_one_line_when_the_database_is_unreachable(
     assert errors.startswith("mvcpy: cannot use the database at postgresql+psycopg://")
     assert errors.endswith("check [database] url in conf/app.toml and that the server is running")
     assert "\n" not in errors
+
+
+def test_seed_runs_the_projects_seeds_in_one_transaction(tmp_path: Path) -> None:
+    project = Project(tmp_path / "blog", f"sqlite:///{tmp_path / 'blog.sqlite3'}")
+    project.ok("db", "init")
+    project.ok("db", "revision", "--autogenerate", "-m", "create posts")
+    project.ok("db", "upgrade")
+    missing = project.run("db", "seed")
+    assert missing.returncode == 1 and "write one with def seed(db)" in missing.stderr
+    (project.root / "seeds.py").write_text(
+        "from models import Post\n\n\n"
+        "def seed(db):\n"
+        "    db.add_all([Post(title='first'), Post(title='second')])\n"
+    )
+    assert "seeded the database from" in project.ok("db", "seed")
+    (project.root / "seeds.py").write_text(
+        "from models import Post\n\n\n"
+        "def seed(db):\n"
+        "    db.add(Post(title='third'))\n"
+        "    db.flush()\n"
+        "    raise RuntimeError('half way')\n"
+    )
+    failed = project.run("db", "seed")
+    assert failed.returncode == 1 and "failed, nothing was kept: half way" in failed.stderr
+    (project.root / "seeds.py").write_text("def seed(db)\n    pass\n")
+    broken = project.run("db", "seed")
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert "seeds.py cannot be loaded: SyntaxError" in broken.stderr
+    engine = create_engine(project.url)
+    try:
+        with engine.connect() as connection:
+            titles = connection.exec_driver_sql("SELECT title FROM mig_posts ORDER BY id").all()
+    finally:
+        engine.dispose()
+    assert [row[0] for row in titles] == ["first", "second"]

@@ -197,7 +197,7 @@ def test_the_start_page_shows_the_project_in_development(tmp_path: Path, env: st
     assert "<tr><th>Environment</th><td><code>dev</code>" in page
     assert "blog/instance/app.sqlite3</code>" in page
     assert '<td class="ok">no migration yet' in page
-    assert "<tr><td><code>home</code></td><td>GET</td><td><code>/</code></td></tr>" in page
+    assert '<td><code>home</code></td><td>GET</td><td><a href="/"><code>/</code></a></td>' in page
     assert "<code>mvcpy generate scaffold post title:string body:text</code>" in page
     assert '<a href="/-/docs/">Read the mvcpy documentation</a>' in page
     assert answer["docs"] == 200  # the link works: this version's docs, served locally

@@ -19,6 +19,7 @@ from mvcpy.migrate import (
     migration_status,
     reset_database,
     run_alembic,
+    seed_database,
 )
 
 if TYPE_CHECKING:
@@ -89,6 +90,8 @@ def _run(args: argparse.Namespace) -> int:
             reset_database(app)
             command.upgrade(config, "head")
 
+    if action == "seed":
+        return seed_database(app)
     if action == "reset" and not _confirm_reset(app, args.yes):
         return 1
     status = run_alembic(app, step)
@@ -211,6 +214,12 @@ def add_commands(commands: Any) -> None:
         "mvcpy db reset --yes",
     )
     reset.add_argument("--yes", action="store_true", help="do not ask")
+    action(
+        "seed",
+        "fill the database with the project's seeds.py (seed(db), then commit)",
+        "mvcpy db seed",
+        "MVCPY_ENV=test mvcpy db seed",
+    )
     action(
         "check",
         "fail when the database or the models differ from head",

@@ -35,13 +35,19 @@ def test_make_demo_generates_migrates_and_serves_the_project(
     assert first.returncode == 0, first.stdout + first.stderr
     assert f"created the project demo in {demo}" in first.stdout
     assert (demo / "demo" / "instance" / "app.sqlite3").is_file()
-    assert "no migration is applied" in first.stdout  # the project starts empty
+    assert "create posts" in first.stderr  # the demo's scaffold, migrated
+    assert "seeded the database from" in first.stdout
 
     server = start_server("make-demo", lambda port: [*make, f"PORT={port}", "demo"])
     with httpx.Client(base_url=server.base_url, timeout=10.0) as http:
         home = http.get("/")
         assert home.status_code == 200
         assert "Welcome to demo" in home.text
+        assert '<a href="/posts"><code>/posts</code></a>' in home.text  # the start page
+        posts = http.get("/posts")
+        assert posts.status_code == 200
+        assert "Welcome to the mvcpy demo" in posts.text and "A draft" in posts.text
+        assert http.get("/-/docs/getting-started").status_code == 200
         assert http.get("/healthz").json() == {"status": "ok", "database": "ok"}
     log = server.log()
     assert "created the project" not in log  # the second run kept the project
