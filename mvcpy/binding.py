@@ -525,7 +525,10 @@ class Binder:
         # PERF: compare against literals; the common path/query cases go first.
         for name, source, coerce, text, default in self.plan:
             if source == 0:  # _PATH
-                raw = params[name]
+                raw = params.get(name, _NO_DEFAULT)
+                if raw is _NO_DEFAULT:  # an optional trailing parameter left out
+                    values[name] = None if default is _NO_DEFAULT else default
+                    continue
                 if coerce is not None and isinstance(raw, str):
                     try:
                         raw = coerce(raw)

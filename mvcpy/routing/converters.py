@@ -21,9 +21,11 @@ from urllib.parse import quote
 from mvcpy.errors import ConfigurationError
 
 __all__ = [
+    "CompoundConverter",
     "Converter",
     "FloatConverter",
     "IntConverter",
+    "Parts",
     "PathConverter",
     "RegexConverter",
     "SlugConverter",
@@ -333,6 +335,106 @@ class RegexConverter(Converter):
     def describe(self, param: str | None = None) -> str:
         """Return ``{name:REGEX}``."""
         return f"{{{param or ''}:{self._regex.pattern}}}"
+
+
+class Parts(tuple[Any, ...]):
+    """The values of one segment that holds several parameters, in order."""
+
+    __slots__ = ()
+
+
+#: what each named converter matches inside a segment that holds more than it
+_PART_PATTERNS = {
+    "int": r"-?[0-9]+",
+    "float": _FLOAT_RE.pattern,
+    "uuid": _UUID_RE.pattern,
+    "slug": _SLUG_RE.pattern,
+    "str": r".+",
+}
+
+#: one segment's pieces: literal text, or (parameter name, converter)
+Piece = str | tuple[str, Converter]
+
+
+class CompoundConverter(Converter):
+    """A segment that mixes text and parameters: ``{name}.{ext}``, ``{id}:publish``,
+    ``@{user}``, ``v{major:int}.{minor:int}``.
+
+    The segment must match as a whole; each parameter takes what its converter accepts
+    (a plain one is greedy, so ``{name}.{ext}`` gives ``archive.tar`` and ``gz``), then is
+    converted. Two parameters need text between them.
+    """
+
+    __slots__ = ("_groups", "_regex", "pieces")
+    name = "compound"
+    weight = 0
+
+    def __init__(self, pieces: tuple[Piece, ...]) -> None:
+        self.pieces = pieces
+        regex = ""
+        groups: list[tuple[str, Converter]] = []
+        previous_param = False
+        for piece in pieces:
+            if isinstance(piece, str):
+                regex += re.escape(piece)
+                previous_param = False
+                continue
+            _, converter = piece
+            if previous_param:
+                raise ConfigurationError("two parameters need text between them in one segment")
+            if isinstance(converter, PathConverter):
+                raise ConfigurationError("a catch-all cannot share a segment with text")
+            inner = (
+                converter.pattern
+                if isinstance(converter, RegexConverter)
+                else _PART_PATTERNS.get(converter.name, r".+")
+            )
+            group = f"mvcpy_{len(groups)}"
+            regex += f"(?P<{group}>{inner})"
+            groups.append((group, converter))
+            previous_param = True
+        self._regex = re.compile(regex)
+        self._groups = tuple(groups)
+
+    @property
+    def key(self) -> Hashable:
+        """The shape, parameter names aside: routes with one shape share a tree node."""
+        return (
+            "compound",
+            tuple(p if isinstance(p, str) else ("param", p[1].key) for p in self.pieces),
+        )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The parameters' names, in order."""
+        return tuple(p[0] for p in self.pieces if not isinstance(p, str))
+
+    def to_python(self, raw: str) -> Parts:
+        """Return the converted values of the segment's parameters; raise ValueError if the
+        segment does not have the shape or a value does not convert."""
+        found = self._regex.fullmatch(raw)
+        if found is None:
+            raise ValueError(f"{raw!r} does not have the shape {self.describe()}")
+        return Parts(converter.to_python(found.group(group)) for group, converter in self._groups)
+
+    def to_url(self, value: Any) -> str:
+        """Return the segment for the values ``value`` (a mapping by parameter name)."""
+        text = ""
+        for piece in self.pieces:
+            if isinstance(piece, str):
+                text += quote(piece, safe=_SEGMENT_SAFE)
+            else:
+                text += piece[1].to_url(value[piece[0]])
+        return text
+
+    @property
+    def sample(self) -> str:
+        """The literal text with each parameter's sample."""
+        return "".join(p if isinstance(p, str) else p[1].sample for p in self.pieces)
+
+    def describe(self, param: str | None = None) -> str:
+        """Return the segment as written: ``{name}.{ext}``."""
+        return "".join(p if isinstance(p, str) else p[1].describe(p[0]) for p in self.pieces)
 
 
 _NAMED: dict[str, Converter] = {

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mvcpy.errors import ConfigurationError
-from mvcpy.routing.converters import Converter, make_converter
+from mvcpy.routing.converters import CompoundConverter, Converter, make_converter
 from mvcpy.routing.tree import Segment
 
 __all__ = ["HostPattern", "PathBuilder", "URLBuildError"]
@@ -20,27 +20,45 @@ class URLBuildError(LookupError):
 
 
 class PathBuilder:
-    """Build paths for one route; static text is encoded once, at registration."""
+    """Build paths for one route; static text is encoded once, at registration.
 
-    __slots__ = ("label", "names", "parts")
+    A segment holding several parameters (``{name}.{ext}``) contributes its text and each
+    parameter in turn; an optional trailing parameter left out ends the path there.
+    """
+
+    __slots__ = ("label", "names", "optional", "parts")
 
     def __init__(self, segments: tuple[Segment, ...], label: str) -> None:
         self.label = label
         parts: list[str | tuple[str, Converter]] = []
+        optional: set[str] = set()
         static = ""
         for segment in segments:
             static += "/"
-            if segment.name is None:
+            converter = segment.converter
+            if converter is None:
                 static += quote(segment.static or "", safe=_SEGMENT_SAFE)
                 continue
+            if isinstance(converter, CompoundConverter):
+                for piece in converter.pieces:
+                    if isinstance(piece, str):
+                        static += quote(piece, safe=_SEGMENT_SAFE)
+                    else:
+                        parts.append(static)
+                        static = ""
+                        parts.append(piece)
+                continue
+            assert segment.name is not None
             parts.append(static)
             static = ""
-            assert segment.converter is not None
-            parts.append((segment.name, segment.converter))
+            parts.append((segment.name, converter))
+            if segment.optional:
+                optional.add(segment.name)
         if static:
             parts.append(static)
         self.parts = tuple(parts)
-        self.names = frozenset(s.name for s in segments if s.name is not None)
+        self.names = frozenset(name for s in segments for name in s.names)
+        self.optional = frozenset(optional)
 
     def build(self, params: dict[str, Any]) -> str:
         """Return the encoded path; raise :class:`URLBuildError` naming what is wrong."""
@@ -53,7 +71,10 @@ class PathBuilder:
             try:
                 value = params[name]
             except KeyError:
-                missing = sorted(n for n in self.names if n not in params)
+                if name in self.optional:  # the optional parameters that follow are left out
+                    pieces[-1] = pieces[-1][:-1]  # the "/" before it
+                    break
+                missing = sorted(n for n in self.names - self.optional if n not in params)
                 raise URLBuildError(
                     f"cannot build URL for {self.label}: missing parameter(s) {', '.join(missing)}"
                 ) from None

@@ -4,9 +4,12 @@
 :class:`Segment` objects; :class:`RouteTree` stores routes by those segments.
 :meth:`RouteTree.freeze` compiles them into a tree whose edges are runs of static segments;
 matching walks it depth first: at each node the static child (one dict lookup), then the
-dynamic children in a fixed order (typed and regex parameters in registration order, then
-plain ones), then the catch-all. A branch that fails deeper down falls back to the next
-candidate, so ``/users/new`` and ``/users/{id}`` coexist. Each node is visited at most once
+dynamic children in a fixed order (typed and regex parameters, and segments mixing text
+and parameters such as ``{name}.{ext}``, in registration order; then plain ones), then the
+catch-alls with a static end (``{path:path}/edit``, the longest end first), then the plain
+catch-all. A branch that fails deeper down falls back to the next candidate, so
+``/users/new`` and ``/users/{id}`` coexist. An optional trailing parameter
+(``{month:int?}``) registers one shape per length. Each node is visited at most once
 per match, so the cost is bounded by the path length and the local fan-out, not by the
 number of routes.
 """
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, TypeVar
 
 from mvcpy.errors import ConfigurationError
-from mvcpy.routing.converters import Converter, make_converter
+from mvcpy.routing.converters import CompoundConverter, Converter, Parts, make_converter
 
 __all__ = ["Match", "RouteTree", "Segment", "parse_pattern"]
 
@@ -35,6 +38,17 @@ class Segment:
     static: str | None
     name: str | None = None
     converter: Converter | None = None
+    #: a trailing parameter that may be left out (``{month:int?}``)
+    optional: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The parameters this segment binds: one, several (``{name}.{ext}``) or none."""
+        if self.name is not None:
+            return (self.name,)
+        if isinstance(self.converter, CompoundConverter):
+            return self.converter.names
+        return ()
 
     @property
     def is_catch_all(self) -> bool:
@@ -45,7 +59,8 @@ class Segment:
         """Return the segment as pattern text, e.g. ``users`` or ``{id:int}``."""
         if self.converter is None:
             return self.static or ""
-        return self.converter.describe(self.name)
+        text = self.converter.describe(self.name)
+        return text[:-1] + "?}" if self.optional else text
 
 
 def parse_pattern(pattern: str) -> tuple[Segment, ...]:
@@ -55,15 +70,19 @@ def parse_pattern(pattern: str) -> tuple[Segment, ...]:
     segments: list[Segment] = []
     names: set[str] = set()
     raw_parts = _split(pattern)
-    for index, raw in enumerate(raw_parts):
+    for raw in raw_parts:
         segment = _parse_segment(pattern, raw)
-        if segment.name is not None:
-            if segment.name in names:
-                _fail(pattern, f"parameter {segment.name!r} appears twice")
-            names.add(segment.name)
-            if segment.is_catch_all and index != len(raw_parts) - 1:
-                _fail(pattern, f"catch-all {raw!r} must be the last segment")
+        for name in segment.names:
+            if name in names:
+                _fail(pattern, f"parameter {name!r} appears twice")
+            names.add(name)
         segments.append(segment)
+    for index, segment in enumerate(segments):
+        rest = segments[index + 1 :]
+        if segment.is_catch_all and any(s.converter is not None for s in rest):
+            _fail(pattern, f"only static segments may follow the catch-all {segment.describe()!r}")
+        if segment.optional and not all(s.optional for s in rest):
+            _fail(pattern, f"only optional parameters may follow {segment.describe()!r}")
     return tuple(segments)
 
 
@@ -99,18 +118,46 @@ def _split(pattern: str) -> list[str]:
 
 
 def _parse_segment(pattern: str, raw: str) -> Segment:
-    if raw.startswith("{"):
-        if _closing_brace(raw) != len(raw) - 1:
-            _fail(pattern, f"a parameter must be a whole segment, not {raw!r}")
+    if raw.startswith("{") and _closing_brace(raw) == len(raw) - 1:
         name, _, spec = raw[1:-1].partition(":")
         return _param(pattern, name, spec)
     if "{" in raw or "}" in raw:
-        _fail(pattern, f"a parameter must be a whole segment, not {raw!r}")
+        return _compound(pattern, raw)
     if raw.startswith(":"):
         return _param(pattern, raw[1:], "")
     if raw.startswith("*"):
         return _param(pattern, raw[1:], "path")
     return Segment(raw)
+
+
+def _compound(pattern: str, raw: str) -> Segment:
+    """A segment of text and parameters: ``{name}.{ext}``, ``{id}:publish``, ``@{user}``."""
+    pieces: list[str | tuple[str, Converter]] = []
+    position = 0
+    while position < len(raw):
+        start = raw.find("{", position)
+        if start == -1:
+            pieces.append(raw[position:])
+            break
+        if "}" in raw[position:start]:
+            _fail(pattern, f"unbalanced '}}' in {raw!r}")
+        if start > position:
+            pieces.append(raw[position:start])
+        end = _closing_brace(raw[start:])
+        if end == -1:
+            _fail(pattern, f"unbalanced '{{' in {raw!r}")
+        name, _, spec = raw[start + 1 : start + end].partition(":")
+        param = _param(pattern, name, spec)
+        if param.optional:
+            _fail(pattern, f"a parameter inside {raw!r} cannot be optional")
+        assert param.name is not None and param.converter is not None
+        pieces.append((param.name, param.converter))
+        position = start + end + 1
+    try:
+        converter = CompoundConverter(tuple(pieces))
+    except ConfigurationError as exc:
+        _fail(pattern, f"{raw!r}: {exc}")
+    return Segment(None, None, converter)
 
 
 def _closing_brace(raw: str) -> int:
@@ -132,13 +179,22 @@ def _closing_brace(raw: str) -> int:
 
 
 def _param(pattern: str, name: str, spec: str) -> Segment:
+    optional = False
+    if name.endswith("?") and not spec:  # {month?}
+        name, optional = name[:-1], True
+    elif spec.endswith("?") and _is_named(spec[:-1]):  # {month:int?}; a regex keeps its ?
+        spec, optional = spec[:-1], True
     if not name.isidentifier():
         _fail(pattern, f"parameter name {name!r} is not a Python identifier")
     try:
         converter = make_converter(spec)
     except ConfigurationError as exc:
         raise ConfigurationError(f"invalid route pattern {pattern!r}: {exc}") from exc
-    return Segment(None, name, converter)
+    return Segment(None, name, converter, optional)
+
+
+def _is_named(spec: str) -> bool:
+    return spec in ("", "int", "float", "uuid", "slug", "str", "path")
 
 
 class Match(Generic[T]):
@@ -169,7 +225,7 @@ class Match(Generic[T]):
 class _Entry(Generic[T]):
     """One registered route."""
 
-    __slots__ = ("label", "leaf", "methods", "names", "pattern", "payload", "segments")
+    __slots__ = ("flat", "label", "leaf", "methods", "names", "pattern", "payload", "segments")
 
     leaf: _Leaf[T]  # set by _Leaf.add, which every registered entry goes through
 
@@ -186,7 +242,15 @@ class _Entry(Generic[T]):
         self.methods = methods
         self.payload = payload
         self.label = label
-        self.names = tuple(s.name for s in segments if s.name is not None)
+        self.names = tuple(name for s in segments for name in s.names)
+        #: a segment binds several parameters: its values arrive as one Parts to spread
+        self.flat = any(isinstance(s.converter, CompoundConverter) for s in segments)
+
+    def params(self, values: list[Any]) -> dict[str, Any]:
+        """The parameters by name from the values collected along the path."""
+        if self.flat:
+            values = [v for value in values for v in (value if type(value) is Parts else (value,))]
+        return dict(zip(self.names, values, strict=True))
 
 
 class _Leaf(Generic[T]):
@@ -239,7 +303,7 @@ class _Leaf(Generic[T]):
 class _Builder(Generic[T]):
     """A mutable node used while routes are inserted; one segment per level."""
 
-    __slots__ = ("catch_all", "converter", "dynamic", "leaf", "names", "static")
+    __slots__ = ("catch_all", "converter", "dynamic", "leaf", "names", "static", "suffixes")
 
     def __init__(self, converter: Converter | None = None) -> None:
         self.converter = converter
@@ -248,6 +312,8 @@ class _Builder(Generic[T]):
         self.dynamic: dict[Hashable, _Builder[T]] = {}
         self.catch_all: _Builder[T] | None = None
         self.leaf: _Leaf[T] | None = None
+        #: on a catch-all: the static segments that may follow it, each with its routes
+        self.suffixes: dict[tuple[str, ...], _Builder[T]] = {}
 
     def child(self, segment: Segment, create: bool) -> _Builder[T] | None:
         """Return the child for ``segment``, creating it when ``create`` is true."""
@@ -266,9 +332,9 @@ class _Builder(Generic[T]):
             found = self.dynamic.get(conv.key)
             if found is None and create:
                 found = self.dynamic[conv.key] = _Builder(conv)
-        if found is not None and create and segment.name not in found.names:
-            assert segment.name is not None
-            found.names.append(segment.name)
+        name = segment.name
+        if found is not None and create and name is not None and name not in found.names:
+            found.names.append(name)
         return found
 
     def description(self) -> str:
@@ -297,6 +363,7 @@ class _Node(Generic[T]):
     __slots__ = (
         "catch_all",
         "catch_all_desc",
+        "catch_suffixes",
         "dynamic",
         "folded",
         "leaf",
@@ -315,6 +382,8 @@ class _Node(Generic[T]):
         self.tries: tuple[tuple[Converter, str, _Node[T]], ...] = ()
         self.catch_all: _Leaf[T] | None = None
         self.catch_all_desc = ""
+        # (static segments after the catch-all, their leaf), the longest first
+        self.catch_suffixes: tuple[tuple[tuple[str, ...], _Leaf[T]], ...] | None = None
         self.leaf: _Leaf[T] | None = None
         self.folded: dict[str, list[tuple[str, tuple[str, ...], _Node[T]]]] | None = None
 
@@ -368,8 +437,14 @@ def _compile(builder: _Builder[T], path: str) -> _Node[T]:
     if builder.catch_all is not None:
         node.catch_all_desc = builder.catch_all.description()
         node.catch_all = builder.catch_all.leaf
-        assert node.catch_all is not None
-        node.catch_all.seal(f"{path}/{node.catch_all_desc}")
+        if node.catch_all is not None:
+            node.catch_all.seal(f"{path}/{node.catch_all_desc}")
+        suffixes = []
+        for suffix, child in sorted(builder.catch_all.suffixes.items(), key=lambda i: -len(i[0])):
+            assert child.leaf is not None
+            child.leaf.seal(f"{path}/{node.catch_all_desc}/{'/'.join(suffix)}")
+            suffixes.append((suffix, child.leaf))
+        node.catch_suffixes = tuple(suffixes) or None
     return node
 
 
@@ -407,6 +482,15 @@ def _find(
             if found is not None:
                 return found
             values.pop()
+    suffixes = node.catch_suffixes
+    if suffixes is not None:
+        for suffix, leaf in suffixes:
+            k = len(suffix)
+            if n - i > k and segs[n - k :] == suffix:
+                found = leaf.methods.get(method, leaf.any)
+                if found is not None:
+                    values.append("/".join(segs[i : n - k]))
+                    return found
     leaf = node.catch_all
     if leaf is not None:
         found = leaf.methods.get(method, leaf.any)
@@ -488,6 +572,19 @@ def _walk(
         values.append(value)
         yield from _walk(child, segs, i + 1, method, values, fold, depth + 1)
         values.pop()
+    for suffix, leaf in node.catch_suffixes or ():
+        k = len(suffix)
+        tail = "/".join(suffix)
+        if n - i > k and segs[n - k :] == suffix:
+            rest_text = "/".join(segs[i : n - k])
+            yield _Event(_NOTE, depth, f"catch-all {node.catch_all_desc}/{tail} = {rest_text!r}")
+            values.append(rest_text)
+            yield _visit_leaf(leaf, method, values, depth + 1)
+            values.pop()
+        else:
+            yield _Event(
+                _NOTE, depth, f"catch-all {node.catch_all_desc}/{tail}: the path does not end so"
+            )
     if node.catch_all is not None:
         rest_text = "/".join(segs[i:])
         yield _Event(_NOTE, depth, f"catch-all {node.catch_all_desc} = {rest_text!r}")
@@ -502,7 +599,7 @@ def _visit_leaf(leaf: _Leaf[T], method: str, values: list[Any], depth: int) -> _
         allowed = ", ".join(leaf.allowed)
         text = f"{leaf.path} [{leaf.describe()}]: method {method} not allowed (allowed: {allowed})"
         return _Event(_REJECT, depth, text, leaf)
-    params = dict(zip(entry.names, values, strict=True))
+    params = entry.params(values)
     return _Event(_WIN, depth, f"winner: {entry.label} {entry.pattern} {params!r}", leaf, params)
 
 
@@ -535,24 +632,37 @@ class RouteTree(Generic[T]):
             frozenset((methods,) if isinstance(methods, str) else methods), label
         )
         segments = parse_pattern(pattern)
-        entry = _Entry(pattern, segments, method_set, payload, label)
-        existing = self._locate(segments, create=False)
-        if existing is not None and existing.leaf is not None:
-            existing.leaf.check(entry)  # before the tree changes
-        node = self._locate(segments, create=True)  # also records the parameter names
-        assert node is not None
-        if node.leaf is None:
-            node.leaf = _Leaf()
-        node.leaf.add(entry)
-        self._entries.append(entry)
+        # Optional trailing parameters: one shape per number of them given, longest first.
+        shapes = [segments]
+        while shapes[-1] and shapes[-1][-1].optional:
+            shapes.append(shapes[-1][:-1])
+        entries = [_Entry(pattern, shape, method_set, payload, label) for shape in shapes]
+        for entry in entries:  # every check before the tree changes
+            existing = self._locate(entry.segments, create=False)
+            if existing is not None and existing.leaf is not None:
+                existing.leaf.check(entry)
+        for entry in entries:
+            node = self._locate(entry.segments, create=True)  # records the parameter names
+            assert node is not None
+            if node.leaf is None:
+                node.leaf = _Leaf()
+            node.leaf.add(entry)
+            self._entries.append(entry)
 
     def _locate(self, segments: tuple[Segment, ...], create: bool) -> _Builder[T] | None:
         node: _Builder[T] | None = self._builder
-        for segment in segments:
+        for index, segment in enumerate(segments):
             assert node is not None
             node = node.child(segment, create)
             if node is None:
                 return None
+            if segment.is_catch_all and index + 1 < len(segments):
+                # Static segments after a catch-all: /repos/{path:path}/edit
+                suffix = tuple(s.static or "" for s in segments[index + 1 :])
+                found = node.suffixes.get(suffix)
+                if found is None and create:
+                    found = node.suffixes[suffix] = _Builder()
+                return found
         return node
 
     def freeze(self) -> None:
@@ -597,7 +707,12 @@ class RouteTree(Generic[T]):
             # One parameter is the common case: a dict display takes 49 ns, dict(zip()) 216 ns
             # (zip(strict=True) 590 ns; _walk checks the lengths instead).
             names = entry.names
-            params = {names[0]: values[0]} if len(names) == 1 else dict(zip(names, values))  # noqa: B905
+            if entry.flat:
+                params = entry.params(values)
+            elif len(names) == 1:
+                params = {names[0]: values[0]}
+            else:
+                params = dict(zip(names, values))  # noqa: B905
             return Match(entry.payload, params, entry.leaf.allowed, entry.pattern)
         return _walk_match(root, segs, method, fold=False, can_win=False)
 
@@ -706,8 +821,9 @@ def _sample_paths(segments: tuple[Segment, ...]) -> list[tuple[str, ...]]:
             return []
         parts.append(sample)
     variants = [tuple(parts)]
-    if segments and segments[-1].is_catch_all:
-        variants.append((*parts, "z~w", "v"))
+    for index, segment in enumerate(segments):
+        if segment.is_catch_all:  # a longer rest, before any static segments that follow
+            variants.append((*parts[: index + 1], "z~w", "v", *parts[index + 1 :]))
     return variants
 
 
@@ -720,6 +836,9 @@ def _dump(node: _Node[T], label: str, depth: int, lines: list[str]) -> None:
         _dump(child, "/".join(k or '""' for k in (key, *rest)) + "/", depth + 1, lines)
     for _converter, desc, child in node.tries:
         _dump(child, desc + "/", depth + 1, lines)
+    for suffix, leaf in node.catch_suffixes or ():
+        lines.append(f"{pad}  {node.catch_all_desc}/{'/'.join(suffix)}")
+        lines.append(f"{pad}    = {leaf.describe()}")
     if node.catch_all is not None:
         lines.append(f"{pad}  {node.catch_all_desc}")
         lines.append(f"{pad}    = {node.catch_all.describe()}")
