@@ -38,6 +38,7 @@ __all__ = ["Dispatcher", "OptionsHandler", "assemble", "check_production_setting
 logger = logging.getLogger("mvcpy")
 
 _BAD_HOST = Miss(400, "Invalid Host header")
+_UNMET = Miss(404, "Not Found")  # the path is routed, but no route's conditions hold
 
 #: ``fn(ctx, allowed_methods)`` answering automatic ``OPTIONS`` requests
 OptionsHandler = Callable[[Context, tuple[str, ...]], Any]
@@ -211,6 +212,10 @@ class Dispatcher:
             route, params, miss = None, {}, _BAD_HOST
         else:
             route, params, miss = self._match(method, path, host)
+            if route is not None and route.choices:  # routes told apart by headers, query...
+                route = route.choose(scope)
+                if route is None:
+                    miss = _UNMET
         request = Request(scope, receive, self._max_body_size, self._form_limits)
         ctx = Context(self._app, scope, receive, send, request, route, params, miss)
         try:
@@ -250,6 +255,8 @@ class Dispatcher:
         host = _scope_host(scope) if self._needs_host else None
         if not self._allowed_hosts or _host_allowed(host or "", self._allowed_hosts):
             route, params, _ = self._match("WEBSOCKET", path, host)
+            if route is not None and route.choices:
+                route = route.choose(scope)
             if route is not None and isinstance(route.endpoint, WebSocketEndpoint):
                 # The handshake is a GET request for the filters, the session and errors.
                 scope = {**scope, "method": "GET"}

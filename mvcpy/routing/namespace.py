@@ -15,6 +15,7 @@ from mvcpy.controller import Controller, ControllerEndpoint, controller_name, pa
 from mvcpy.endpoint import FunctionEndpoint
 from mvcpy.error_handling import ErrorHandler, ErrorHandlers
 from mvcpy.errors import ConfigurationError
+from mvcpy.routing.conditions import When
 from mvcpy.routing.reverse import HostPattern
 from mvcpy.routing.router import Route
 from mvcpy.websocket import WebSocketController, WebSocketEndpoint
@@ -148,6 +149,8 @@ class Namespace:
         mapping: str | None = None,
         name: str | None = None,
         filters: Sequence[Filter] = (),
+        *,
+        when: When | None = None,
     ) -> None:
         """Route ``path`` to a controller; ``mapping`` like ``"get:index;post:create"``.
 
@@ -162,7 +165,7 @@ class Namespace:
         for method, action in parse_mapping(controller, mapping, label).items():
             actions.setdefault(action, set()).add(method)
         for action, methods in actions.items():
-            self._add_controller_route(full, controller, action, methods, name, filters)
+            self._add_controller_route(full, controller, action, methods, name, filters, when)
 
     def _add_controller_route(
         self,
@@ -172,6 +175,7 @@ class Namespace:
         methods: set[str],
         name: str | None,
         filters: Sequence[Filter],
+        when: When | None = None,
     ) -> None:
         default_name = self.name_prefix + f"{controller.__name__}.{action}"
         route = self._make_route(
@@ -180,6 +184,7 @@ class Namespace:
             self.name_prefix + name if name else default_name,
             f"{controller.__module__}.{controller.__qualname__}.{action}",
             filters,
+            when,
         )
         route.endpoint = ControllerEndpoint(controller, action, set(route.param_names), route.label)
         self.app.route_table.add(route, (route.name,) if name else (), (default_name,))
@@ -278,8 +283,11 @@ class Namespace:
         methods: Iterable[str] = ("GET",),
         name: str | None = None,
         filters: Sequence[Filter] = (),
+        *,
+        when: When | None = None,
     ) -> None:
-        """Route ``path`` to ``handler(ctx)`` (sync or async) for ``methods``."""
+        """Route ``path`` to ``handler(ctx)`` (sync or async) for ``methods``; ``when``
+        adds conditions on headers, query parameters or the scheme."""
         full = _join(self.prefix, path)
         method_set = frozenset(m.upper() for m in methods)
         fn_name = getattr(handler, "__name__", "handler")
@@ -288,7 +296,7 @@ class Namespace:
         target = (
             f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', fn_name)}"
         )
-        route = self._make_route(full, method_set, route_name, target, filters)
+        route = self._make_route(full, method_set, route_name, target, filters, when)
         route.endpoint = FunctionEndpoint(handler, set(route.param_names), route.label)
         self.app.route_table.add(route, (route_name,) if name else (), (route_name,))
 
@@ -299,13 +307,14 @@ class Namespace:
         handler: Callable[..., Any] | None,
         name: str | None,
         filters: Sequence[Filter],
+        when: When | None = None,
     ) -> Any:
         if handler is not None:
-            self.route(path, handler, (method,), name, filters)
+            self.route(path, handler, (method,), name, filters, when=when)
             return handler
 
         def decorate(fn: F) -> F:
-            self.route(path, fn, (method,), name, filters)
+            self.route(path, fn, (method,), name, filters, when=when)
             return fn
 
         return decorate
@@ -317,9 +326,10 @@ class Namespace:
         *,
         name: str | None = None,
         filters: Sequence[Filter] = (),
+        when: When | None = None,
     ) -> Any:
         """Route GET ``path`` to ``handler``; without a handler, return a decorator."""
-        return self._method_route("GET", path, handler, name, filters)
+        return self._method_route("GET", path, handler, name, filters, when)
 
     def post(
         self,
@@ -328,9 +338,10 @@ class Namespace:
         *,
         name: str | None = None,
         filters: Sequence[Filter] = (),
+        when: When | None = None,
     ) -> Any:
         """Route POST ``path`` to ``handler``; without a handler, return a decorator."""
-        return self._method_route("POST", path, handler, name, filters)
+        return self._method_route("POST", path, handler, name, filters, when)
 
     def put(
         self,
@@ -339,9 +350,10 @@ class Namespace:
         *,
         name: str | None = None,
         filters: Sequence[Filter] = (),
+        when: When | None = None,
     ) -> Any:
         """Route PUT ``path`` to ``handler``; without a handler, return a decorator."""
-        return self._method_route("PUT", path, handler, name, filters)
+        return self._method_route("PUT", path, handler, name, filters, when)
 
     def patch(
         self,
@@ -350,9 +362,10 @@ class Namespace:
         *,
         name: str | None = None,
         filters: Sequence[Filter] = (),
+        when: When | None = None,
     ) -> Any:
         """Route PATCH ``path`` to ``handler``; without a handler, return a decorator."""
-        return self._method_route("PATCH", path, handler, name, filters)
+        return self._method_route("PATCH", path, handler, name, filters, when)
 
     def delete(
         self,
@@ -361,9 +374,10 @@ class Namespace:
         *,
         name: str | None = None,
         filters: Sequence[Filter] = (),
+        when: When | None = None,
     ) -> Any:
         """Route DELETE ``path`` to ``handler``; without a handler, return a decorator."""
-        return self._method_route("DELETE", path, handler, name, filters)
+        return self._method_route("DELETE", path, handler, name, filters, when)
 
     # -- internals --------------------------------------------------------------------
     def _make_route(
@@ -373,6 +387,7 @@ class Namespace:
         name: str,
         target: str,
         filters: Sequence[Filter],
+        when: When | None = None,
     ) -> Route:
         self.app._check_not_started("add a route")
         unknown = sorted(methods - KNOWN_METHODS)
@@ -382,4 +397,4 @@ class Namespace:
             raise ConfigurationError(
                 f"route {name!r} ({full}): unknown HTTP method {unknown[0]!r}{hint}"
             )
-        return Route(full, methods, name, target, None, tuple(filters), self, self.host)
+        return Route(full, methods, name, target, None, tuple(filters), self, self.host, when)

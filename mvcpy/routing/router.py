@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from urllib.parse import quote, quote_from_bytes, unquote, urlencode
 
 from mvcpy.errors import ConfigurationError
+from mvcpy.routing.conditions import When
 from mvcpy.routing.reverse import HostPattern, PathBuilder, URLBuildError
 from mvcpy.routing.tree import RouteTree, parse_pattern
 
@@ -45,6 +46,7 @@ class Route:
 
     __slots__ = (
         "builder",
+        "choices",
         "endpoint",
         "error_handlers",
         "filters",
@@ -58,6 +60,7 @@ class Route:
         "pattern",
         "segments",
         "target",
+        "when",
     )
 
     def __init__(
@@ -70,6 +73,7 @@ class Route:
         filters: tuple[Any, ...],
         namespace: RouteGroup | None = None,
         host: HostPattern | None = None,
+        when: When | None = None,
     ) -> None:
         self.pattern = pattern
         self.methods = methods
@@ -85,12 +89,26 @@ class Route:
         self.segments = parse_pattern(pattern)
         method_text = ",".join(sorted(methods))
         where = f"{host.pattern}" if host else ""
-        self.label = f"{method_text} {where}{pattern} ({target})"
+        condition = f" when {when.describe()}" if when is not None else ""
+        self.label = f"{method_text} {where}{pattern}{condition} ({target})"
+        #: what the request must carry besides path and method (headers, query, scheme)
+        self.when = when
+        #: on the route the tree holds for a path and methods that several routes share by
+        #: their conditions: all of them, conditional ones first; empty otherwise
+        self.choices: tuple[Route, ...] = ()
         self.builder = PathBuilder(self.segments, f"route {name!r}")
         #: names of the path and host parameters
         self.param_names = self.builder.names | frozenset(host.names if host else ())
         #: the composed chain ``handler(ctx) -> response``, built when the app starts
         self.handler: Callable[[Any], Awaitable[Any]] | None = None
+
+    def choose(self, scope: Any) -> Route | None:
+        """The route among :attr:`choices` whose conditions ``scope`` meets, else ``None``."""
+        for route in self.choices:
+            when = route.when
+            if when is None or when.holds(scope):
+                return route
+        return None
 
     def __repr__(self) -> str:
         return f"<Route {self.name!r} {self.label}>"
@@ -120,13 +138,22 @@ class Miss:
 class _Table:
     """A tree plus the fast path for routes without parameters."""
 
-    __slots__ = ("static", "tree")
+    __slots__ = ("by_path", "static", "tree")
 
     def __init__(self) -> None:
         self.tree: RouteTree[Route] = RouteTree()
         self.static: dict[str, dict[str, Route]] = {}
+        self.by_path: dict[tuple[str, frozenset[str]], Route] = {}
 
     def add(self, route: Route) -> None:
+        key = (route.pattern, route.methods)
+        held = self.by_path.get(key)
+        if held is not None and (route.when is not None or held.choices):
+            _add_choice(held, route)  # one path and methods, told apart by conditions
+            return
+        if route.when is not None:
+            route.choices = (route,)
+        self.by_path[key] = route
         self.tree.insert(route.pattern, route.methods, route, route.label)
         if not route.builder.names and _PLAIN_PATH.match(route.pattern):
             by_method = self.static.setdefault(route.pattern, {})
@@ -160,6 +187,24 @@ class _Table:
         if found.payload is None:
             return None, {}, tuple(found.allowed)
         return found.payload, found.params, None
+
+
+def _add_choice(held: Route, route: Route) -> None:
+    """Add ``route`` to the routes that ``held`` (in the tree) stands for."""
+    choices = held.choices or (held,)
+    for other in choices:
+        if other.when == route.when:
+            raise ConfigurationError(
+                f"ambiguous routes: {other.label} and {route.label} have the same path, "
+                "methods and conditions"
+            )
+    conditional = tuple(r for r in choices if r.when is not None)
+    plain = tuple(r for r in choices if r.when is None)
+    if route.when is None:
+        plain += (route,)
+    else:
+        conditional += (route,)
+    held.choices = conditional + plain  # the conditions first, in registration order
 
 
 def request_path(raw_path: bytes | None, path: str) -> str:
@@ -346,7 +391,10 @@ class Router:
         lines.append("routes without a host:")
         lines.extend("  " + line for line in self._default.tree.explain(segments, method))
         route, _, miss = self.match(method, path, host)
-        if route is not None:
+        if route is not None and route.choices:
+            lines.append("=> the first of these whose conditions the request meets:")
+            lines.extend(f"   {choice.label}, name {choice.name!r}" for choice in route.choices)
+        elif route is not None:
             lines.append(f"=> {route.label}, name {route.name!r}")
         elif miss is not None:
             extra = f" -> {miss.location}" if miss.location else ""
