@@ -308,7 +308,7 @@ class TokenSigner:
 
 
 class JWTSigner:
-    """Issue and check JSON Web Tokens (PyJWT, HMAC by default): ``pip install 'mvcpy[jwt]'``.
+    """Issue and check JSON Web Tokens (PyJWT, HMAC by default): ``pip install 'mvcpy-web[jwt]'``.
 
     Same interface as :class:`TokenSigner`; the subject travels in a ``data`` claim beside
     ``iat`` and ``exp`` (and ``iss``/``aud`` when given). Tokens signed with one of
@@ -328,7 +328,7 @@ class JWTSigner:
         try:
             import jwt
         except ImportError as exc:  # pragma: no cover - installed in development
-            raise ImportError("JWTSigner needs PyJWT: pip install 'mvcpy[jwt]'") from exc
+            raise ImportError("JWTSigner needs PyJWT: pip install 'mvcpy-web[jwt]'") from exc
         self._jwt = jwt
         self.max_age = max_age
         self.algorithm = algorithm

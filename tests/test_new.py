@@ -62,7 +62,7 @@ def test_configuration_has_every_environment(tmp_path: Path) -> None:
     assert conf["dev"]["debug"] is True and conf["prod"]["debug"] is False
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == "shop"
-    assert pyproject["project"]["dependencies"] == ["mvcpy"]
+    assert pyproject["project"]["dependencies"] == ["mvcpy-web"]
 
 
 def test_migrations_come_from_the_db_init_template(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The wheel carries the framework's data directories, and an installed copy finds them.
 
 ``pyproject.toml`` force-includes the top-level ``static/``, ``app_skeleton/`` and
-``migrations/`` into ``mvcpy/`` so that a plain ``pip install mvcpy`` (not only an editable
+``migrations/`` into ``mvcpy/`` so that a plain ``pip install mvcpy-web`` (not only an editable
 install from a checkout) can render its error pages and run ``mvcpy new``.
 """
 
@@ -89,8 +89,8 @@ print(json.dumps({
     "base_prefix": sys.base_prefix,
     "path": sys.path,
     "package": package,
-    "version": importlib.metadata.version("mvcpy"),
-    "record": [str(f) for f in importlib.metadata.files("mvcpy")],
+    "version": importlib.metadata.version("mvcpy-web"),
+    "record": [str(f) for f in importlib.metadata.files("mvcpy-web")],
     "dirs": {
         n: str(resources.resource_dir(n))
         for n in ("static", "app_skeleton", "migrations", "docs")

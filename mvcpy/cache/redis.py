@@ -1,6 +1,6 @@
 """The Redis backend: values every worker and machine shares; Redis expires them.
 
-Needs the ``redis`` package: ``pip install 'mvcpy[redis]'``. The sync client serves
+Needs the ``redis`` package: ``pip install 'mvcpy-web[redis]'``. The sync client serves
 actions on worker threads, the asyncio client the event loop; each is connected on
 first use, and :meth:`RedisBackend.aclose` forgets the asyncio one (it belongs to the
 event loop that used it).
@@ -35,7 +35,7 @@ class RedisBackend:
             self._redis_asyncio = importlib.import_module("redis.asyncio")
         except ImportError:
             raise ConfigurationError(
-                "the Redis cache needs the redis package: pip install 'mvcpy[redis]'"
+                "the Redis cache needs the redis package: pip install 'mvcpy-web[redis]'"
             ) from None
         self.url = url
         self._sync: Any = None

@@ -36,7 +36,7 @@ COMPRESSIBLE = (
 
 
 def brotli_available() -> bool:
-    """Tell whether the optional ``brotli`` package is installed (``mvcpy[brotli]``)."""
+    """Tell whether the optional ``brotli`` package is installed (``mvcpy-web[brotli]``)."""
     return importlib.util.find_spec("brotli") is not None
 
 
@@ -89,7 +89,7 @@ class Compression:
         installed = brotli_available()
         if brotli and not installed:
             raise ConfigurationError(
-                "brotli compression needs the brotli package: pip install 'mvcpy[brotli]'"
+                "brotli compression needs the brotli package: pip install 'mvcpy-web[brotli]'"
             )
         self.brotli = installed if brotli is None else brotli
         self.minimum_size = minimum_size

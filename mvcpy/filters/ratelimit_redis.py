@@ -39,7 +39,7 @@ return {allowed, tostring(tokens)}
 class RedisBackend:
     """Token buckets in Redis: ``RedisBackend("redis://localhost:6379/0")`` or a client.
 
-    Needs the ``redis`` package: ``pip install 'mvcpy[redis]'``. Keys are
+    Needs the ``redis`` package: ``pip install 'mvcpy-web[redis]'``. Keys are
     ``<prefix><limiter name>:<subject>`` and expire once the bucket would be full.
     """
 
@@ -52,7 +52,7 @@ class RedisBackend:
             redis_asyncio = importlib.import_module("redis.asyncio")
         except ImportError:
             raise ConfigurationError(
-                "the Redis rate-limit backend needs redis: pip install 'mvcpy[redis]'"
+                "the Redis rate-limit backend needs redis: pip install 'mvcpy-web[redis]'"
             ) from None
         self.url = url
         self.prefix = prefix

@@ -50,14 +50,17 @@ def unpack(data: bytes) -> tuple[dict[str, Any], Payload]:
 
 
 class RedisBroker:
-    """Carry broadcasts between processes through Redis pub/sub (``pip install 'mvcpy[redis]'``)."""
+    """Carry broadcasts between processes through Redis pub/sub.
+
+    Needs redis-py: ``pip install 'mvcpy-web[redis]'``.
+    """
 
     def __init__(self, url: str, prefix: str = "mvcpy:hub:") -> None:
         try:
             import redis.asyncio  # noqa: F401
         except ImportError as exc:  # pragma: no cover - redis is installed in development
             raise ConfigurationError(
-                "[hub] backend = 'redis' needs redis-py: pip install 'mvcpy[redis]'"
+                "[hub] backend = 'redis' needs redis-py: pip install 'mvcpy-web[redis]'"
             ) from exc
         if not url:
             raise ConfigurationError("[hub] backend = 'redis' needs redis_url")

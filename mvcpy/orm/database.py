@@ -25,9 +25,9 @@ __all__ = ["DEFAULT_SQLITE_PATH", "Database", "async_url_for"]
 DEFAULT_SQLITE_PATH = "instance/app.sqlite3"
 
 _DRIVER_HINTS = {
-    "psycopg": "pip install 'mvcpy[postgres]'",
-    "psycopg2": "pip install 'mvcpy[postgres]' and use postgresql+psycopg://",
-    "pymysql": "pip install 'mvcpy[mysql]'",
+    "psycopg": "pip install 'mvcpy-web[postgres]'",
+    "psycopg2": "pip install 'mvcpy-web[postgres]' and use postgresql+psycopg://",
+    "pymysql": "pip install 'mvcpy-web[mysql]'",
     "aiomysql": "pip install aiomysql, or set [database] async_url",
     "asyncmy": "pip install asyncmy, or set [database] async_url",
     "aiosqlite": "pip install aiosqlite",

@@ -37,7 +37,7 @@ class RedisStore(SessionStore):
             import redis
         except ImportError as exc:  # pragma: no cover - redis is installed in development
             raise ConfigurationError(
-                "the redis session store needs redis-py: pip install 'mvcpy[redis]'"
+                "the redis session store needs redis-py: pip install 'mvcpy-web[redis]'"
             ) from exc
         if not url:
             raise ConfigurationError("[session] backend = 'redis' needs redis_url")

@@ -43,7 +43,7 @@ def build_wheel(out: Path) -> Path:
         env=clean_env(),
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    wheels = sorted(out.glob("mvcpy-*.whl"))
+    wheels = sorted(out.glob("mvcpy_web-*.whl"))
     assert len(wheels) == 1, wheels
     return wheels[0]
 

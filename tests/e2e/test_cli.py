@@ -136,5 +136,5 @@ def test_mvcpy_routes_with_a_wrong_app_fails_clearly() -> None:
 def test_mvcpy_version() -> None:
     result = run_command([MVCPY, "version"])
     assert result.returncode == 0, result.stderr
-    version = importlib.metadata.version("mvcpy")
+    version = importlib.metadata.version("mvcpy-web")
     assert result.stdout.strip() == f"mvcpy {version} (Python {platform.python_version()})"
