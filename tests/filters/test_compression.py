@@ -111,7 +111,7 @@ def test_brotli_requested_but_missing_is_a_clear_error(monkeypatch: Any) -> None
     from mvcpy.filters import compression
 
     monkeypatch.setattr(compression, "brotli_available", lambda: False)
-    with pytest.raises(ConfigurationError, match=r"mvcpy\[brotli\]"):
+    with pytest.raises(ConfigurationError, match=r"mvcpy-web\[brotli\]"):
         Compression(brotli=True)
     assert Compression().brotli is False
 
