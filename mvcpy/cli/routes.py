@@ -24,6 +24,8 @@ def _routes(args: argparse.Namespace) -> int:
     rows = [("METHODS", "PATH", "NAME", "TARGET", "FILTERS")]
     for route in app.route_table.iter_routes():
         path = (route.host.pattern if route.host else "") + route.pattern
+        if route.when is not None:
+            path += f" [when {route.when.describe()}]"
         filters = " > ".join(getattr(f, "__name__", type(f).__name__) for f in route.filters)
         rows.append(
             (",".join(sorted(route.methods)), path, route.name, route.target, filters or "-")

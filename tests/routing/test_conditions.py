@@ -94,3 +94,20 @@ def test_conditions_are_checked_at_startup() -> None:
         When()
     with pytest.raises(ValueError, match="use http, https"):
         When(scheme="ftp")
+
+
+def test_mvcpy_routes_shows_the_conditions(
+    ready_project: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mvcpy.cli import main
+
+    app_py = ready_project / "app.py"
+    app_py.write_text(
+        app_py.read_text()
+        + "\nfrom mvcpy.routing import When\n"
+        + "app.get('/feed', lambda ctx: {'v': 2}, name='feed.v2', when=When(query={'v': '2'}))\n"
+        + "app.get('/feed', lambda ctx: {'v': 1}, name='feed')\n"
+    )
+    assert main(["routes"]) == 0
+    out = capsys.readouterr().out
+    assert "/feed [when query v=2]" in out and "feed.v2" in out
