@@ -21,7 +21,7 @@ def _count(ctx: Mapping[str, Any], key: str) -> int:
 
 
 def _text(message: str) -> Callable[[Mapping[str, Any]], str]:
-    return lambda ctx: gettext(message, **ctx) if ctx else gettext(message)
+    return lambda ctx: gettext(message, **ctx)
 
 
 _VALIDATION: dict[str, Callable[[Mapping[str, Any]], str]] = {

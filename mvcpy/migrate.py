@@ -34,7 +34,6 @@ __all__ = [
     "configure_context",
     "current_revision",
     "describe_change",
-    "format_revision",
     "init",
     "migration_status",
     "pending_migrations",
@@ -117,14 +116,6 @@ def revisions_config(root: Path) -> AlembicConfig:
     return config
 
 
-def format_revision(path: Path) -> bool:
-    """Format a written revision with ruff when the project's environment has it:
-    Alembic writes its own layout, which ``ruff format --check`` would refuse."""
-    from mvcpy._ruff import format_file
-
-    return format_file(path)
-
-
 def upgrade(app: Application, revision: str = "head") -> None:
     """Migrate the app's database to ``revision``, as ``mvcpy db upgrade`` does (tests use it)."""
     from alembic import command
@@ -202,14 +193,12 @@ def configure_context(context: Any) -> None:
 
 def pending_migrations(root: Path, database: Database) -> str | None:
     """Return a one-line problem when the database is not at the migrations' head, else None."""
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
     from sqlalchemy.exc import DBAPIError
 
     heads = set(ScriptDirectory.from_config(revisions_config(root)).get_heads())
     try:
-        with database.engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
+        current = _current_heads(database)
     except DBAPIError as exc:
         reason = _one_line(exc.orig) if exc.orig is not None else _one_line(exc)
         url = database.url.render_as_string(hide_password=True)
@@ -226,10 +215,10 @@ def pending_migrations(root: Path, database: Database) -> str | None:
     )
 
 
-def _current_heads(app: Application) -> set[str]:
+def _current_heads(database: Database) -> set[str]:
     from alembic.runtime.migration import MigrationContext
 
-    with app.database.engine.connect() as connection:
+    with database.engine.connect() as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
 
 
@@ -238,7 +227,7 @@ def current_revision(app: Application) -> str:
     migration is applied."""
     from alembic.script import ScriptDirectory
 
-    heads = sorted(_current_heads(app))
+    heads = sorted(_current_heads(app.database))
     if not heads:
         return ""
     script = ScriptDirectory.from_config(revisions_config(app.root_path))
@@ -255,7 +244,7 @@ def applied_revisions(app: Application, config: AlembicConfig) -> list[str]:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(config)
-    current = tuple(_current_heads(app))
+    current = tuple(_current_heads(app.database))
     return [r.revision for r in script.iterate_revisions(current, "base")] if current else []
 
 

@@ -61,9 +61,10 @@ def project_overview(app: Application) -> Overview:
     problem: str | None
     try:
         problem = pending_migrations(app.root_path, database)
+        revision = current_revision(app) if problem is None else ""
         state = problem or (
-            f"at {current_revision(app)}"
-            if current_revision(app)
+            f"at {revision}"
+            if revision
             else gettext("no migration yet: the first mvcpy generate model writes one")
         )
     except Exception as exc:  # no migrations folder, a database that does not answer

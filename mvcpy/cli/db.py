@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mvcpy._help import examples
+from mvcpy._ruff import format_file
 from mvcpy.cli.loader import add_app_option, app_spec, load_app
 from mvcpy.migrate import (
     applied_revisions,
     current_revision,
-    format_revision,
     init,
     migration_status,
     reset_database,
@@ -64,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
             made = command.revision(config, message=args.message, autogenerate=args.autogenerate)
             for script in made if isinstance(made, list) else [made]:
                 if script is not None:
-                    format_revision(Path(script.path))
+                    format_file(Path(script.path))
         elif action == "upgrade":
             command.upgrade(config, args.revision, sql=args.sql_only)
         elif action == "downgrade":

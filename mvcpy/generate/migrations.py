@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from mvcpy._ruff import format_file
 from mvcpy.errors import ConfigurationError
 from mvcpy.generate.fields import Field
 from mvcpy.generate.files import Plan
 from mvcpy.generate.layout import Project
 from mvcpy.generate.naming import ResourceNames
-from mvcpy.migrate import MIGRATIONS_DIR, format_revision, render_item, revisions_config
+from mvcpy.migrate import MIGRATIONS_DIR, render_item, revisions_config
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -120,7 +121,7 @@ class TableMigration:
         )
         assert made is not None
         path = Path(made.path)
-        format_revision(path)
+        format_file(path)  # Alembic's layout, as the project's ruff format wants it
         self.plan.report("create", path, stream)
         return path
 
@@ -182,7 +183,7 @@ def generate_migration(
     if code:
         return code
     for made in scripts:
-        format_revision(Path(os.fspath(made.path)))
+        format_file(Path(os.fspath(made.path)))
         plan.report("create", Path(os.fspath(made.path)), stream)
     if not empty:
         changes = [

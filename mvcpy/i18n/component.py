@@ -63,7 +63,7 @@ class I18nComponent(Component):
         setup.template_global(
             "set_locale_url", setup.url_for("i18n.set_locale") if several else None
         )
-        if not (settings.active or directory.is_dir()):
+        if not i18n.active:
             return  # English as written: requests pay nothing
         setup.middleware(
             LocaleMiddleware,
@@ -94,7 +94,7 @@ def _check_catalogs(app: Application) -> CheckResult:
     from mvcpy.i18n.commands import extract_for
 
     i18n = app.services["i18n"]
-    if not i18n.directory.is_dir() and not i18n.settings.active:
+    if not i18n.active:
         return CheckResult("i18n", True, "English as written (no [i18n] locales, no catalogs)")
     try:
         template = extract_for(app)

@@ -11,10 +11,8 @@ from mvcpy.i18n.negotiation import LocaleChooser
 from mvcpy.translation import reset_active, set_active
 from mvcpy.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["LOCALE_PREFIX_KEY", "LocaleMiddleware", "current_prefix"]
+__all__ = ["LocaleMiddleware", "current_prefix"]
 
-#: the scope key holding the locale prefix taken off the path (``/fr``)
-LOCALE_PREFIX_KEY = "mvcpy.locale_prefix"
 #: the locale prefix of the running request, which ``url_for`` puts back
 current_prefix: contextvars.ContextVar[str] = contextvars.ContextVar(
     "mvcpy_locale_prefix", default=""
@@ -137,5 +135,4 @@ def _strip_prefix(scope: Scope, prefix: str) -> Scope:
         stripped["raw_path"] = raw[len(prefix) :] or b"/"
     else:  # the prefix was percent-encoded: route on the decoded path
         stripped.pop("raw_path", None)
-    stripped[LOCALE_PREFIX_KEY] = prefix
     return stripped

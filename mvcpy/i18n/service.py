@@ -43,6 +43,12 @@ class I18n:
         self._unprefixed: dict[str | None, bool] = {}
 
     @property
+    def active(self) -> bool:
+        """Whether requests get a locale chosen: more than English as written is served, or
+        the project has catalogs (its own English words, say)."""
+        return self.settings.active or self.directory.is_dir()
+
+    @property
     def locales(self) -> tuple[str, ...]:
         """The locales the app serves, as configured."""
         return self.chooser.locales

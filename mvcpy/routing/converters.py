@@ -31,6 +31,7 @@ __all__ = [
     "SlugConverter",
     "StringConverter",
     "UUIDConverter",
+    "is_converter_name",
     "make_converter",
 ]
 
@@ -449,6 +450,11 @@ _NAMED: dict[str, Converter] = {
     )
 }
 _REGEX_CACHE: dict[str, RegexConverter] = {}
+
+
+def is_converter_name(spec: str) -> bool:
+    """Whether ``spec`` names a built-in converter (``int``, ``path``...) or is empty."""
+    return not spec or spec in _NAMED
 
 
 def make_converter(spec: str | None) -> Converter:

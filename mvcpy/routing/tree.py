@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, NoReturn, TypeVar
 
 from mvcpy.errors import ConfigurationError
-from mvcpy.routing.converters import CompoundConverter, Converter, Parts, make_converter
+from mvcpy.routing.converters import (
+    CompoundConverter,
+    Converter,
+    Parts,
+    is_converter_name,
+    make_converter,
+)
 
 __all__ = ["Match", "RouteTree", "Segment", "parse_pattern"]
 
@@ -182,7 +188,7 @@ def _param(pattern: str, name: str, spec: str) -> Segment:
     optional = False
     if name.endswith("?") and not spec:  # {month?}
         name, optional = name[:-1], True
-    elif spec.endswith("?") and _is_named(spec[:-1]):  # {month:int?}; a regex keeps its ?
+    elif spec.endswith("?") and is_converter_name(spec[:-1]):  # {month:int?}; a regex keeps ?
         spec, optional = spec[:-1], True
     if not name.isidentifier():
         _fail(pattern, f"parameter name {name!r} is not a Python identifier")
@@ -191,10 +197,6 @@ def _param(pattern: str, name: str, spec: str) -> Segment:
     except ConfigurationError as exc:
         raise ConfigurationError(f"invalid route pattern {pattern!r}: {exc}") from exc
     return Segment(None, name, converter, optional)
-
-
-def _is_named(spec: str) -> bool:
-    return spec in ("", "int", "float", "uuid", "slug", "str", "path")
 
 
 class Match(Generic[T]):
