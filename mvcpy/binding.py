@@ -171,6 +171,33 @@ class ValidationError(HTTPError):
         self.data: dict[str, Any] = dict(data or {})
         self.model = model
 
+    @classmethod
+    def from_messages(
+        cls,
+        messages: Mapping[str, str],
+        data: Mapping[str, Any] | None = None,
+        model: type[pydantic.BaseModel] | None = None,
+        location: str = "body",
+    ) -> ValidationError:
+        """Return a 422 for checks made after binding, shaped as binding's own errors.
+
+        ``messages`` maps a field to what is wrong with it ("There is no such post.",
+        "This email is taken."); ``model`` gives the fields' labels; ``data`` is what a
+        re-rendered form shows.
+        """
+        labels = _labels(model) if model is not None else {}
+        errors = [
+            {
+                "location": location,
+                "field": field,
+                "label": labels.get(field) or field.replace("_", " ").capitalize(),
+                "message": message,
+                "type": "value_error",
+            }
+            for field, message in messages.items()
+        ]
+        return cls(errors, data, model)
+
     @property
     def field_errors(self) -> dict[str, list[str]]:
         """Map each top-level field name to its messages (for forms)."""

@@ -6,6 +6,7 @@ options/request`` with ``params``, ``json``, ``data``, ``files``, ``headers``,
 context manager it runs the app's startup and shutdown hooks. Each response also
 carries ``template``, ``context`` and ``route_name``. ``websocket_connect(path)`` opens
 an in-process WebSocket connection (:class:`TestWebSocket`) with the client's cookies.
+``make_row(db, Model)`` stores a row with a sample value in every required column.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from urllib.parse import unquote
 
 import httpx
 
+from mvcpy.orm.sample_rows import make_row
 from mvcpy.templating import RECORD_EXTENSION
 from mvcpy.types import Message
 
 if TYPE_CHECKING:
     from mvcpy.app import App
 
-__all__ = ["TestClient", "TestResponse", "TestWebSocket", "WebSocketRefused"]
+__all__ = ["TestClient", "TestResponse", "TestWebSocket", "WebSocketRefused", "make_row"]
 
 T = TypeVar("T")
 

@@ -330,3 +330,35 @@ def test_errors_are_capped_for_hostile_bodies(make_app: Any) -> None:
         body = answer.json()["error"]
         assert len(body["errors"]) == 100
         assert body["message"].endswith("and 4995 more")
+
+
+def test_checks_after_binding_answer_as_the_forms_own_errors(make_app: Any) -> None:
+    taken = {"ann"}
+
+    class Accounts(Controller):
+        def post(self, form: Signup) -> Any:
+            if form.username in taken:
+                raise ValidationError.from_messages(
+                    {"username": "This name is taken."}, form.model_dump(), Signup
+                )
+            return {"ok": form.username}
+
+    app = make_app()
+    app.router("/accounts", Accounts)
+    with TestClient(app) as client:
+        refused = client.post("/accounts", json={"username": "ann", "password": "Secret123"})
+        assert refused.status_code == 422
+        assert refused.json()["error"]["errors"] == [
+            {
+                "location": "body",
+                "field": "username",
+                "label": "User name",  # the form's title
+                "message": "This name is taken.",
+                "type": "value_error",
+            }
+        ]
+        accepted = client.post("/accounts", json={"username": "bob", "password": "Secret123"})
+        assert accepted.json() == {"ok": "bob"}
+    error = ValidationError.from_messages({"post_id": "There is no such post."})
+    assert error.field_errors == {"post_id": ["There is no such post."]}
+    assert error.errors[0]["label"] == "Post id" and error.data == {}

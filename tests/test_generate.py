@@ -152,6 +152,9 @@ def _passes_ruff(project: Path) -> None:
     assert generate("scaffold", "BlogPost", "title") == 0
     assert generate("controller", "admin_pages", "about", "contact_us") == 0
     assert generate("model", "person", "name:str", "born:date?", "--plural", "people") == 0
+    assert generate("scaffold", "comment", "post:references", "who:belongs_to?", "body") == 2
+    assert generate("model", "who", "name:str") == 0
+    assert generate("scaffold", "comment", "post:references", "who:belongs_to?", "body") == 0
     check = subprocess.run(
         [str(RUFF), "check", "--no-cache", "."], cwd=project, capture_output=True, text=True
     )
@@ -224,6 +227,47 @@ def test_decimal_and_time_fields(project: Path) -> None:
     assert "isinstance(value, time):  # as time inputs take it" in controller
     tests = (project / "tests" / "test_shops.py").read_text()
     assert 'price=Decimal("9.99")' in tests and "opens=time(10, 30)" in tests
+
+
+def test_references_give_a_foreign_key_a_relationship_and_a_select(project: Path) -> None:
+    assert generate(*POST) == 0
+    assert generate("scaffold", "comment", "post:references", "body:text", "note:belongs_to?") == 2
+    assert generate("model", "note", "stars:int?", "pinned:bool") == 0  # no text: "Note 3"
+    assert generate("scaffold", "comment", "post:references", "body:text", "note:belongs_to?") == 0
+    model = (project / PACKAGE / "models" / "comment.py").read_text()
+    assert "from sqlalchemy.orm import Mapped, mapped_column, relationship\n" in model
+    assert f"from {PACKAGE}.models.note import Note\nfrom {PACKAGE}.models.post import Post\n" in (
+        model
+    )
+    assert '        ForeignKey("posts.id", ondelete="CASCADE"), index=True\n' in model
+    assert "    post: Mapped[Post] = relationship()\n" in model
+    assert '        ForeignKey("notes.id", ondelete="SET NULL"), index=True\n' in model
+    assert "    note: Mapped[Note | None] = relationship()\n" in model
+    form = (project / PACKAGE / "forms" / "comment.py").read_text()
+    assert '    post_id: int = Field(title="Post", ge=1, le=INT_MAX)\n' in form
+    assert '    note_id: int | None = Field(default=None, title="Note", ge=1, le=INT_MAX)\n' in form
+    inputs = (project / PACKAGE / "views" / "comments" / "_form.html").read_text()
+    assert '<select id="post_id" name="post_id"' in inputs
+    assert "{% for choice in post_choices %}" in inputs
+    assert ">{{ choice.title }}</option>" in inputs  # Post has a title
+    assert "{% trans id=choice.id %}Note {{ id }}{% endtrans %}</option>" in inputs
+    show = (project / PACKAGE / "views" / "comments" / "show.html").read_text()
+    assert "<dd>{{ comment.post.title }}</dd>" in show
+    assert "{% if comment.note_id is not none %}" in show
+    controller = (project / PACKAGE / "controllers" / "comments.py").read_text()
+    assert "query = query.options(joinedload(Comment.post))\n" in controller
+    assert "check_references(self.db, form)\n" in controller
+    assert '"post_choices": db.scalars(select(Post).order_by(Post.title)).all(),' in controller
+    assert "select(Note).order_by(Note.id)" in controller
+    [migration] = [m for m in _migrations(project) if m.name.endswith("_create_comments.py")]
+    text = migration.read_text()
+    assert 'name=op.f("fk_comments_post_id_posts"),\n            ondelete="CASCADE",' in text
+    assert 'op.create_index(op.f("ix_comments_post_id"), "comments", ["post_id"]' in text
+    assert 'op.drop_index(op.f("ix_comments_note_id"), table_name="comments")' in text
+    tests = (project / "tests" / "test_comments.py").read_text()
+    assert "def test_create_refuses_a_post_that_does_not_exist(" in tests
+    assert "def test_deleting_its_post_deletes_the_comment(db):" in tests
+    assert "def test_deleting_its_note_empties_the_note_id(db):" in tests
 
 
 def test_names_with_two_words(project: Path) -> None:
@@ -339,7 +383,11 @@ def test_routes_without_register_is_refused_before_writing(
         (["scaffold", "post", "on:bool?"], "cannot be optional"),
         (["scaffold", "post", ":str"], "has no name"),
         (["scaffold", "post", "x", "--plural", "post"], "must differ"),
-        (["model", "post", "title:uuid"], "datetime, time, or string (str), integer (int)"),
+        (["model", "post", "title:uuid"], "time, references, or string (str), integer (int)"),
+        (["scaffold", "comment", "post:references"], "there is no Post model"),
+        (["scaffold", "comment", "posts:references"], "its name is singular: post:references"),
+        (["scaffold", "comment", "post:references", "post_id:int"], "'post_id' is given twice"),
+        (["scaffold", "comment", "comment:references"], "points to the model being generated"),
         (["controller", "pages", "render"], "'render' is a method or attribute"),
         (["controller", "pages", "about", "about"], "'about' is given twice"),
         (["controller", "pages", "About"], "snake_case"),
@@ -747,8 +795,8 @@ def test_alembic_revisions_pass_ruff_as_the_project_configures_it(project: Path)
 
 
 def test_rails_and_beego_type_names_are_aliases() -> None:
-    aliased = parse_fields(["a:string", "b:integer?", "c:boolean", "d:timestamp"])
-    plain = parse_fields(["a:str", "b:int?", "c:bool", "d:datetime"])
+    aliased = parse_fields(["a:string", "b:integer?", "c:boolean", "d:timestamp", "e:belongs_to"])
+    plain = parse_fields(["a:str", "b:int?", "c:bool", "d:datetime", "e_id:references"])
     assert [(f.name, f.type, f.optional) for f in aliased] == [
         (f.name, f.type, f.optional) for f in plain
     ]

@@ -15,8 +15,9 @@ __all__ = ["add_generate_command"]
 
 _FIELDS_HELP = (
     "fields as name:type, type one of str (200 characters), text, int, float, decimal, "
-    "bool, date, datetime, time (Rails' and Beego's string, integer, numeric, boolean and "
-    "timestamp work too); add ? "
+    "bool, date, datetime, time, references (post:references: a post_id foreign key, its "
+    "relationship and a select; the Post model must exist) (Rails' and Beego's string, "
+    "integer, numeric, boolean, timestamp and belongs_to work too); add ? "
     "for an optional field (subtitle:str?); no type means str"
 )
 

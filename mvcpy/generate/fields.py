@@ -3,6 +3,11 @@
 A field is ``name:type``, or ``name:type?`` for an optional one (a nullable column that a
 form may leave empty). Without ``:type`` a field is a ``str``. Each type knows its column,
 its form annotation, its HTML input, and the sample values the generated tests use.
+
+``post:references`` (Rails' ``belongs_to`` is the same) is a foreign key: the column
+``post_id``, the relationship ``post``, and a select of the posts in forms. Its
+:class:`Reference` is read (mvcpy.generate.references) from the project's ``Post`` model
+when the generator runs, so that model must exist first.
 """
 
 from __future__ import annotations
@@ -17,10 +22,10 @@ from sqlalchemy.types import TypeEngine
 
 from mvcpy.errors import ConfigurationError
 from mvcpy.generate.files import python_string
-from mvcpy.generate.naming import snake
+from mvcpy.generate.naming import ResourceNames, snake
 from mvcpy.orm import Model
 
-__all__ = ["FIELD_ALIASES", "FIELD_TYPES", "Field", "FieldType", "parse_fields"]
+__all__ = ["FIELD_ALIASES", "FIELD_TYPES", "Field", "FieldType", "Reference", "parse_fields"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,8 @@ class FieldType:
     #: the SQLAlchemy type as the model writes it (``String(200)``), and its constructor
     column: str
     sql_type: Callable[[], TypeEngine[Any]]
-    #: ``text``, ``textarea``, ``number``, ``checkbox``, ``date``, ``datetime-local``, ``time``
+    #: ``text``, ``textarea``, ``number``, ``checkbox``, ``date``, ``datetime-local``,
+    #: ``time`` or ``select`` (a reference)
     input: str
     #: a form value and the Python value the tests expect it to be stored as
     sample: tuple[str, str]
@@ -132,6 +138,13 @@ FIELD_TYPES: dict[str, FieldType] = {
             sample=("10:30", "time(10, 30)"), other=("08:15", "time(8, 15)"),
             invalid="not a time",
         ),
+        # The id of another row: the tests store that row first (mvcpy.testing.make_row),
+        # so there is no fixed sample; the form checks the range, the controller the row.
+        FieldType(
+            "references", "int", "ForeignKey", Integer, "select",
+            sample=("", ""), other=("", ""), invalid="not a number",
+            constraints="ge=1, le=INT_MAX",
+        ),
     )
 }  # fmt: skip
 
@@ -142,6 +155,7 @@ FIELD_ALIASES: dict[str, str] = {
     "boolean": "bool",
     "timestamp": "datetime",
     "numeric": "decimal",
+    "belongs_to": "references",
 }
 
 #: Names a field may not take: the mixins' columns, SQLAlchemy's and the forms' own, and
@@ -153,17 +167,40 @@ _RESERVED = frozenset(
 
 
 @dataclass(frozen=True)
+class Reference:
+    """The model a reference field points to."""
+
+    #: ``Post``, imported from ``module``
+    model_class: str
+    #: ``blog.models.post``
+    module: str
+    #: ``posts``: the foreign key is ``posts.id``
+    table: str
+    #: the text attribute that names a row (``title``), or "" to show ``Post 3``
+    title: str
+
+
+@dataclass(frozen=True)
 class Field:
     """One field of a model: its name, type and whether it may be empty."""
 
     name: str
     type: FieldType
     optional: bool = False
+    #: what a ``references`` field points to (set from the project's model by the
+    #: generator); None for the other types
+    reference: Reference | None = None
+
+    @property
+    def relation(self) -> str:
+        """The relationship of a reference (``post`` for ``post_id``); "" for other fields."""
+        return self.name.removesuffix("_id") if self.type.name == "references" else ""
 
     @property
     def label(self) -> str:
-        """``Published at``: the form's label and the pydantic ``title``."""
-        return self.name.replace("_", " ").capitalize()
+        """``Published at``: the form's label and the pydantic ``title`` (``Post`` for
+        ``post_id``)."""
+        return (self.relation or self.name).replace("_", " ").capitalize()
 
     @property
     def annotation(self) -> str:
@@ -179,6 +216,8 @@ class Field:
     def invalid(self) -> str | None:
         """A form value that fails validation, as Python source (``"x" * 201``), or None
         when every value is accepted."""
+        if self.type.name == "references":
+            return None  # a missing row is its own test: any number passes the form
         if self.type.python == "str":
             if not self.optional:
                 return '""'  # empty, or only spaces
@@ -199,6 +238,14 @@ class Field:
         if self.type.constraints:
             parts.append(self.type.constraints)
         return ", ".join(parts)
+
+    @property
+    def on_delete(self) -> str:
+        """What deleting the referenced row does: delete this one too (``CASCADE``), or,
+        for an optional reference, forget it (``SET NULL``); "" for other fields."""
+        if self.type.name != "references":
+            return ""
+        return "SET NULL" if self.optional else "CASCADE"
 
     def sql_type(self) -> TypeEngine[Any]:
         """Return a new instance of the column's SQLAlchemy type."""
@@ -234,12 +281,29 @@ def _parse_one(spec: str) -> Field:
             + ", ".join(sorted(_RESERVED - {"id", "created_at", "updated_at"}))
             + " and model_* are reserved)"
         )
-    if hasattr(BaseModel, name) or hasattr(Model, name):
-        raise ConfigurationError(
-            f"field {spec!r}: {name!r} is the name of a method of pydantic or SQLAlchemy "
-            "models, which the field would hide: choose another name"
-        )
+    if field_type.name == "references":
+        name = _reference_name(spec, name)
+    for taken in {name, name.removesuffix("_id")}:
+        if hasattr(BaseModel, taken) or hasattr(Model, taken):
+            raise ConfigurationError(
+                f"field {spec!r}: {taken!r} is the name of a method of pydantic or SQLAlchemy "
+                "models, which the field would hide: choose another name"
+            )
     return Field(name, field_type, optional)
+
+
+def _reference_name(spec: str, name: str) -> str:
+    """``post`` (or ``post_id``, or ``posts``) gives the column ``post_id``."""
+    relation = name.removesuffix("_id")
+    if not relation:
+        raise ConfigurationError(f"field {spec!r}: name the model it references: post:references")
+    singular = ResourceNames.parse(relation).singular
+    if singular != relation:
+        raise ConfigurationError(
+            f"field {spec!r}: a reference names one row, so its name is singular: "
+            f"{singular}:references"
+        )
+    return f"{relation}_id"
 
 
 def parse_fields(specs: Sequence[str]) -> list[Field]:
@@ -249,7 +313,8 @@ def parse_fields(specs: Sequence[str]) -> list[Field]:
     fields = [_parse_one(spec) for spec in specs]
     seen: set[str] = set()
     for field in fields:
-        if field.name in seen:
-            raise ConfigurationError(f"field {field.name!r} is given twice")
-        seen.add(field.name)
+        for name in {field.name, field.relation} - {""}:
+            if name in seen:
+                raise ConfigurationError(f"field {name!r} is given twice")
+            seen.add(name)
     return fields

@@ -26,6 +26,7 @@ from mvcpy.generate.files import (
 from mvcpy.generate.layout import Project
 from mvcpy.generate.migrations import TableMigration
 from mvcpy.generate.naming import ControllerNames, ResourceNames, snake
+from mvcpy.generate.references import resolve_references
 
 __all__ = ["generate_controller", "generate_model", "generate_scaffold"]
 
@@ -144,9 +145,10 @@ def _context(project: Project, names: ResourceNames, fields: list[Field]) -> dic
         "article": _article(names.label),
         "python_imports": sorted({f.type.python_import for f in fields} - {""}),
         "sql_imports": sorted({f.type.sql_import for f in fields}),
+        "references": [f for f in fields if f.reference is not None],
         "blank_fields": [f for f in fields if f.optional and f.type.python == "str"],
         "text_fields": [f for f in fields if f.type.python == "str"],
-        "has_int": any(f.type.name == "int" for f in fields),
+        "has_int": any(f.type.name in ("int", "references") for f in fields),
         "has_decimal": any(f.type.name == "decimal" for f in fields),
         "has_bool": any(f.type.name == "bool" for f in fields),
         "title_field": next((f for f in fields if f.type.name == "str"), None),
@@ -203,7 +205,7 @@ def generate_model(
     """Write a model (``models/<name>.py``), import it in ``models/__init__.py``, and write
     the revision that creates its table (unless ``migration`` is false)."""
     names = ResourceNames.parse(name, plural)
-    fields = parse_fields(specs)
+    fields = resolve_references(project, parse_fields(specs), names.model_class)
     _say_note(names, out)
     plan = Plan(project.root, force)
     table = _plan_model(project, plan, names, fields, _context(project, names, fields), migration)
@@ -228,7 +230,7 @@ def generate_scaffold(
     (index, show, create, update, destroy), no view is written, and the tests send JSON.
     """
     names = ResourceNames.parse(name, plural)
-    fields = parse_fields(specs)
+    fields = resolve_references(project, parse_fields(specs), names.model_class)
     _say_note(names, out)
     plan = Plan(project.root, force)
     context = _context(project, names, fields)

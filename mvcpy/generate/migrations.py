@@ -32,7 +32,7 @@ __all__ = ["TableMigration", "generate_migration", "model_table"]
 
 def model_table(names: ResourceNames, fields: Sequence[Field]) -> Table:
     """Return the table the generated model declares, in a metadata of its own."""
-    from sqlalchemy import MetaData
+    from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table
     from sqlalchemy.orm import DeclarativeBase, mapped_column
 
     from mvcpy.orm import IdMixin, Model, TimestampMixin
@@ -40,9 +40,20 @@ def model_table(names: ResourceNames, fields: Sequence[Field]) -> Table:
     class Scratch(DeclarativeBase):
         metadata = MetaData(naming_convention=Model.metadata.naming_convention)
 
-    columns: dict[str, Any] = {
-        field.name: mapped_column(field.sql_type(), nullable=field.optional) for field in fields
-    }
+    columns: dict[str, Any] = {}
+    for field in fields:
+        if field.reference is None:
+            columns[field.name] = mapped_column(field.sql_type(), nullable=field.optional)
+            continue
+        target = field.reference.table
+        if target not in Scratch.metadata.tables:  # what the foreign key's name refers to
+            Table(target, Scratch.metadata, Column("id", Integer, primary_key=True))
+        columns[field.name] = mapped_column(
+            Integer,
+            ForeignKey(f"{target}.id", ondelete=field.on_delete),
+            nullable=field.optional,
+            index=True,
+        )
     model = type(
         names.model_class,
         (IdMixin, TimestampMixin, Scratch),
@@ -55,7 +66,10 @@ def _render(table: Table) -> tuple[str, str]:
     from alembic.autogenerate import render_python_code
     from alembic.operations import ops
 
-    upgrade = ops.UpgradeOps([ops.CreateTableOp.from_table(table)])
+    indexes = sorted(table.indexes, key=lambda index: str(index.name))
+    upgrade = ops.UpgradeOps(
+        [ops.CreateTableOp.from_table(table), *(ops.CreateIndexOp.from_index(i) for i in indexes)]
+    )
     return (
         render_python_code(upgrade, render_item=render_item),
         render_python_code(upgrade.reverse(), render_item=render_item),
