@@ -1,7 +1,7 @@
 # Two commands on a fresh machine (python3 >= 3.11 and make):
 #   make demo   installs mvcpy into .venv, generates a project (mvcpy new demo) in .demo/
-#               with a posts scaffold and sample posts, migrates its SQLite database and
-#               serves it on http://127.0.0.1:8000
+#               with posts, comments (scaffolds), a live page and sample data, migrates its
+#               SQLite database and serves it on http://127.0.0.1:8000
 #   make test   installs everything into .venv and runs ruff, mypy and the whole test suite
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -12,7 +12,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 MVCPY := $(abspath $(VENV))/bin/mvcpy
 
-.PHONY: setup browser loadgen demo demo-project test lint typecheck pytest bench clean
+.PHONY: setup browser loadgen demo demo-project screenshots test lint typecheck pytest bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,18 +23,25 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 # Idempotent: an existing $(DEMO_DIR) is kept (and migrated to head), not written again.
-# A new demo gets a posts scaffold and three sample posts (examples/demo/seeds.py).
+# A new demo gets two scaffolds (posts, and comments that belong to a post), then the
+# files of examples/demo/ on top: a live page (the hub), its routes, its test and sample
+# data (seeds.py).
 demo-project: setup
 	@if [ ! -f $(DEMO_DIR)/demo/app.py ]; then \
 	  $(MVCPY) new demo --dir $(DEMO_DIR) && cd $(DEMO_DIR) && \
 	  $(MVCPY) generate scaffold post title:string body:text published:boolean && \
-	  cp $(CURDIR)/examples/demo/seeds.py demo/seeds.py && \
+	  $(MVCPY) generate scaffold comment post:references body:text && \
+	  cp -R $(CURDIR)/examples/demo/. . && \
 	  $(MVCPY) db upgrade && $(MVCPY) db seed; \
 	fi
 	cd $(DEMO_DIR) && $(MVCPY) db upgrade
 
 demo: demo-project
 	cd $(DEMO_DIR) && exec $(MVCPY) run --app demo.app:app --host $(HOST) --port $(PORT)
+
+# The README's pictures of the demo, taken by its browser test (tests/e2e/test_demo.py).
+screenshots: setup browser
+	MVCPY_SCREENSHOTS=docs/images $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_demo.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -252,8 +252,15 @@ def test_references_give_a_foreign_key_a_relationship_and_a_select(project: Path
     assert ">{{ choice.title }}</option>" in inputs  # Post has a title
     assert "{% trans id=choice.id %}Note {{ id }}{% endtrans %}</option>" in inputs
     show = (project / PACKAGE / "views" / "comments" / "show.html").read_text()
-    assert "<dd>{{ comment.post.title }}</dd>" in show
-    assert "{% if comment.note_id is not none %}" in show
+    # Posts have their scaffold's pages: a comment links to its post. Notes have none.
+    assert (
+        "<dd><a href=\"{{ url_for('posts.show', id=comment.post_id) }}\">"
+        "{{ comment.post.title }}</a></dd>"
+    ) in show
+    assert (
+        "{% if comment.note_id is not none %}{% trans id=comment.note_id %}Note {{ id }}"
+        "{% endtrans %}{% endif %}"
+    ) in show
     controller = (project / PACKAGE / "controllers" / "comments.py").read_text()
     assert "query = query.options(joinedload(Comment.post))\n" in controller
     assert "check_references(self.db, form)\n" in controller

@@ -178,6 +178,9 @@ class Reference:
     table: str
     #: the text attribute that names a row (``title``), or "" to show ``Post 3``
     title: str
+    #: the route name prefix of the referenced scaffold's pages (``posts``: the pages
+    #: link to ``posts.show``), or "" when it has none
+    route: str = ""
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,9 @@ def read_reference(project: Project, field: Field, model_class: str) -> Referenc
             texts = _text_columns(node)
             title = next((n for n in _LABEL_NAMES if n in texts), texts[0] if texts else "")
             module = f"{project.package}.models.{names.singular}"
-            return Reference(names.model_class, module, table, title)
+            # A scaffold of the referenced model has its show page: link to it.
+            shown_page = project.path("views", table, "show.html").is_file()
+            return Reference(names.model_class, module, table, title, table if shown_page else "")
     raise ConfigurationError(
         f"field {field.relation}:references: {shown} has no class {names.model_class} with "
         "a __tablename__"

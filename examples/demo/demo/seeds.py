@@ -1,0 +1,30 @@
+"""Sample posts and comments for `make demo`, which copies this file into the demo project
+as demo/seeds.py and runs `mvcpy db seed` once, when it creates the project."""
+
+from sqlalchemy.orm import Session
+
+from demo.models.comment import Comment
+from demo.models.post import Post
+
+
+def seed(db: Session) -> None:
+    """Add three posts, one of them a draft, and two comments on the first."""
+    welcome = Post(
+        title="Welcome to the mvcpy demo",
+        body="This post came from demo/seeds.py. Edit it, or write your own.",
+        published=True,
+    )
+    db.add_all(
+        [
+            welcome,
+            Post(
+                title="Routes, controllers and views",
+                body="routes.py names every route; PostsController fills self.data; "
+                "views/posts/ renders it.",
+                published=True,
+            ),
+            Post(title="A draft", body="Not published yet.", published=False),
+            Comment(post=welcome, body="A comment belongs to a post: post:references."),
+            Comment(post=welcome, body="Deleting the post deletes its comments."),
+        ]
+    )
