@@ -70,9 +70,7 @@ def _tour(browser: Chrome, base_url: str, pictures: Path) -> None:
     posts.select_by_visible_text("Routes, controllers and views")
     browser.find_element(By.ID, "body").send_keys("Written in Chromium, on the second post.")
     browser.find_element(By.XPATH, "//button[normalize-space()='Create comment']").click()
-    wait_for(
-        lambda: "Comment created." in browser.page_source, what="the comment's flash message"
-    )
+    wait_for(lambda: "Comment created." in browser.page_source, what="the comment's flash message")
     details = browser.find_element(By.TAG_NAME, "dl").text
     assert "Routes, controllers and views" in details and "Written in Chromium" in details
     _screenshot(browser, pictures, "demo-comment.png")
