@@ -11,7 +11,7 @@ import inspect
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -23,6 +23,7 @@ from mvcpy.config.section import Section, StrList
 from mvcpy.errors import HTTPError
 from mvcpy.filters._answer import answer_error
 from mvcpy.http.response import RedirectResponse
+from mvcpy.redirects import is_safe_url, unsafe_reason
 from mvcpy.sessions.csrf import CSRF_KEY
 from mvcpy.sessions.manager import signing_keys
 from mvcpy.sessions.settings import SessionSettings
@@ -144,20 +145,6 @@ async def load_current_user(ctx: Context) -> Any:
     return user
 
 
-# -- safe redirects -------------------------------------------------------------------
-def is_safe_url(url: str, request: Request, allowed_hosts: tuple[str, ...] = ()) -> bool:
-    """Whether redirecting to ``url`` stays on this host (or an allowed one)."""
-    if not url or url != url.strip() or "\\" in url or any(ord(c) < 32 for c in url):
-        return False
-    parts = urlsplit(url)
-    if parts.scheme and parts.scheme not in ("http", "https"):
-        return False
-    if not parts.netloc:
-        return not parts.scheme and not url.startswith("//")
-    host = parts.netloc.rsplit("@", 1)[-1].lower()
-    return host == request.host.lower() or host in allowed_hosts
-
-
 class AuthSettings(Section):
     """``[auth]``: where logins happen and where redirects may go (docs/security.md)."""
 
@@ -187,21 +174,24 @@ def _redirect_hosts(app: Application) -> tuple[str, ...]:
 
 
 def safe_next(ctx: Context, default: str = "/") -> str:
-    """Return the ``next`` query or form value when it is a safe target, else ``default``."""
+    """Return the ``next`` query or form value when it is a safe target (mvcpy.redirects),
+    else ``default``; a page to send a user back to after logging in."""
     target = ctx.request.query.get("next") or ""
     if not target:
         form = ctx.request._form
         value = form.get("next") if form is not None else None
         target = value if isinstance(value, str) else ""
-    if target and is_safe_url(target, ctx.request, _redirect_hosts(ctx.app)):
+    if target and is_safe_url(target, ctx.request.host, _redirect_hosts(ctx.app)):
         return target
     return default
 
 
 def check_redirect(ctx: Context, url: str) -> None:
-    """Raise 400 when ``url`` points to another host that ``[auth] redirect_hosts`` lacks."""
-    if not is_safe_url(url, ctx.request, _redirect_hosts(ctx.app)):
-        raise HTTPError(400, "refusing to redirect to another host")
+    """Raise 400, saying why, when ``url`` is no safe redirect target (mvcpy.redirects):
+    another host that ``[auth] redirect_hosts`` lacks, another scheme, ``//host``..."""
+    reason = unsafe_reason(url, ctx.request.host, _redirect_hosts(ctx.app))
+    if reason is not None:
+        raise HTTPError(400, f"Refusing to redirect: {reason}")
 
 
 # -- filters --------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from mvcpy.http.response import (
 )
 from mvcpy.http.sse import EventSourceResponse
 from mvcpy.http.xml import XMLResponse
+from mvcpy.redirects import is_route_name
 from mvcpy.results import to_response
 
 if TYPE_CHECKING:
@@ -288,15 +289,18 @@ class Controller:
         return self.ctx.url_for(name, **params)
 
     def redirect(self, target: str, status: int = 302, **params: Any) -> RedirectResponse:
-        """Redirect to a URL (anything with a ``/``) or to a route name with ``params``."""
-        url = (
-            target if ("/" in target or target.startswith("?")) else self.url_for(target, **params)
-        )
-        if "//" in url or "\\" in url:  # absolute: only to this host or [auth] redirect_hosts
-            from mvcpy.auth import check_redirect
+        """Redirect to a route name with ``params`` (``posts.show``), or to a URL: a path
+        on this site, or an http(s) URL on this host or an ``[auth] redirect_hosts`` one.
 
-            check_redirect(self.ctx, url)
-        return RedirectResponse(url, status)
+        Any other target (``javascript:``, ``//host``...) is a 400 saying why
+        (mvcpy.redirects), so ``redirect(user_input)`` cannot send users elsewhere.
+        """
+        if is_route_name(target):
+            return RedirectResponse(self.url_for(target, **params), status)
+        from mvcpy.auth import check_redirect  # the allowed hosts are [auth]'s
+
+        check_redirect(self.ctx, target)
+        return RedirectResponse(target, status)
 
     @property
     def session(self) -> Session:

@@ -26,7 +26,7 @@ from mvcpy.http.response import RedirectResponse, Response
 from mvcpy.results import to_response
 from mvcpy.routing.router import Miss, Route, request_path
 from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
-from mvcpy.types import ASGIApp, Receive, Scope, Send
+from mvcpy.types import REFUSED_KEY, ASGIApp, Receive, Scope, Send
 from mvcpy.unit_of_work import UnitOfWork, end_late_session
 from mvcpy.websocket import WebSocketEndpoint, serve_websocket
 
@@ -216,6 +216,9 @@ class Dispatcher:
                 route = route.choose(scope)
                 if route is None:
                     miss = _UNMET
+        refused = scope.get(REFUSED_KEY)
+        if refused is not None:  # a middleware in front (MethodOverride) refused it
+            route, params, miss = None, {}, Miss(*refused)
         request = Request(scope, receive, self._max_body_size, self._form_limits)
         ctx = Context(self._app, scope, receive, send, request, route, params, miss)
         try:

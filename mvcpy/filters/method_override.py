@@ -7,15 +7,17 @@ POST as the named method. It is an ASGI middleware because the method must chang
 before routing: ``app.add_middleware(MethodOverride)``.
 
 Only POST is overridden, and only to PUT, PATCH or DELETE, so a link (GET) can never
-delete anything and CSRF protection sees the overridden method as unsafe, as it is.
+delete anything and CSRF protection sees the overridden method as unsafe, as it is. A
+``_method`` naming anything else (``TRACE``, bytes that are no method) is a 400, answered
+by the app (its error pages and access log: ``REFUSED_KEY``), never a 500.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote_to_bytes
 
-from mvcpy.types import ASGIApp, Message, Receive, Scope, Send
+from mvcpy.types import REFUSED_KEY, ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["OVERRIDABLE", "MethodOverride"]
 
@@ -28,9 +30,10 @@ class MethodOverride:
     """Route a POST as the PUT, PATCH or DELETE named by its ``_method`` form field.
 
     The field is read from the query string, or from an urlencoded body of at most
-    ``max_body_size`` bytes (a larger body is passed on untouched: the app's own limit
-    answers it). The body is replayed to the app as it arrived. Multipart forms put
-    ``?_method=PUT`` in their ``action`` URL instead.
+    ``max_body_size`` bytes: a body that declares more (``Content-Length``) is not read
+    at all, and one that turns out longer is passed on as it is, for the app's own limit
+    to answer with 413. The body is replayed to the app as it arrived. Multipart forms
+    put ``?_method=PUT`` in their ``action`` URL instead.
     """
 
     __slots__ = ("app", "field", "max_body_size")
@@ -44,25 +47,42 @@ class MethodOverride:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        method = self._pick(scope.get("query_string", b""))
-        if method is None and _content_type(scope) == _FORM:
+        value = self._field(scope.get("query_string", b""))
+        if value is None and _content_type(scope) == _FORM and self._may_read(scope):
             messages, body = await self._read(receive)
             if body is not None:
-                method = self._pick(body)
+                value = self._field(body)
             receive = _replay(messages, receive)
-        if method is not None:
+        if value:  # an empty field is no override
+            method = value.decode("latin-1").upper()
             # A copy: the server's scope keeps the method that was sent.
-            scope = {**scope, "method": method}
+            if method in OVERRIDABLE:
+                scope = {**scope, "method": method}
+            elif method != "POST":
+                shown = value.decode("ascii", "backslashreplace")[:20]
+                reason = f"_method must be PUT, PATCH or DELETE, not {shown!r}"
+                scope = {**scope, REFUSED_KEY: (400, reason)}
         await self.app(scope, receive, send)
 
-    def _pick(self, data: bytes) -> str | None:
+    def _field(self, data: bytes) -> bytes | None:
+        """The (unquoted) value of the field in urlencoded ``data``, or None."""
         if self.field not in data:  # PERF: most bodies never mention the field
             return None
-        for key, value in parse_qsl(data, keep_blank_values=True):
-            if key == self.field:
-                method = value.decode("latin-1").upper()
-                return method if method in OVERRIDABLE else None
+        for pair in data.split(b"&"):
+            key, _, value = pair.partition(b"=")
+            if unquote_to_bytes(key.replace(b"+", b" ")) == self.field:
+                return unquote_to_bytes(value.replace(b"+", b" "))
         return None
+
+    def _may_read(self, scope: Scope) -> bool:
+        """Whether the body is worth reading: not when it declares more than the limit."""
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    return int(value) <= self.max_body_size
+                except ValueError:
+                    return False  # the app answers 400
+        return True
 
     async def _read(self, receive: Receive) -> tuple[list[Message], bytes | None]:
         """Read the body up to the limit: the messages, and the body when it was complete."""

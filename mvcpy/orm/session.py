@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Integer, Select, SmallInteger, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -86,12 +87,54 @@ def _missing(what: Any) -> HTTPError:
     return HTTPError(404, f"{name} not found")
 
 
+#: What an integer column holds on every database (PostgreSQL's types are the narrowest).
+_INTEGER_RANGES = (
+    (BigInteger, -(2**63), 2**63 - 1),
+    (SmallInteger, -(2**15), 2**15 - 1),
+    (Integer, -(2**31), 2**31 - 1),
+)
+
+
+@functools.cache
+def _key_range(model: type[Any]) -> tuple[int, int] | None:
+    """The values a model's single integer primary key can hold; None for other keys."""
+    try:
+        columns = inspect(model).primary_key
+    except Exception:  # not a mapped class: SQLAlchemy says so in get()
+        return None
+    if len(columns) != 1:
+        return None
+    for kind, low, high in _INTEGER_RANGES:  # BigInteger and SmallInteger are Integers
+        if isinstance(columns[0].type, kind):
+            return low, high
+    return None
+
+
+def _beyond_key(model: Any, ident: Any) -> bool:
+    """Whether ``ident`` is an int no row of ``model`` can have as its key (2**31 in an
+    INTEGER column): the database would refuse the query (a 500), not find nothing."""
+    if type(ident) is not int or not isinstance(model, type):
+        return False
+    bounds = _key_range(model)
+    return bounds is not None and not bounds[0] <= ident <= bounds[1]
+
+
 class DbSession(Session):
-    """A SQLAlchemy ``Session`` with the helpers a controller needs."""
+    """A SQLAlchemy ``Session`` with the helpers a controller needs.
+
+    ``get`` (and so ``get_or_404``) finds nothing for an integer key beyond what the key
+    column holds, where PostgreSQL would answer an error.
+    """
+
+    def get(self, entity: Any, ident: Any, **options: Any) -> Any:
+        """``Session.get``; None for a key out of the column's range."""
+        if _beyond_key(entity, ident):
+            return None
+        return super().get(entity, ident, **options)
 
     def get_or_404(self, model: type[T], ident: Any, message: str | None = None) -> T:
         """Return the row of ``model`` with primary key ``ident``, or answer 404."""
-        obj = self.get(model, ident)
+        obj: T | None = self.get(model, ident)
         if obj is None:
             raise HTTPError(404, message) if message else _missing(model)
         return obj
@@ -118,9 +161,15 @@ class DbSession(Session):
 class AsyncDbSession(AsyncSession):
     """A SQLAlchemy ``AsyncSession`` with the same helpers, awaited."""
 
+    async def get(self, entity: Any, ident: Any, **options: Any) -> Any:
+        """``AsyncSession.get``; None for a key out of the column's range."""
+        if _beyond_key(entity, ident):
+            return None
+        return await super().get(entity, ident, **options)
+
     async def get_or_404(self, model: type[T], ident: Any, message: str | None = None) -> T:
         """Return the row of ``model`` with primary key ``ident``, or answer 404."""
-        obj = await self.get(model, ident)
+        obj: T | None = await self.get(model, ident)
         if obj is None:
             raise HTTPError(404, message) if message else _missing(model)
         return obj

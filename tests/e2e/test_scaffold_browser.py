@@ -94,7 +94,7 @@ def _check_bad_input(base_url: str) -> None:
         "far page": 400,
         "huge id": 404,
         "missing": 404,
-        "bad method": 405,
+        "bad method": 400,  # _method must be PUT, PATCH or DELETE
     }
 
 

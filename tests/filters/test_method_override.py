@@ -47,11 +47,85 @@ def test_the_query_string_works_for_multipart_forms(make_app: Any) -> None:
     assert answer.json()["form"]["title"] == "tea"
 
 
-@pytest.mark.parametrize("value", ["GET", "POST", "CONNECT", "", "DELETE;x"])
-def test_only_put_patch_and_delete_are_accepted(make_app: Any, value: str) -> None:
+@pytest.mark.parametrize("value", ["POST", "post", ""])
+def test_post_and_an_empty_field_leave_the_post_alone(make_app: Any, value: str) -> None:
     with TestClient(build(make_app)) as client:
         answer = client.post("/items", data={"_method": value})
     assert answer.json()["method"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "shown"),
+    [("", b"_method=GET", "'GET'"), ("", b"_method=CONNECT", "'CONNECT'"),
+     ("", b"_method=DELETE%3Bx", "'DELETE;x'"), ("?_method=TRACE", b"", "'TRACE'"),
+     ("?_method=%ff", b"", "'\\\\xff'"), ("", b"title=t&_method=%ff%fe", "'\\\\xff\\\\xfe'")],
+)  # fmt: skip
+def test_any_other_method_is_a_400_answered_by_the_app(
+    make_app: Any, query: str, body: bytes, shown: str
+) -> None:
+    app = build(make_app)
+    seen: list[int] = []
+
+    @app.error_handler(400)
+    def bad_request(ctx: Any, error: Any) -> Any:
+        seen.append(error.status)  # the app's own error handling answers it
+        return {"refused": error.message}, 400
+
+    with TestClient(app) as client:
+        answer = client.post(
+            "/items" + query,
+            content=body,
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+    assert answer.status_code == 400 and seen == [400]
+    assert answer.json() == {"refused": f"_method must be PUT, PATCH or DELETE, not {shown}"}
+
+
+def test_bad_bytes_in_other_fields_do_not_stop_the_override(make_app: Any) -> None:
+    app = build(make_app)
+    app.put("/raw", lambda ctx: {"method": ctx.request.method})
+    with TestClient(app) as client:
+        answer = client.post(
+            "/raw",
+            content=b"_method=PUT&title=%ff",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert answer.status_code == 200 and answer.json() == {"method": "PUT"}
+        # An action that reads the form gets the app's answer to its bytes: a 4xx.
+        read = client.post(
+            "/items",
+            content=b"_method=PUT&title=%ff",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert read.status_code == 400, read.text
+
+
+def test_a_body_declared_over_the_limit_is_not_waited_for() -> None:
+    """A request that declares a 10 GB body reaches the app at once (its limit answers
+    413), instead of the override waiting to read it."""
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["method"])
+
+    async def never() -> Message:
+        await asyncio.sleep(3600)
+        raise AssertionError("the body was read")
+
+    async def send(message: Message) -> None:
+        raise AssertionError("nothing is sent")
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "query_string": b"",
+        "headers": [
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", b"10000000000"),
+        ],
+    }
+    asyncio.run(asyncio.wait_for(MethodOverride(app)(scope, never, send), timeout=5))
+    assert reached == ["POST"]
 
 
 def test_other_methods_and_json_bodies_are_left_alone(make_app: Any) -> None:

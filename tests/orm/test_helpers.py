@@ -68,6 +68,9 @@ def test_get_and_first_or_404(make_app: Callable[..., App], db_url: str) -> None
         assert missing.json()["error"]["message"] == "Author not found"
         assert client.get("/by-email/a1@example.com").json() == {"id": 1}
         assert client.get("/by-email/nobody").status_code == 404
+        # Beyond the INTEGER key (PostgreSQL refuses the query): not found, not a 500.
+        for beyond in (2**31, -(2**31) - 1, 2**63 - 1):
+            assert client.get(f"/authors/{beyond}").status_code == 404, beyond
 
 
 def test_paginate_counts_pages_and_links_neighbours(
@@ -110,6 +113,7 @@ def test_async_helpers(make_app: Callable[..., App], async_db_url: str) -> None:
         assert second["prev_url"] == "/async/authors?page=1"
         assert client.get("/async/authors/3").json() == {"email": "a3@example.com"}
         assert client.get("/async/authors/30").status_code == 404
+        assert client.get(f"/async/authors/{2**31}").status_code == 404
 
 
 def test_models_show_their_key_and_loaded_columns(tmp_path: Path) -> None:

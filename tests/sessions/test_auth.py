@@ -21,7 +21,6 @@ from mvcpy.auth import (
     verify_password,
 )
 from mvcpy.filters.auth import BearerAuth
-from mvcpy.http.request import Request
 from mvcpy.testing import TestClient
 from tests.sessions.conftest import SERVER_SIDE
 
@@ -116,8 +115,11 @@ def test_api_clients_get_401_and_roles_get_403(
 
 
 @pytest.mark.parametrize(
-    "target", ["//evil.example", "https://evil.example/x", "/\\evil.example", "javascript:x()"]
-)
+    "target",
+    ["//evil.example", "https://evil.example/x", "/\\evil.example", "javascript:x()",
+     "javascript:alert(1)/x", "data:text/html,<b>x</b>", "http:/evil.example",
+     "https:evil.example", "\\\\evil.example", "/\t/evil.example", "dashboard", "evil"],
+)  # fmt: skip
 def test_off_site_next_is_ignored(
     session_app: Callable[..., App], views: Callable[[str, str], Any], target: str
 ) -> None:
@@ -141,14 +143,43 @@ def test_redirect_to_another_host_is_refused_unless_allowed(make_app: Any) -> No
         assert client.get("/go", params={"to": "https://pay.example/c"}).status_code == 302
         assert client.get("/go", params={"to": "http://testserver/x"}).status_code == 302
         assert client.get("/go", params={"to": "/local"}).status_code == 302
+        hostile_targets = [
+            "javascript:alert(1)",
+            "javascript:alert(1)/x",
+            "https:evil.example",
+            "http:/evil.example",
+            "\\\\evil.example",
+            "data:text/html,x",
+            "/\nx",
+        ]
+        for hostile in hostile_targets:
+            refused = client.get("/go", params={"to": hostile})
+            assert refused.status_code == 400, hostile
+            assert "Refusing to redirect: " in refused.text
 
 
-def test_is_safe_url() -> None:
-    request = Request({"type": "http", "headers": [(b"host", b"shop.test")]}, None)
-    assert is_safe_url("/a?b=1", request) and is_safe_url("https://shop.test/x", request)
-    assert is_safe_url("https://cdn.test/", request, ("cdn.test",))
-    for bad in ("//evil", "///evil", " //evil", "https://evil", "http:evil", "data:x", ""):
-        assert not is_safe_url(bad, request), bad
+@pytest.mark.parametrize(
+    "good",
+    ["/a?b=1", "/", "?page=2", "#top", "https://shop.test/x", "http://shop.test",
+     "HTTPS://SHOP.TEST/x", "https://cdn.test/", "https://cdn.test:8443/a",
+     "https://me@shop.test/", "/%2F%2Fevil.example", "/posts/1#c-2"],
+)  # fmt: skip
+def test_safe_redirect_targets(good: str) -> None:
+    assert is_safe_url(good, "shop.test", ("cdn.test",)), good
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["//evil", "///evil", " //evil", "/\\evil.example", "\\\\evil.example", "https://evil",
+     "http:evil", "http:/evil.example", "https:evil.example", "https:///evil.example",
+     "data:x", "data:text/html,<script>alert(1)</script>", "javascript:alert(1)",
+     "javascript:alert(1)/x", "JavaScript://shop.test/%0aalert(1)", "", "/\t/evil.example",
+     "/x\r\nSet-Cookie: a=b", "/x\x00", "/x\x7f", "evil/x", "evil", "ftp://shop.test/",
+     "https://shop.test@evil.example/", "https://shop.test.evil.example/",
+     "https://shop.test:99999x/", "https://evil.example\\@shop.test/", "http://[::1/"],
+)  # fmt: skip
+def test_unsafe_redirect_targets(bad: str) -> None:
+    assert not is_safe_url(bad, "shop.test", ("cdn.test",)), bad
 
 
 def test_passwords_are_argon2id_and_verified() -> None:
