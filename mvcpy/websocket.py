@@ -29,7 +29,7 @@ from mvcpy.components import Component
 from mvcpy.config.section import Section, StrList
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.http.datastructures import MultiDict
-from mvcpy.http.response import Response
+from mvcpy.http.response import Response, encode_header
 from mvcpy.hub.subscriber import POLICIES, Payload, Subscriber, SubscriberClosed
 from mvcpy.sessions.manager import SessionNotSaved
 from mvcpy.types import Receive, Scope, Send
@@ -287,7 +287,7 @@ class WebSocketController:
         if headers:
             extra = [
                 *extra,
-                *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
+                *(encode_header(k, v) for k, v in headers.items()),
             ]
         if extra:
             message["headers"] = extra

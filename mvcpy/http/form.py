@@ -136,6 +136,8 @@ async def parse_multipart(
     boundary = options.get(b"boundary")
     if not boundary:
         raise HTTPError(400, "Multipart body without a boundary")
+    if len(boundary) > 70:  # RFC 2046 §5.1.1; the parser itself refuses past 256 (a 500)
+        raise HTTPError(400, "Multipart boundary longer than 70 characters")
     collector = _MultipartCollector(limits)
     callbacks = {
         name: getattr(collector, name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import http.cookies
+import re
 from collections.abc import AsyncGenerator, AsyncIterable, Iterable, Iterator, Mapping
 from datetime import datetime
 from email.utils import format_datetime
@@ -30,11 +31,32 @@ _CONTENT_TYPE = b"content-type"
 _SET_COOKIE = b"set-cookie"
 
 
+#: What a header name is (an RFC 9110 token), and what a value may not hold: control
+#: characters other than tab (CR and LF would split the response, NUL and DEL are refused
+#: by servers, which then drop the connection without an answer).
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FORBIDDEN_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def encode_header(name: str, value: str) -> tuple[bytes, bytes]:
+    """Return the header as sent (the name in lower case); ValueError for a name that is
+    no token or a value with control characters, so the app answers a logged 500 rather
+    than the server closing the connection."""
+    if not _TOKEN.fullmatch(name):
+        raise ValueError(f"header name {name!r} is not a token (RFC 9110)")
+    if _FORBIDDEN_IN_VALUE.search(value):
+        raise ValueError(
+            f"header {name!r}: the value {value[:60]!r} holds a control character "
+            "(CR, LF, NUL, DEL...), which would break the response"
+        )
+    return name.lower().encode("latin-1"), value.encode("latin-1")
+
+
 def _encode_headers(headers: HeadersArg) -> list[tuple[bytes, bytes]]:
     if not headers:
         return []
     items = headers.items() if isinstance(headers, Mapping) else headers
-    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in items]
+    return [encode_header(k, v) for k, v in items]
 
 
 class Response:
@@ -98,13 +120,14 @@ class Response:
 
     def set_header(self, name: str, value: str) -> None:
         """Set header ``name`` to ``value``, replacing any earlier value."""
-        key = name.lower().encode("latin-1")
+        header = encode_header(name, value)
+        key = header[0]
         self.raw_headers = [(k, v) for k, v in self.raw_headers if k != key]
-        self.raw_headers.append((key, value.encode("latin-1")))
+        self.raw_headers.append(header)
 
     def add_header(self, name: str, value: str) -> None:
         """Append a value for header ``name`` (headers may repeat)."""
-        self.raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+        self.raw_headers.append(encode_header(name, value))
 
     def set_cookie(
         self,

@@ -96,3 +96,31 @@ def test_after_response_callbacks_run_after_sending(make_app: Any) -> None:
     with TestClient(app) as client:
         assert client.get("/").status_code == 200
     assert events == ["filter returns", "sent home", "async callback", "last"]
+
+
+@pytest.mark.parametrize("value", ["a\r\nSet-Cookie: x=1", "a\nb", "a\x00b", "a\x7fb", "a\rb"])
+def test_a_header_value_with_control_characters_is_a_logged_500(
+    make_app: Any, caplog: Any, value: str
+) -> None:
+    """Servers drop the connection on such a value without an answer; the app refuses to
+    send it instead, and says so in the error log and the access log."""
+    app = build(make_app)
+    from mvcpy import Controller
+
+    class Sets(Controller):
+        def get(self) -> str:
+            self.set_header("x-echo", value)
+            return "sent"
+
+    app.router("/sets", Sets)
+    app.get("/direct", lambda ctx: ("body", 200, {"x-echo": value}))
+    with caplog.at_level(logging.INFO), TestClient(app, raise_server_exceptions=False) as client:
+        for path in ("/sets", "/direct"):
+            answer = client.get(path)
+            assert answer.status_code == 500 and "x-echo" not in answer.headers
+    lines = [r.getMessage() for r in access_records(caplog)]
+    assert [line.split('" ')[1].split()[0] for line in lines] == ["500", "500"]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name == "mvcpy.errors"]
+    assert len(errors) == 2 and "holds a control character" in errors[0].getMessage() + str(
+        errors[0].exc_info
+    )

@@ -85,6 +85,30 @@ def test_invalid_utf8_in_forms_is_400(client: Any) -> None:
     assert field.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("content_type", "reason"),
+    [
+        ("multipart/form-data; boundary=" + "b" * 71, "longer than 70 characters"),
+        ("multipart/form-data; boundary=" + "b" * 300, "longer than 70 characters"),
+        ("multipart/form-data", "without a boundary"),
+        ("multipart/form-data; boundary=", "without a boundary"),
+    ],
+)
+def test_bad_boundaries_are_400(client: Any, content_type: str, reason: str) -> None:
+    body = b"--" + b"b" * 300 + b"\r\n" + b"x" * 10
+    answer = client.post("/form", content=body, headers={"content-type": content_type})
+    assert answer.status_code == 400 and reason in answer.text
+
+
+def test_a_seventy_character_boundary_is_fine(client: Any) -> None:
+    boundary = "b" * 70
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--{boundary}--\r\n'
+    ).encode()
+    headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
+    assert client.post("/form", content=body, headers=headers).json() == {"fields": 1}
+
+
 def test_uploads_spool_to_disk_and_save_only_inside_the_directory(tmp_path: Path) -> None:
     upload = UploadedFile("../../evil name.txt", "text/plain", spool_size=1024)
     upload.write(b"x" * 2048)
