@@ -2,8 +2,9 @@
 
 The checks read the app the way production builds it (``MVCPY_ENV=prod`` unless
 ``--env`` says otherwise): the secret key, debug, ``allowed_hosts``, the database at
-the migrations' head (:func:`mvcpy.migrate.pending_migrations`), templates that compile
-and ``url_for`` calls that name real routes (:mod:`mvcpy.views.checks`). Each failure
+the migrations' head (:func:`mvcpy.migrate.pending_migrations`), templates that compile,
+``url_for`` calls that name real routes (:mod:`mvcpy.views.checks`), and the security
+checklist (:mod:`mvcpy.security_checklist`). Each failure
 says how to fix it. ``mvcpy serve`` runs the same checks and refuses to start on the
 fatal ones (a failure that breaks every request or signs cookies with a public key).
 """
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from mvcpy.components import CheckResult
 from mvcpy.config import DEFAULT_SECRET_KEY
 from mvcpy.migrate import MIGRATIONS_DIR, pending_migrations
+from mvcpy.security_checklist import SECURITY_CHECKS
 from mvcpy.views.checks import check_templates, check_urls
 
 if TYPE_CHECKING:
@@ -124,6 +126,7 @@ CHECKS: tuple[Callable[[App], Result], ...] = (
     check_migrations,
     check_templates_compile,
     check_url_names,
+    *SECURITY_CHECKS,
 )
 
 

@@ -37,6 +37,7 @@ def make_app(tmp_path: Path) -> Callable[..., App]:
 
 _READY_APP = """\
 from mvcpy import App, Controller
+from mvcpy.sessions.csrf import CSRFProtect
 
 
 class HomeController(Controller):
@@ -45,6 +46,7 @@ class HomeController(Controller):
 
 
 app = App(__name__)
+app.use(CSRFProtect())
 app.router("/", HomeController, name="home")
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,12 @@ def add_conf(project: Path, text: str) -> None:
     """Append sections to the project's conf/app.toml."""
     with (project / "conf" / "app.toml").open("a") as conf:
         conf.write(text)
+
+
+def forget_app() -> None:
+    """Drop the imported project, so that the next check reads its files again."""
+    for module in [m for m in sys.modules if m.startswith("readyproj")]:
+        del sys.modules[module]
 
 
 def run_check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, str]]:
@@ -55,6 +62,9 @@ def test_a_fresh_project_fails_on_the_secret_key_and_allowed_hosts(
         ["skip", "migrations"],
         ["ok", "templates"],
         ["ok", "urls"],
+        ["WARN", "security_headers"],  # on in prod by default; no CSP configured
+        ["ok", "session_cookie"],
+        ["ok", "csrf"],
         ["ok", "cache"],  # the components' checks follow the framework's
         ["ok", "i18n"],
     ]
@@ -75,6 +85,69 @@ def test_a_ready_project_passes(
     assert rows["allowed_hosts"] == "ok example.com"
     assert main(["check", "--app", "readyproj.app:app"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "ready for production"
+
+
+@pytest.mark.parametrize(
+    ("conf", "name", "expected"),
+    [
+        (
+            "[prod.filters]\nsecurity_headers = false\n",
+            "security_headers",
+            "FAIL off: responses lack X-Content-Type-Options, X-Frame-Options and "
+            "Referrer-Policy; set [filters] security_headers = true "
+            '(or accept it: [checks] silence = ["security_headers"])',
+        ),
+        (
+            "[prod.filters.security_headers]\nhsts = false\n",
+            "security_headers",
+            "FAIL HSTS is off",
+        ),
+        ("[prod.session]\nsecure = false\n", "session_cookie", "FAIL secure = false sends it"),
+        ("[prod.session]\nhttponly = false\n", "session_cookie", "FAIL httponly = false"),
+        ('[prod.session]\nsamesite = "None"\n', "session_cookie", 'FAIL samesite = "None"'),
+    ],
+)
+def test_the_security_checklist_fails_what_is_switched_off(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    conf: str,
+    name: str,
+    expected: str,
+) -> None:
+    add_conf(project, '[prod]\nallowed_hosts = ["example.com"]\n' + conf)
+    monkeypatch.setenv("MVCPY_SECRET_KEY", SECRET)
+    code, rows = run_check(capsys)
+    assert code == 1
+    assert rows[name].startswith(expected), rows[name]
+    # An explicit opt-out, written in the configuration, is accepted and shown.
+    add_conf(project, f'[prod.checks]\nsilence = ["{name}"]\n')
+    forget_app()
+    code, rows = run_check(capsys)
+    assert code == 0, [row for row in rows.items() if row[1].startswith("FAIL")]
+    assert rows[name].startswith("skip silenced in [checks] silence: "), rows[name]
+
+
+def test_a_project_with_views_and_no_csrf_protection_fails(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = project / "app.py"
+    app.write_text(app.read_text().replace("app.use(CSRFProtect())\n", ""))
+    add_conf(project, '[prod]\nallowed_hosts = ["example.com"]\n')
+    monkeypatch.setenv("MVCPY_SECRET_KEY", SECRET)
+    code, rows = run_check(capsys)
+    assert code == 1
+    assert rows["csrf"].startswith("FAIL off: another site can submit this site's forms")
+    forget_app()
+    add_conf(
+        project,
+        "[prod.filters.security_headers]\ncontent_security_policy = \"default-src 'self'\"\n",
+    )
+    code, rows = run_check(capsys)
+    assert rows["security_headers"] == (
+        "ok nosniff nosniff, frame DENY, referrer strict-origin-when-cross-origin, CSP, "
+        "HSTS over HTTPS"
+    )
 
 
 @pytest.mark.parametrize(

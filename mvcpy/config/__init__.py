@@ -7,6 +7,7 @@ See :mod:`mvcpy.config.loader` for where values come from and in what order, and
 from mvcpy.config.core import (
     DEFAULT_SECRET_KEY,
     ENVIRONMENTS,
+    ChecksSettings,
     CoreSettings,
     FiltersSettings,
     FormSettings,
@@ -22,6 +23,7 @@ __all__ = [
     "ENVIRONMENTS",
     "SECRET",
     "SECRET_URL",
+    "ChecksSettings",
     "Config",
     "CoreSettings",
     "FiltersSettings",

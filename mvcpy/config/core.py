@@ -15,6 +15,7 @@ from mvcpy.config.section import SECRET, Section, StrList
 __all__ = [
     "DEFAULT_SECRET_KEY",
     "ENVIRONMENTS",
+    "ChecksSettings",
     "CoreSettings",
     "FiltersSettings",
     "FormSettings",
@@ -91,7 +92,10 @@ class FiltersSettings(Section):
     """``[filters]``: built-in filters turned on from the file, each ``true`` or its options.
 
     Configured built-ins run before the filters added in code, in the order of the fields.
+    ``security_headers`` is on in ``prod`` unless the file says ``false``.
     """
+
+    env_defaults: ClassVar = {"prod": {"security_headers": True}}
 
     proxies: FilterOptions = None
     request_id: FilterOptions = None
@@ -108,3 +112,10 @@ class FiltersSettings(Section):
     bearer_auth: FilterOptions = None
     rate_limit: FilterOptions = None
     cache: FilterOptions = None
+
+
+class ChecksSettings(Section):
+    """``[checks]``: the ``mvcpy check`` failures this project accepts, by name, as
+    Django's ``SILENCED_SYSTEM_CHECKS`` (``silence = ["csrf"]`` for a site without forms)."""
+
+    silence: StrList = Field(default_factory=list)

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from mvcpy.config.core import (
     ENVIRONMENTS,
+    ChecksSettings,
     CoreSettings,
     FiltersSettings,
     FormSettings,
@@ -56,6 +57,7 @@ CORE_SECTIONS: dict[str, type[Section]] = {
     "form": FormSettings,
     "logging": LoggingSettings,
     "filters": FiltersSettings,
+    "checks": ChecksSettings,
 }
 
 _RESERVED_ENV = frozenset({"MVCPY_ENV", "MVCPY_APP"})
