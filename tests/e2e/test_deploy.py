@@ -89,7 +89,11 @@ def test_mvcpy_check_says_what_to_fix_before_a_deploy(tmp_path: Path) -> None:
     ready = run_in_project([MVCPY, "check"], project, env=PROD, check=False)
     assert ready.returncode == 0, ready.stdout + ready.stderr
     assert ready.stdout.splitlines()[-1] == "ready for production"
-    assert "ok    templates      10 template(s) compile" in ready.stdout  # 5 + the scaffold's
+    rows = {line.split()[1]: line for line in ready.stdout.splitlines()[1:-1]}
+    assert rows["templates"].endswith(" 10 template(s) compile")  # 5 + the scaffold's
+    # The security checklist: on by default in a generated project, CSP included.
+    assert rows["security_headers"].startswith("ok ") and ", CSP, HSTS" in rows["security_headers"]
+    assert rows["session_cookie"].split()[0] == "ok" and rows["csrf"].split()[0] == "ok"
 
 
 def test_gunicorn_serves_the_project_and_sigterm_lets_requests_finish(
