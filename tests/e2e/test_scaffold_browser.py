@@ -84,6 +84,20 @@ def _check_bad_input(base_url: str) -> None:
             "bad method": http.post(
                 "/posts/1", data={"_method": "TRACE", "csrf_token": token}
             ).status_code,
+            "method bytes": http.post(
+                "/posts/1?_method=%ff", data={"csrf_token": token}
+            ).status_code,
+            "past INTEGER": http.get(f"/posts/{2**31}").status_code,
+            "bad bytes": http.post(
+                "/posts/1",
+                content=f"_method=PUT&title=%ff&csrf_token={token}".encode(),
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            ).status_code,
+            "long boundary": http.post(
+                "/posts",
+                content=b"--" + b"b" * 300 + b"\r\n",
+                headers={"content-type": "multipart/form-data; boundary=" + "b" * 300},
+            ).status_code,
         }
     assert answers == {
         "no token": 403,
@@ -95,7 +109,49 @@ def _check_bad_input(base_url: str) -> None:
         "huge id": 404,
         "missing": 404,
         "bad method": 400,  # _method must be PUT, PATCH or DELETE
+        "method bytes": 400,
+        "past INTEGER": 404,  # PostgreSQL would refuse the query
+        "bad bytes": 400,  # a form field that is not UTF-8
+        "long boundary": 400,
     }
+    _check_security_headers(base_url)
+    _check_declared_body_is_refused(base_url)
+
+
+#: What every response of a generated project carries in production (docs/security.md).
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
+
+
+def _check_security_headers(base_url: str) -> None:
+    """Pages, 404s and static files carry the security headers and the CSP."""
+    with httpx.Client(base_url=base_url, timeout=10.0) as http:
+        for path in ("/posts", "/posts/new", "/no/such/page", "/static/site.css"):
+            answer = http.get(path)
+            for name, value in SECURITY_HEADERS.items():
+                assert answer.headers.get(name) == value, (path, name, answer.headers)
+            csp = answer.headers["content-security-policy"]
+            assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
+            assert "strict-transport-security" not in answer.headers  # plain HTTP
+
+
+def _check_declared_body_is_refused(base_url: str) -> None:
+    """A POST that declares a 10 GB form body is answered 413 at once, not waited on."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base_url)
+    with socket.create_connection((where.hostname, where.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /posts/1 HTTP/1.1\r\nHost: " + where.netloc.encode() + b"\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 10000000000\r\n\r\n_method=DELETE"
+        )
+        head = sock.recv(4096)
+    assert head.startswith(b"HTTP/1.1 413 "), head[:200]
 
 
 def _submit(browser: Chrome, label: str) -> None:
