@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,14 @@ __all__ = ["Dispatcher", "OptionsHandler", "assemble", "check_production_setting
 logger = logging.getLogger("mvcpy")
 
 _BAD_HOST = Miss(400, "Invalid Host header")
+_BAD_TARGET = Miss(400, "Invalid request target: it must be a path that starts with /")
+_OLD_HTTP = Miss(400, "HTTP/0.9 requests are not served")
+#: ``host[:port]`` as RFC 9110 §7.2 and RFC 3986 §3.2.2 have it: a registered name or an
+#: IPv4 address, or an IPv6 literal in brackets, and a port of at most five digits (an
+#: empty port is allowed: ``port = *DIGIT``).
+_HOST_SYNTAX = re.compile(
+    r"(?:[A-Za-z0-9._~!$&'()*+,;=%-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{0,5}))?"
+)
 _UNMET = Miss(404, "Not Found")  # the path is routed, but no route's conditions hold
 
 #: ``fn(ctx, allowed_methods)`` answering automatic ``OPTIONS`` requests
@@ -204,10 +213,13 @@ class Dispatcher:
         route: Route | None
         params: dict[str, Any]
         miss: Miss | None
-        if (
-            self._allowed_hosts
-            and not _host_allowed(host or "", self._allowed_hosts)
-            and path not in self._any_host_paths
+        if path[:1] != "/" or scope.get("http_version") == "0.9":
+            # "GET * HTTP/1.1", or a request line without a version: the server passes
+            # them on, and the router must not read "*" as "/".
+            route, params, miss = None, {}, _BAD_TARGET if path[:1] != "/" else _OLD_HTTP
+        elif self._allowed_hosts and (
+            host is None
+            or (not _host_allowed(host, self._allowed_hosts) and path not in self._any_host_paths)
         ):
             route, params, miss = None, {}, _BAD_HOST
         else:
@@ -276,14 +288,25 @@ async def _no_body() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-def _scope_host(scope: Scope) -> str:
+def _scope_host(scope: Scope) -> str | None:
+    """The host name of the request's one ``Host`` header (lower case, without the port);
+    None when it is malformed (``:99999x``, ``:-1``), repeated, or missing from an
+    HTTP/1.1 request, which RFC 9112 §3.2 answers with 400."""
+    found: bytes | None = None
     for name, value in scope["headers"]:
         if name == b"host":
-            host: str = value.decode("latin-1").lower()
-            if host.startswith("["):  # IPv6 literal
-                return host.split("]", 1)[0] + "]"
-            return host.rsplit(":", 1)[0] if ":" in host else host
-    return ""
+            if found is not None:
+                return None  # two Host headers
+            found = value
+    if found is None:
+        return None if scope.get("http_version") == "1.1" else ""
+    host = found.decode("latin-1").lower()
+    match = _HOST_SYNTAX.fullmatch(host)
+    if match is None or (match["port"] and int(match["port"]) > 65535):
+        return None
+    if host.startswith("["):  # IPv6 literal
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
 
 
 def _host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
