@@ -2,7 +2,9 @@
 
 What an endpoint did through ``ctx.db``/``ctx.adb`` (actions, function handlers, a
 WebSocket handshake's ``before()``) is committed when it answers with a status below 500,
-before the response goes out, and rolled back when it raises. :func:`mvcpy.serving.assemble`
+before the response goes out, and rolled back when it raises. An error that says the
+database is unavailable (refused, lost, timed out) becomes a 503 with ``Retry-After``
+(mvcpy.orm.availability), with one log line rather than a traceback. :func:`mvcpy.serving.assemble`
 wraps every route's endpoint in :class:`UnitOfWork` once, at startup. A request that
 never touches the database pays one ``is None`` check.
 """
@@ -42,22 +44,46 @@ class UnitOfWork:
         """Run the endpoint on this (worker) thread, then end its unit of work."""
         try:
             response = self.endpoint.call_sync(ctx)
-        except BaseException:
-            if ctx.db_scope is not None:  # the endpoint used the database: roll back
-                ctx.db_scope.end(False)
+            if ctx.db_scope is not None:  # commit before the response goes out
+                ctx.db_scope.end(response.status < 500)
+        except BaseException as exc:
+            if ctx.db_scope is None:
+                raise
+            answer = _answer(ctx, exc)
+            try:
+                ctx.db_scope.end(False)  # the endpoint used the database: roll back
+            except Exception:
+                if answer is None:
+                    raise
+            if answer is not None:
+                raise answer from exc
             raise
-        if ctx.db_scope is not None:  # commit before the response goes out
-            ctx.db_scope.end(response.status < 500)
         return response
 
     async def call_async(self, ctx: Context) -> Response:
         """Await the endpoint, then end its unit of work."""
         try:
             response = await self.endpoint.call_async(ctx)
-        except BaseException:
-            if ctx.db_scope is not None:  # the endpoint used the database: roll back
-                await ctx.db_scope.end_async(False, self.executor)
+            if ctx.db_scope is not None:  # commit before the response goes out
+                await ctx.db_scope.end_async(response.status < 500, self.executor)
+        except BaseException as exc:
+            if ctx.db_scope is None:
+                raise
+            answer = _answer(ctx, exc)
+            try:
+                await ctx.db_scope.end_async(False, self.executor)  # roll back
+            except Exception:
+                if answer is None:
+                    raise
+            if answer is not None:
+                raise answer from exc
             raise
-        if ctx.db_scope is not None:  # commit before the response goes out
-            await ctx.db_scope.end_async(response.status < 500, self.executor)
         return response
+
+
+def _answer(ctx: Context, exc: BaseException) -> Exception | None:
+    """The 503 for an error that says the database is unavailable, else None."""
+    if ctx.db_scope is None or not isinstance(exc, Exception):
+        return None  # a cancelled task or an exit is rolled back and passed on as it is
+    where = f"{ctx.request.method} {ctx.request.path} (route {ctx.route_name})"
+    return ctx.db_scope.answer_for(exc, where)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from mvcpy.errors import ConfigurationError
+from mvcpy.orm.availability import UnavailableLog
 from mvcpy.orm.request import RequestDB
 from mvcpy.orm.session import AsyncDbSession, DbSession
 from mvcpy.orm.settings import DatabaseSettings
@@ -61,11 +63,33 @@ def async_url_for(url: URL) -> URL:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers run beside one writer; SQLite leaves foreign keys off by default.
+    # The busy timeout is the driver's ``timeout`` connect argument (_timeouts).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _timeouts(url: URL, settings: DatabaseSettings) -> dict[str, Any]:
+    """The driver's connect arguments for ``[database] connect_timeout`` and
+    ``statement_timeout``: a server that is down, silent or slow costs a request seconds."""
+    backend, driver = url.get_backend_name(), url.get_driver_name()
+    connect, statement = settings.connect_timeout, settings.statement_timeout
+    if backend == "sqlite":
+        return {"timeout": statement or 5.0}  # seconds to wait for a lock
+    if backend == "postgresql":
+        args: dict[str, Any] = {"connect_timeout": max(1, math.ceil(connect))}
+        if statement:
+            options = url.query.get("options", "")
+            options = options if isinstance(options, str) else " ".join(options)
+            args["options"] = f"{options} -c statement_timeout={int(statement * 1000)}".strip()
+        return args
+    if backend in ("mysql", "mariadb"):
+        args = {"connect_timeout": max(1, math.ceil(connect))}
+        if statement and driver in ("pymysql", "mysqldb"):  # socket timeouts, client side
+            args["read_timeout"] = args["write_timeout"] = max(1, math.ceil(statement))
+        return args
+    return {}
 
 
 def _mysql_utc(dbapi_connection: Any, _record: Any) -> None:
@@ -121,6 +145,8 @@ class Database:
         self._async_sessions: async_sessionmaker[AsyncDbSession] | None = None
         #: a connection every per-request session joins (set by the test fixture)
         self.test_connection: Connection | None = None
+        #: one line per reason the database was unavailable, not one per request
+        self.unavailable_log = UnavailableLog()
 
     def _resolve_url(self, text: str) -> URL:
         if not text:
@@ -153,9 +179,10 @@ class Database:
             pool_timeout=settings.pool_timeout,
             pool_recycle=settings.pool_recycle,
             pool_pre_ping=settings.pool_pre_ping,
+            connect_args=_timeouts(url, settings),
         )
         if url.get_backend_name() == "sqlite":
-            options["connect_args"] = {"check_same_thread": False}
+            options["connect_args"]["check_same_thread"] = False
             Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
         return options
 

@@ -15,6 +15,7 @@ from mvcpy.orm.session import REQUEST_KEY, AsyncDbSession, DbSession
 
 if TYPE_CHECKING:
     from mvcpy.http.request import Request
+    from mvcpy.orm.availability import UnavailableLog
 
 __all__ = ["RequestDB", "SessionSource"]
 
@@ -23,6 +24,8 @@ class SessionSource(Protocol):
     """Where the request's sessions come from (the app's :class:`~mvcpy.orm.Database`)."""
 
     autocommit: bool
+    #: where the source logs that it is unavailable (mvcpy.orm.availability)
+    unavailable_log: UnavailableLog
 
     def session(self, **info: Any) -> DbSession:
         """Return a new session."""
@@ -56,6 +59,13 @@ class RequestDB:
         if session is None:
             session = self._async = self.database.async_session(**{REQUEST_KEY: request})
         return session
+
+    def answer_for(self, exc: BaseException, where: str) -> Exception | None:
+        """The 503 to answer ``exc`` with when it says the database is unavailable (a
+        refused or lost connection, a timeout), else None (mvcpy.orm.availability)."""
+        from mvcpy.orm.availability import unavailable
+
+        return unavailable(exc, where, self.database.unavailable_log)
 
     def end(self, ok: bool) -> None:
         """Commit (when ``ok`` and autocommit is on) or roll back, then close the session.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, NonNegativeInt, PositiveFloat
+from pydantic import Field, NonNegativeFloat, NonNegativeInt, PositiveFloat
 
 from mvcpy.config.section import SECRET_URL, Section, StrList
 
@@ -12,7 +12,11 @@ __all__ = ["DatabaseSettings"]
 
 
 class DatabaseSettings(Section):
-    """``[database]``: the engine's URL and pool (docs/models.md)."""
+    """``[database]``: the engine's URL, pool and timeouts (docs/models.md).
+
+    The timeouts keep a database that stops answering from taking the site with it:
+    requests that need it get a 503 within seconds, the others keep answering.
+    """
 
     #: empty: a SQLite file at ``instance/app.sqlite3`` under the project
     url: Annotated[str, SECRET_URL] = ""
@@ -23,7 +27,13 @@ class DatabaseSettings(Section):
     pool_size: NonNegativeInt = 5
     #: -1: no limit
     max_overflow: Annotated[int, Field(ge=-1)] = 10
-    pool_timeout: PositiveFloat = 30
+    #: seconds a request waits for a free pooled connection before its 503
+    pool_timeout: PositiveFloat = 10
+    #: seconds to open a connection (a server that accepts and never answers included)
+    connect_timeout: PositiveFloat = 5
+    #: seconds a statement may run (PostgreSQL statement_timeout, MySQL/MariaDB read and
+    #: write timeouts, SQLite's busy timeout); 0: no limit
+    statement_timeout: NonNegativeFloat = 30
     #: seconds before a pooled connection is replaced (-1: never)
     pool_recycle: Annotated[int, Field(ge=-1)] = 3600
     pool_pre_ping: bool = False
