@@ -13,6 +13,7 @@ from mvcpy.http.response import format_cookie
 from mvcpy.sessions.session import Session
 from mvcpy.sessions.settings import CsrfSettings, SessionSettings
 from mvcpy.sessions.store import SessionStore
+from mvcpy.sessions.tokens import CSRF_KEY
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -67,8 +68,21 @@ def signing_keys(secret_key: str, settings: SessionSettings) -> list[str]:
     return [*settings.old_secret_keys, secret_key]
 
 
+#: Keys a server-side session keeps in its signed cookie while they are all it holds: a
+#: page that only renders a form's CSRF token writes no row to Redis or the database, so
+#: crawlers and bots cannot fill the store. The first other key moves it to the store.
+CLIENT_SIDE_KEYS = frozenset({CSRF_KEY})
+#: How a token that carries such a session starts; signed ids never hold a dot.
+_IN_COOKIE = "c."
+
+
 class SessionManager:
-    """The app's session settings and store, built once at startup from ``[session]``."""
+    """The app's session settings and store, built once at startup from ``[session]``.
+
+    With a server-side store, a session that holds nothing but its CSRF token stays in
+    its signed cookie (:data:`CLIENT_SIDE_KEYS`); it gets a stored row, and an id, when
+    something else is put in it.
+    """
 
     def __init__(
         self,
@@ -162,6 +176,8 @@ class SessionManager:
         store = self.store
         if store is None:
             return None, self._decode_cookie(token)
+        if token is not None and token.startswith(_IN_COOKIE):
+            return None, self._decode_cookie(token[len(_IN_COOKIE) :])
         sid = self._sid(token)
         if sid is None:
             return None, {}
@@ -172,7 +188,7 @@ class SessionManager:
     async def load_async(self, request: Request) -> tuple[str | None, dict[str, Any]]:
         """Like :meth:`load`, running a blocking store in the worker pool."""
         store = self.store
-        if store is None or not store.blocking:
+        if store is None or not store.blocking or _in_cookie(self.token(request)):
             return self.load(request)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.executor, self.load, request)
@@ -185,7 +201,7 @@ class SessionManager:
     async def commit_async(self, session: Session, response: Response) -> None:
         """Save ``session`` and set its cookie on ``response`` (before it is sent)."""
         store = self.store
-        if store is not None and store.blocking:
+        if store is not None and store.blocking and not self._stays_in_cookie(session):
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self.executor, self.commit, session, response)
         else:
@@ -214,6 +230,10 @@ class SessionManager:
             if session.old_sid is not None or self.token(request) is not None:
                 self._clear(response, request)
             return
+        if session.sid is None and data.keys() <= CLIENT_SIDE_KEYS:
+            # Only a CSRF token: kept in the signed cookie, no row in the store.
+            self._send(response, request, _IN_COOKIE + self._serializer.dumps(data))
+            return
         if session.sid is None:  # new, regenerated or re-created after destroy
             session.sid = secrets.token_urlsafe(32)
             store.save(session.sid, data, (), self.max_age)
@@ -230,6 +250,16 @@ class SessionManager:
             store.touch(session.sid, self.max_age)
         if session.old_sid is not None or self.sliding or self._sid(self.token(request)) is None:
             self._send(response, request, self._signer.sign(session.sid).decode("ascii"))
+
+    @staticmethod
+    def _stays_in_cookie(session: Session) -> bool:
+        """Whether committing ``session`` touches no store (a CSRF-only new session)."""
+        return (
+            session.sid is None
+            and session.old_sid is None
+            and bool(session.data)
+            and session.data.keys() <= CLIENT_SIDE_KEYS
+        )
 
     @staticmethod
     def _changes(session: Session) -> tuple[dict[str, Any], frozenset[str]]:
@@ -335,3 +365,8 @@ class SessionManager:
         """Release the store's connections."""
         if self.store is not None:
             self.store.close()
+
+
+def _in_cookie(token: str | None) -> bool:
+    """Whether ``token`` carries a CSRF-only session itself (no store lookup)."""
+    return token is not None and token.startswith(_IN_COOKIE)

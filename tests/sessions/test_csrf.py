@@ -97,3 +97,57 @@ def test_safe_methods_pass(
     with TestClient(build(session_app, views)) as client:
         assert client.get("/form").status_code == 200
         assert client.options("/guarded").status_code in (200, 204)
+
+
+def stored_sessions(app: App) -> int:
+    """How many sessions the app's server-side store holds."""
+    store: Any = app.sessions.store
+    if app.sessions.backend == "memory":
+        return len(store._data)
+    if app.sessions.backend == "redis":
+        return len(store._client.keys(store.prefix + "*"))
+    from sqlalchemy import func, select
+
+    from mvcpy.sessions.database import SessionRecord
+
+    with app.database.engine.connect() as connection:
+        count = select(func.count(func.distinct(SessionRecord.sid)))
+        return int(connection.execute(count).scalar_one())
+
+
+def test_a_page_that_only_renders_a_form_stores_no_session(
+    session_app: Callable[..., App], views: Callable[[str, str], Any], backend: str
+) -> None:
+    """Crawlers that fetch form pages must not fill Redis or the sessions table: a session
+    holding only its CSRF token stays in its signed cookie until something else is put in
+    it; the token works the same."""
+    if backend == "cookie":
+        pytest.skip("the cookie backend stores nothing on the server anyway")
+    app = build(session_app, views)
+
+    def remember(ctx: Any) -> str:
+        ctx.session["seen"] = True
+        return "remembered"
+
+    app.post("/remember", remember)
+    with TestClient(app) as client:
+        before = stored_sessions(app)  # a shared database may hold other tests' rows
+        for _ in range(5):
+            with TestClient(app) as crawler:
+                form_token(crawler)
+                assert crawler.cookies["session"].startswith("c.")
+        assert stored_sessions(app) == before
+        token = form_token(client)
+        cookie = client.cookies["session"]
+        assert form_token(client) == token  # the same token on the next page
+        assert client.cookies["session"] == cookie  # and no new cookie
+        ok = client.post("/form", data={"title": "a", "csrf_token": token})
+        assert ok.status_code == 200 and stored_sessions(app) == before
+        # The first other key moves the session to the store, token and all.
+        assert client.post("/remember", data={"csrf_token": token}).text == "remembered"
+        assert stored_sessions(app) == before + 1
+        assert not client.cookies["session"].startswith("c.")
+        assert client.post("/form", data={"title": "b", "csrf_token": token}).text == "saved b"
+        # A forged cookie-held session is an empty one: its token is refused.
+        client.cookies.set("session", "c." + cookie[2:-4] + "AAAA")
+        assert client.post("/form", data={"title": "c", "csrf_token": token}).status_code == 403
