@@ -350,7 +350,7 @@ _PART_PATTERNS = {
     "float": _FLOAT_RE.pattern,
     "uuid": _UUID_RE.pattern,
     "slug": _SLUG_RE.pattern,
-    "str": r".+",
+    "str": r"[\s\S]+",  # any character, a newline too (a decoded %0A)
 }
 
 #: one segment's pieces: literal text, or (parameter name, converter)
@@ -388,7 +388,7 @@ class CompoundConverter(Converter):
             inner = (
                 converter.pattern
                 if isinstance(converter, RegexConverter)
-                else _PART_PATTERNS.get(converter.name, r".+")
+                else _PART_PATTERNS.get(converter.name, _PART_PATTERNS["str"])
             )
             group = f"mvcpy_{len(groups)}"
             regex += f"(?P<{group}>{inner})"
