@@ -12,7 +12,17 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mvcpy.websocket import WebSocketSettings
 
-__all__ = ["websocket_options"]
+__all__ = ["http_protocol", "websocket_options"]
+
+
+def http_protocol() -> Any:
+    """uvicorn's ``http`` option: mvcpy's protocol with header and body timeouts
+    (:mod:`mvcpy.server_protocol`), or uvicorn's default without httptools."""
+    try:
+        from mvcpy.server_protocol import GuardedHttpToolsProtocol
+    except ImportError:  # no httptools: uvicorn's h11 protocol, without the timeouts
+        return "auto"
+    return GuardedHttpToolsProtocol
 
 
 def websocket_options(settings: WebSocketSettings) -> dict[str, Any]:

@@ -7,7 +7,9 @@ read from the app's configuration once gunicorn has loaded it, before the server
   ``ws_ping_timeout``, ``max_message_size`` -> ``ws_max_size`` (the same options that
   ``mvcpy run`` passes to ``uvicorn.run``);
 - forwarding headers are left to the app's trusted-proxies filter
-  (``[filters.proxies]``), as under ``mvcpy run``, instead of being applied by uvicorn too.
+  (``[filters.proxies]``), as under ``mvcpy run``, instead of being applied by uvicorn too;
+- the HTTP protocol is mvcpy's (:mod:`mvcpy.server_protocol`): ``[server]
+  header_timeout`` and ``body_timeout`` against slow clients.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 import uvicorn_worker
 from gunicorn.arbiter import Arbiter
 
-from mvcpy._uvicorn import websocket_options
+from mvcpy._uvicorn import http_protocol, websocket_options
 from mvcpy.errors import ConfigurationError
 
 __all__ = ["UvicornWorker"]
@@ -54,3 +56,4 @@ class UvicornWorker(uvicorn_worker.UvicornWorker):  # type: ignore[misc]
         for name, value in options.items():
             setattr(self.config, name, value)
         self.config.proxy_headers = False
+        self.config.http = http_protocol()  # header and body timeouts ([server])

@@ -15,6 +15,8 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # On SIGTERM, workers finish the requests in flight for up to this many seconds.
 graceful_timeout = 30
 timeout = 60
+# Seconds a kept-alive connection may stay idle between requests. Slow clients are cut
+# off by [server] header_timeout and body_timeout in conf/app.toml (mvcpy's worker).
 keepalive = 5
 # No gunicorn access log: the app's access_log filter ([prod.filters] in conf/app.toml)
 # writes one line per request, as JSON in prod, with the request id.

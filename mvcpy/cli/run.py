@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mvcpy._help import examples
-from mvcpy._uvicorn import websocket_options
+from mvcpy._uvicorn import http_protocol, websocket_options
 from mvcpy.cli.loader import add_app_option, app_spec, load_app
 
 __all__ = ["add_run_command"]
@@ -34,6 +34,7 @@ def _run(args: argparse.Namespace) -> int:
         reload_includes=["*.py", "*.toml"] if reload else None,
         log_level="info",
         proxy_headers=False,  # forwarding headers are the trusted-proxies filter's job
+        http=http_protocol(),  # header and body timeouts against slow clients
         **websocket_options(app.config.section_of(WebSocketSettings)),
     )
     return 0

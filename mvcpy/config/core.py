@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, NonNegativeInt, PositiveInt
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt
 
 from mvcpy.config.section import SECRET, Section, StrList
 
@@ -60,10 +60,15 @@ class CoreSettings(Section):
 
 
 class ServerSettings(Section):
-    """``[server]``: where ``mvcpy run`` listens."""
+    """``[server]``: where ``mvcpy run`` listens, and how long the server waits for slow
+    clients (``mvcpy run`` and the gunicorn worker; :mod:`mvcpy.server_protocol`)."""
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    #: seconds for a request's line and headers to arrive, then 408
+    header_timeout: PositiveFloat = 10
+    #: seconds a request body may send nothing, then 408
+    body_timeout: PositiveFloat = 30
 
 
 class FormSettings(Section):

@@ -80,6 +80,11 @@ async def submit(ctx: Context) -> dict[str, bool]:
     return {"ok": True}
 
 
+@app.post("/size", name="size")
+async def size(ctx: Context) -> dict[str, int]:
+    return {"bytes": len(await ctx.request.body())}
+
+
 async def add_api_header(ctx: Context, call_next: Any) -> Response:
     """A namespace filter: marks every response of the ``/api`` namespace."""
     response: Response = await call_next(ctx)
