@@ -11,7 +11,11 @@ it serves an absolute-form target (``GET http://other.example/ HTTP/1.1``) under
 - ``[server] body_timeout`` (30 s): a body that sends nothing for that long gets 408
   (when no response started) and the connection is closed;
 - absolute-form targets: the authority they name replaces ``Host``, as RFC 9112
-  §3.2.2 requires, so ``allowed_hosts`` judges the host the client really asked for.
+  §3.2.2 requires, so ``allowed_hosts`` judges the host the client really asked for;
+- strict request lines: ``METHOD SP target SP HTTP/1.x`` exactly (httptools lets
+  ``GET  / HTTP/1.1`` through, two spaces); any other line is a 400. The line is checked
+  when a request starts a read from the socket, which is every request but the second
+  and later of a pipelined batch (which browsers do not send).
 
 Between requests on a kept-alive connection, uvicorn's ``timeout_keep_alive`` applies.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +33,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 __all__ = ["GuardedHttpToolsProtocol", "limits_of"]
 
 logger = logging.getLogger("mvcpy.server")
+
+#: RFC 9112 §3: method (a token), one space, the target (visible characters), one
+#: space, the version; a bare LF ends a line too (§2.2 lets servers accept it).
+_REQUEST_LINE = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+ [\x21-\x7e]+ HTTP/1\.[01]\r?\n")
 
 _TIMEOUT_RESPONSE = (
     b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\n"
@@ -51,12 +60,26 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     _guard: asyncio.TimerHandle | None = None
     _limits: tuple[float, float] = (10.0, 30.0)
+    #: the next bytes read start a request: its line is checked
+    _line_next = True
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the clock for the first request's headers."""
         super().connection_made(transport)
         self._limits = limits_of(self.app)
         self._arm(self._limits[0], "headers")
+
+    def data_received(self, data: bytes) -> None:
+        """Check the request line when these bytes start a request, then parse them."""
+        if self._line_next and data:
+            self._line_next = False
+            end = data.find(b"\n", 0, 8192)
+            if end >= 0 and _REQUEST_LINE.fullmatch(data, 0, end + 1) is None:
+                self._unset_keepalive_if_required()
+                self._disarm()
+                self.send_400_response("Invalid HTTP request line.")
+                return
+        super().data_received(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Stop the clock."""
@@ -66,6 +89,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         """A new request on the connection: its headers have ``header_timeout``."""
         super().on_message_begin()
+        self._line_next = False  # it started inside bytes already read (pipelining)
         self._arm(self._limits[0], "headers")
 
     def on_headers_complete(self) -> None:
@@ -95,8 +119,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._arm(self._limits[1], "body")
 
     def on_message_complete(self) -> None:
-        """The whole request is in."""
+        """The whole request is in; the next bytes start another one."""
         self._disarm()
+        self._line_next = True
         super().on_message_complete()
 
     def _arm(self, seconds: float, what: str) -> None:

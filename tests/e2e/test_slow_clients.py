@@ -106,7 +106,11 @@ def test_a_slow_but_steady_request_is_served(server: ServerProcess) -> None:
         time.sleep(0.5)
         sock.sendall(b"def")
         sock.settimeout(5)
-        answer = sock.recv(4096)
+        answer = b""
+        while not answer.endswith(b"}"):
+            chunk = sock.recv(4096)
+            assert chunk, answer
+            answer += chunk
     assert answer.startswith(b"HTTP/1.1 200 ") and answer.endswith(b'{"bytes":6}'), answer
 
 
@@ -126,3 +130,36 @@ def test_an_absolute_form_target_is_judged_by_its_host(server: ServerProcess) ->
         for _ in range(3):
             assert http.get("/hello").status_code == 200
             time.sleep(0.6)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [b"GET  /hello HTTP/1.1", b"GET /hello  HTTP/1.1", b"GET /hello", b"GET /hello HTTP/1.1 ",
+     b"GET\t/hello HTTP/1.1", b"GET /hello HTTP/2.0", b"GET /hel lo HTTP/1.1"],
+)  # fmt: skip
+def test_malformed_request_lines_are_400(server: ServerProcess, line: bytes) -> None:
+    with _connect(server) as sock:
+        sock.sendall(line + b"\r\nHost: 127.0.0.1\r\n\r\n")
+        answer, _ = _until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 400 "), (line, answer)
+
+
+def test_pipelined_and_kept_alive_requests_are_served(server: ServerProcess) -> None:
+    request = b"GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with _connect(server) as sock:
+        batch = request * 3
+        sock.sendall(batch[:50])  # the second read starts inside the first request
+        time.sleep(0.2)
+        sock.sendall(batch[50:])
+        sock.settimeout(5)
+        received = b""
+        while received.count(b"HTTP/1.1 200 ") < 3:
+            chunk = sock.recv(65536)
+            assert chunk, received
+            received += chunk
+        sock.sendall(request)  # and once more on the kept-alive connection
+        while received.count(b"HTTP/1.1 200 ") < 4:
+            chunk = sock.recv(65536)
+            assert chunk, received
+            received += chunk
+        assert b"HTTP/1.1 400" not in received
