@@ -116,6 +116,7 @@ def _check_bad_input(base_url: str) -> None:
     }
     _check_security_headers(base_url)
     _check_declared_body_is_refused(base_url)
+    _check_request_heads(base_url)
 
 
 #: What every response of a generated project carries in production (docs/security.md).
@@ -136,6 +137,34 @@ def _check_security_headers(base_url: str) -> None:
             csp = answer.headers["content-security-policy"]
             assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp, path
             assert "strict-transport-security" not in answer.headers  # plain HTTP
+
+
+#: Request heads that RFC 9112 (and allowed_hosts) refuse, each answered 400.
+BAD_HEADS = {
+    "port not digits": b"GET /posts HTTP/1.1\r\nHost: 127.0.0.1:99999x\r\n\r\n",
+    "negative port": b"GET /posts HTTP/1.1\r\nHost: 127.0.0.1:-1\r\n\r\n",
+    "two hosts": b"GET /posts HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\n\r\n",
+    "other host": b"GET /posts HTTP/1.1\r\nHost: evil.example\r\n\r\n",
+    "no host": b"GET /posts HTTP/1.1\r\n\r\n",
+    "absolute form": b"GET http://evil.example/posts HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "two spaces": b"GET  /posts HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "no version": b"GET /posts\r\n\r\n",
+    "star": b"GET * HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+}
+
+
+def _check_request_heads(base_url: str) -> None:
+    """Malformed request lines and Host headers get a 400 from the served project."""
+    import socket
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base_url)
+    answers = {}
+    for name, head in BAD_HEADS.items():
+        with socket.create_connection((where.hostname, where.port), timeout=10) as sock:
+            sock.sendall(head)
+            answers[name] = sock.recv(4096).split(b"\r\n", 1)[0]
+    assert answers == dict.fromkeys(BAD_HEADS, b"HTTP/1.1 400 Bad Request"), answers
 
 
 def _check_declared_body_is_refused(base_url: str) -> None:
@@ -227,6 +256,7 @@ def test_scaffold_in_a_browser(
             "MVCPY_ENV": "prod",
             "MVCPY_SECRET_KEY": PROD_SECRET,
             "MVCPY_SESSION__SECURE": "false",  # plain HTTP on loopback
+            "MVCPY_ALLOWED_HOSTS": '["127.0.0.1"]',  # as mvcpy check requires in prod
             "WEB_CONCURRENCY": "2",
             "PYTHONPATH": "",  # the installed mvcpy, not the checkout
             **database,
