@@ -37,7 +37,7 @@ def _silenced(app: App, name: str, problem: str) -> CheckResult:
 
 def _filters(app: App) -> list[Any]:
     """Every filter the app runs: configured built-ins, the app's, namespaces' and routes'."""
-    found = [*configured_filters(app), *app.filters]
+    found = [*configured_filters(app, only=("security_headers",)), *app.filters]
     for route in app.route_table.routes:
         found.extend(route.filters)
         if route.namespace is not None:

@@ -176,7 +176,7 @@ class SessionManager:
         store = self.store
         if store is None:
             return None, self._decode_cookie(token)
-        if token is not None and token.startswith(_IN_COOKIE):
+        if token is not None and token.startswith(_IN_COOKIE):  # a CSRF-only session
             return None, self._decode_cookie(token[len(_IN_COOKIE) :])
         sid = self._sid(token)
         if sid is None:
