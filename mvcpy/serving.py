@@ -28,7 +28,7 @@ from mvcpy.results import to_response
 from mvcpy.routing.router import Miss, Route, request_path
 from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
 from mvcpy.types import REFUSED_KEY, ASGIApp, Receive, Scope, Send
-from mvcpy.unit_of_work import UnitOfWork, end_late_session
+from mvcpy.unit_of_work import UnitOfWork, database_answer, end_late_session
 from mvcpy.websocket import WebSocketEndpoint, serve_websocket
 
 if TYPE_CHECKING:
@@ -247,6 +247,8 @@ class Dispatcher:
                     await manager.commit_async(session, response)
         except Exception as exc:
             registries = route.error_handlers if route is not None else self._app_error_handlers
+            if ctx.db_scope is not None:  # a filter's database error: 503 when unavailable
+                exc = database_answer(ctx, exc) or exc
             answer = await handle_error(ctx, exc, registries, self._debug)
             if answer is None:
                 await request.aclose()

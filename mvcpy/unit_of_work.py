@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from mvcpy.filters.chain import Endpoint
     from mvcpy.http.response import Response
 
-__all__ = ["UnitOfWork", "end_late_session"]
+__all__ = ["UnitOfWork", "database_answer", "end_late_session"]
 
 
 async def end_late_session(ctx: Context, ok: bool, executor: Executor | None) -> None:
@@ -49,7 +49,7 @@ class UnitOfWork:
         except BaseException as exc:
             if ctx.db_scope is None:
                 raise
-            answer = _answer(ctx, exc)
+            answer = database_answer(ctx, exc)
             try:
                 ctx.db_scope.end(False)  # the endpoint used the database: roll back
             except Exception:
@@ -69,7 +69,7 @@ class UnitOfWork:
         except BaseException as exc:
             if ctx.db_scope is None:
                 raise
-            answer = _answer(ctx, exc)
+            answer = database_answer(ctx, exc)
             try:
                 await ctx.db_scope.end_async(False, self.executor)  # roll back
             except Exception:
@@ -81,8 +81,9 @@ class UnitOfWork:
         return response
 
 
-def _answer(ctx: Context, exc: BaseException) -> Exception | None:
-    """The 503 for an error that says the database is unavailable, else None."""
+def database_answer(ctx: Context, exc: BaseException) -> Exception | None:
+    """The 503 for an error that says the request's database is unavailable, else None
+    (also asked by the dispatcher about errors raised in filters)."""
     if ctx.db_scope is None or not isinstance(exc, Exception):
         return None  # a cancelled task or an exit is rolled back and passed on as it is
     where = f"{ctx.request.method} {ctx.request.path} (route {ctx.route_name})"

@@ -158,6 +158,20 @@ def test_a_refused_connection_is_a_503_logged_once_and_health_says_so(
     assert not [r for r in caplog.records if r.name == "mvcpy.errors"]
 
 
+def test_a_filter_that_needs_the_database_gets_the_503_too(
+    make_app: Callable[..., App],
+) -> None:
+    app = build(make_app, f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none")
+
+    async def load_user(ctx: Any, call_next: Any) -> Any:
+        ctx.state.user = ctx.db.scalar(text("SELECT 1"))  # as a user loader would
+        return await call_next(ctx)
+
+    app.get("/account", lambda ctx: {"user": ctx.state.user}, filters=[load_user])
+    with TestClient(app) as client:
+        assert_503(client.get("/account"))
+
+
 def test_a_silent_server_costs_the_connect_timeout_and_other_pages_keep_answering(
     make_app: Callable[..., App], silent: SilentServer
 ) -> None:
