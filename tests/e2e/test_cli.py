@@ -98,7 +98,7 @@ def test_mvcpy_routes_lists_every_route_with_its_name() -> None:
     # In development the app also serves mvcpy's documentation (docs/running.md).
     assert rows["manual.index"]["path"] == "/-/docs/"
     assert rows["manual.page"]["path"] == "/-/docs/{name}"
-    assert len(rows) == 13 + 2
+    assert len(rows) == 14 + 2
 
 
 @pytest.mark.parametrize(
