@@ -7,10 +7,11 @@ Add ``"mvcpy.sessions.database"`` to ``[database] models`` so that
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -25,11 +26,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mvcpy.errors import ConfigurationError
+from mvcpy.orm.availability import unavailable
 from mvcpy.orm.model import Model
 from mvcpy.sessions.store import SessionStore
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
     from mvcpy.orm.database import Database
 
@@ -101,6 +103,19 @@ class DatabaseStore(SessionStore):
         """The app's (sync) engine."""
         return self.database.engine
 
+    @contextlib.contextmanager
+    def _connection(self, write: bool = True) -> Iterator[Connection]:
+        """A connection (in a transaction when ``write``); a database that is unavailable
+        is a 503, as for actions (mvcpy.orm.availability), not a 500."""
+        try:
+            with self.engine.begin() if write else self.engine.connect() as connection:
+                yield connection
+        except Exception as exc:
+            answer = unavailable(exc, "the session store", self.database.unavailable_log)
+            if answer is None:
+                raise
+            raise answer from exc
+
     def create_table(self) -> None:
         """Create the table when it is missing (tests, or apps without migrations)."""
         _table.create(self.engine, checkfirst=True)
@@ -108,7 +123,7 @@ class DatabaseStore(SessionStore):
     def load(self, sid: str) -> dict[str, Any] | None:
         """Return session ``sid``'s data, or ``None`` when it is unknown or expired."""
         query = select(_table.c.key, _table.c.value, _table.c.expires_at).where(_table.c.sid == sid)
-        with self.engine.connect() as connection:
+        with self._connection(write=False) as connection:
             rows = connection.execute(query).all()
         marker = [expires for key, _, expires in rows if key == _MARKER]
         if not marker or marker[0] <= int(time.time()):
@@ -128,7 +143,7 @@ class DatabaseStore(SessionStore):
             for key in sorted(changed)
         ]
         gone = [key for key in deleted if key not in changed]
-        with self.engine.begin() as connection:
+        with self._connection() as connection:
             connection.execute(self._upsert, rows)
             if gone:
                 connection.execute(
@@ -160,7 +175,7 @@ class DatabaseStore(SessionStore):
             for key in sorted(changed)
         ]
         gone = [key for key in deleted if key not in changed]
-        with self.engine.begin() as connection:
+        with self._connection() as connection:
             # MySQL/MariaDB count matched rows here too (SQLAlchemy sets FOUND_ROWS).
             if connection.execute(renew).rowcount != 1:
                 return False
@@ -176,7 +191,7 @@ class DatabaseStore(SessionStore):
 
     def touch(self, sid: str, max_age: int) -> None:
         """Renew the expiry of session ``sid``."""
-        with self.engine.begin() as connection:
+        with self._connection() as connection:
             connection.execute(
                 update(_table)
                 .where(_table.c.sid == sid, _table.c.key == _MARKER)
@@ -185,7 +200,7 @@ class DatabaseStore(SessionStore):
 
     def delete(self, sid: str) -> None:
         """Forget session ``sid``."""
-        with self.engine.begin() as connection:
+        with self._connection() as connection:
             # The marker first: it waits for an update of this session that holds it,
             # and the second statement then also sees the rows that update wrote.
             connection.execute(delete(_table).where(_table.c.sid == sid, _table.c.key == _MARKER))
@@ -196,7 +211,7 @@ class DatabaseStore(SessionStore):
         expired = select(_table.c.sid).where(
             _table.c.key == _MARKER, _table.c.expires_at <= int(time.time())
         )
-        with self.engine.begin() as connection:
+        with self._connection() as connection:
             sids = [row[0] for row in connection.execute(expired)]
             if not sids:
                 return 0

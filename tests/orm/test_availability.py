@@ -172,6 +172,21 @@ def test_a_filter_that_needs_the_database_gets_the_503_too(
         assert_503(client.get("/account"))
 
 
+def test_sessions_kept_in_an_unavailable_database_get_the_503_too(
+    make_app: Callable[..., App],
+) -> None:
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none"
+    app = make_app(database={"url": url}, session={"enabled": True, "backend": "database"})
+
+    def remember(ctx: Any) -> str:
+        ctx.session["seen"] = True  # saved to the store after the action
+        return "remembered"
+
+    app.get("/remember", remember)
+    with TestClient(app) as client:
+        assert_503(client.get("/remember"))
+
+
 def test_a_silent_server_costs_the_connect_timeout_and_other_pages_keep_answering(
     make_app: Callable[..., App], silent: SilentServer
 ) -> None:
