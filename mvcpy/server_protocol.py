@@ -59,7 +59,7 @@ def limits_of(app: Any) -> tuple[float, float]:
 SWEEP_INTERVAL = 0.5
 
 _HEADERS, _BODY = 0, 1
-#: PERF: the base class's callbacks, called directly (super() costs a lookup a call)
+#: PERF: the base class's callbacks, called directly (super() costs a lookup per call)
 _base = HttpToolsProtocol
 
 
@@ -81,6 +81,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     _limits: tuple[float, float] = (10.0, 30.0)
     #: the next bytes read start a request: its line is checked
     _line_next = True
+    #: the start of a request line that has not ended yet (it arrived in pieces)
+    _head = b""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Wait for the first request's headers; start the server's sweeper."""
@@ -95,15 +97,19 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         """Check the request line when these bytes start a request, then parse them."""
         if self._line_next:
-            self._line_next = False
-            end = data.find(b"\n", 0, 8192) + 1
-            # METHOD SP target SP version: exactly two spaces, the version last. PERF: two
-            # C calls; a regex cost about 1 µs a request.
-            if end and (data.count(b" ", 0, end) != 2 or not data.endswith(_LINE_ENDS, 0, end)):
-                self._unset_keepalive_if_required()
-                self._waiting = None
-                self.send_400_response("Invalid HTTP request line.")
-                return
+            head = self._head + data if self._head else data
+            end = head.find(b"\n", 0, 8192) + 1
+            if end or len(head) >= 8192:
+                self._line_next, self._head = False, b""
+                # METHOD SP target SP version: exactly two spaces, the version last.
+                # PERF: two C calls; a regex cost about 1 µs a request.
+                if end and (head.count(b" ", 0, end) != 2 or not head.endswith(_LINE_ENDS, 0, end)):
+                    self._unset_keepalive_if_required()
+                    self._waiting = None
+                    self.send_400_response("Invalid HTTP request line.")
+                    return
+            else:  # the line arrives in pieces: check it once it is whole
+                self._head = head
         _base.data_received(self, data)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -114,7 +120,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         """A new request on the connection: its headers have ``header_timeout``."""
         _base.on_message_begin(self)
-        self._line_next = False  # it started inside bytes already read (pipelining)
+        if not self._head:  # it started inside bytes already read (pipelining)
+            self._line_next = False
         self._waiting, self._since = _HEADERS, None
 
     def on_headers_complete(self) -> None:

@@ -163,3 +163,19 @@ def test_pipelined_and_kept_alive_requests_are_served(server: ServerProcess) -> 
             assert chunk, received
             received += chunk
         assert b"HTTP/1.1 400" not in received
+
+
+def test_a_request_line_in_pieces_is_checked_whole(server: ServerProcess) -> None:
+    with _connect(server) as sock:
+        for piece in (b"GE", b"T  /hel", b"lo HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"):
+            sock.sendall(piece)
+            time.sleep(0.1)
+        refused, _ = _until_closed(sock)
+    assert refused.startswith(b"HTTP/1.1 400 "), refused
+    with _connect(server) as sock:
+        for piece in (b"GE", b"T /hel", b"lo HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"):
+            sock.sendall(piece)
+            time.sleep(0.1)
+        sock.settimeout(5)
+        served = sock.recv(4096)
+    assert served.startswith(b"HTTP/1.1 200 "), served
