@@ -9,10 +9,8 @@ bounded number of examples (no deadline: a loaded CI machine must not fail them)
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
-from urllib.parse import unquote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,7 +18,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 from mvcpy import App, Controller
-from mvcpy.types import Message
+from tests.raw_asgi import send_raw
 
 EXAMPLES = settings(
     max_examples=150,
@@ -82,37 +80,10 @@ def call(
     content_type: bytes | None = None,
 ) -> tuple[int, bytes]:  # fmt: skip
     """Send one request through ASGI as a server would; return (status, body)."""
-    sent: list[Message] = []
-    chunks = [body]
-
-    async def receive() -> Message:
-        if chunks:
-            return {"type": "http.request", "body": chunks.pop(), "more_body": False}
-        return {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
     headers = [(b"host", b"testserver"), (b"content-length", str(len(body)).encode())]
     if content_type is not None:
         headers.append((b"content-type", content_type))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": unquote(raw_path.decode("ascii")),
-        "raw_path": raw_path,
-        "query_string": query,
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
-    asyncio.run(app(scope, receive, send))  # an exception that escapes fails the test
-    status = int(sent[0]["status"])
-    return status, b"".join(m.get("body", b"") for m in sent[1:])
+    return send_raw(app, method, raw_path, headers, query=query, body=body)
 
 
 @EXAMPLES

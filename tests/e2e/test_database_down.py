@@ -10,8 +10,6 @@ and reason instead of a traceback per request.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,35 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.silent_server import SilentServer
+
 from ._projects import MVCPY, new_project, run_in_project
 from ._servers import PROD_SECRET, VENV_BIN, ServerProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
-
-
-class SilentServer:
-    """Accepts TCP connections on loopback and never sends a byte."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
-        self.held: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(connection)
-
-    def close(self) -> None:
-        self.sock.close()
-        for connection in self.held:
-            connection.close()
 
 
 @pytest.fixture

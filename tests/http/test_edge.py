@@ -7,40 +7,16 @@ and two ``Host`` headers), and sent to the app through ASGI.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 
-from mvcpy.types import Message
+from tests.raw_asgi import send_raw
 
 
 def call(app: Any, path: str, headers: list[tuple[bytes, bytes]], version: str = "1.1") -> int:
     """Send one GET to ``app``; return the status it answers."""
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": version,
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
-    asyncio.run(app(scope, receive, send))
-    return int(sent[0]["status"])
+    return send_raw(app, "GET", path.encode(), headers, version=version)[0]
 
 
 @pytest.fixture

@@ -25,38 +25,7 @@ from sqlalchemy import text
 from mvcpy import App
 from mvcpy.orm.availability import RETRY_AFTER, unavailable_reason
 from mvcpy.testing import TestClient
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class SilentServer:
-    """Accepts TCP connections on loopback and never sends a byte."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.held: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            self.held.append(connection)
-
-    def close(self) -> None:
-        self.sock.close()
-        for connection in self.held:
-            connection.close()
+from tests.silent_server import SilentServer, free_port
 
 
 class Relay:
@@ -143,7 +112,7 @@ def silent() -> Iterator[SilentServer]:
 def test_a_refused_connection_is_a_503_logged_once_and_health_says_so(
     make_app: Callable[..., App], caplog: pytest.LogCaptureFixture
 ) -> None:
-    app = build(make_app, f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none")
+    app = build(make_app, f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none")
     with caplog.at_level(logging.ERROR), TestClient(app) as client:
         for path in ("/db", "/adb", "/db"):
             assert_503(client.get(path))
@@ -161,7 +130,7 @@ def test_a_refused_connection_is_a_503_logged_once_and_health_says_so(
 def test_a_filter_that_needs_the_database_gets_the_503_too(
     make_app: Callable[..., App],
 ) -> None:
-    app = build(make_app, f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none")
+    app = build(make_app, f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none")
 
     async def load_user(ctx: Any, call_next: Any) -> Any:
         ctx.state.user = ctx.db.scalar(text("SELECT 1"))  # as a user loader would
@@ -175,7 +144,7 @@ def test_a_filter_that_needs_the_database_gets_the_503_too(
 def test_sessions_kept_in_an_unavailable_database_get_the_503_too(
     make_app: Callable[..., App],
 ) -> None:
-    url = f"postgresql+psycopg://nobody@127.0.0.1:{_free_port()}/none"
+    url = f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none"
     app = make_app(database={"url": url}, session={"enabled": True, "backend": "database"})
 
     def remember(ctx: Any) -> str:
@@ -250,7 +219,7 @@ def test_a_locked_sqlite_database_is_a_503_after_the_busy_timeout(
 def test_the_site_recovers_when_the_database_comes_back(
     make_app: Callable[..., App], postgres_url: str
 ) -> None:
-    port = _free_port()
+    port = free_port()
     relay = Relay(port, ("127.0.0.1", 5432))
     url = postgres_url.replace("127.0.0.1:5432", f"127.0.0.1:{port}")
     app = build(make_app, url, connect_timeout=1)
