@@ -64,6 +64,7 @@ BUILTIN_COMPONENTS: tuple[str, ...] = (
     "mvcpy.openapi:OpenAPIComponent",
     "mvcpy.cache.component:CacheComponent",
     "mvcpy.i18n.component:I18nComponent",
+    "mvcpy.mail.component:MailComponent",
     "mvcpy.manual.component:DocsComponent",
 )
 

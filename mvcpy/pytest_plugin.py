@@ -1,4 +1,5 @@
-"""pytest fixtures for mvcpy projects: define an ``app`` fixture and use ``client`` and ``db``."""
+"""pytest fixtures for mvcpy projects: define an ``app`` fixture and use ``client``, ``db``
+and ``outbox``."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from mvcpy.testing import TestClient
 
 if TYPE_CHECKING:
     from mvcpy.app import App
+    from mvcpy.mail.backends import SentMessage
     from mvcpy.orm.session import DbSession
 
-__all__ = ["client", "db"]
+__all__ = ["client", "db", "outbox"]
 
 
 @pytest.fixture
@@ -30,3 +32,19 @@ def db(app: App) -> Iterator[DbSession]:
 
     with transactional_session(app.database) as session:
         yield session
+
+
+@pytest.fixture
+def outbox(app: App) -> list[SentMessage]:
+    """The mail the app sent during the test, oldest first (``[mail] backend = "memory"``,
+    the default under ``MVCPY_ENV=test``)."""
+    from mvcpy.mail.backends import MemoryBackend
+
+    backend = app.services["mail"].backend
+    if not isinstance(backend, MemoryBackend):
+        pytest.fail(
+            f"the outbox fixture needs [mail] backend = 'memory' (the default in the test "
+            f"environment); this app's is {type(backend).__name__}"
+        )
+    backend.outbox.clear()
+    return backend.outbox
