@@ -314,11 +314,19 @@ class Controller:
 
         return current_user(self.ctx)
 
-    def login(self, user_id: Any) -> None:
-        """Log ``user_id`` in under a new session id (call it after checking the password)."""
+    def login(self, user: Any, *, remember: bool = True) -> None:
+        """Log ``user`` (or its id) in under a new session id, after checking the password;
+        ``remember=False``: the session ends when the browser closes."""
         from mvcpy.auth import login
 
-        login(self.ctx, user_id)
+        login(self.ctx, user, remember=remember)
+
+    def authorize(self, permission: str | None = None, *, owner_of: Any = None) -> Any:
+        """Return the user when it holds ``permission`` or owns ``owner_of``; else 401
+        (nobody) or 403: ``self.authorize("posts.edit", owner_of=post)``."""
+        from mvcpy.auth import authorize
+
+        return authorize(self.ctx, permission, owner_of=owner_of)
 
     def logout(self) -> None:
         """Log the user out and destroy the session."""

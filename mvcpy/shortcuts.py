@@ -67,10 +67,22 @@ class FeatureShortcuts:
         self._check_not_started("add a template test")
         return registrar(self.templates.add_test, name)
 
-    def user_loader(self, fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        """Register ``fn(user_id)`` that loads the user for ``current_user`` (once a request)."""
+    def user_loader(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``fn(user_id)`` or ``fn(user_id, ctx)`` (sync or async) that loads the
+        session's user for ``current_user``, once a request."""
         self._check_not_started("register the user loader")
         self.load_user = fn
+        return fn
+
+    def token_loader(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Register ``fn(token)`` or ``fn(token, ctx)`` (sync or async) that returns the user
+        of an ``Authorization: Bearer|Token <token>`` header, or ``None`` (then 401).
+
+        The schemes are ``[auth] token_schemes``; such a user is ``current_user`` as a
+        logged-in one is, for ``login_required`` and permissions too (docs/accounts.md).
+        """
+        self._check_not_started("register the token loader")
+        self.services["auth"].token_loader = fn
         return fn
 
     def health_check(

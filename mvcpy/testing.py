@@ -16,6 +16,7 @@ import json
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote
 
@@ -23,10 +24,12 @@ import httpx
 
 from mvcpy.orm.sample_rows import make_row
 from mvcpy.templating import RECORD_EXTENSION
+from mvcpy.testing_session import ClientSession
 from mvcpy.types import Message
 
 if TYPE_CHECKING:
     from mvcpy.app import App
+    from mvcpy.sessions.session import Session
 
 __all__ = ["TestClient", "TestResponse", "TestWebSocket", "WebSocketRefused", "make_row"]
 
@@ -354,6 +357,28 @@ class TestClient(httpx.Client):
             follow_redirects=follow_redirects,
             **kwargs,
         )
+
+    # -- the session ------------------------------------------------------------------
+    @property
+    def _session(self) -> ClientSession:
+        return ClientSession(self.app, self)
+
+    def session_data(self) -> dict[str, Any]:
+        """A copy of this client's session as the app would load it."""
+        return self._session.data()
+
+    def session_transaction(self) -> AbstractContextManager[Session]:
+        """Change this client's session: ``with client.session_transaction() as s: s["k"] = 1``;
+        it is saved, and the cookie set, when the block ends."""
+        return self._session.transaction()
+
+    def login_as(self, user: Any, *, remember: bool = True) -> None:
+        """Start this client logged in as ``user`` (an object with ``id``, or an id)."""
+        self._session.login_as(user, remember=remember)
+
+    def flashes(self) -> list[tuple[str, str]]:
+        """The flash messages waiting for the next page, as ``(category, message)``."""
+        return self._session.flashes()
 
     def websocket_connect(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["REFUSED_KEY", "ASGIApp", "Message", "Receive", "Scope", "Send"]
+__all__ = ["REFUSED_KEY", "USER_KEY", "ASGIApp", "Message", "Receive", "Scope", "Send"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -17,3 +17,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: ``(status, reason)``. The app answers it as any other 4xx, through its filters, error
 #: pages and access log, instead of the middleware answering on its own.
 REFUSED_KEY = "mvcpy.refused"
+
+#: where a request context keeps its user once loaded (``ctx.__dict__``): mvcpy.auth loads
+#: it, and the core's authentication filters set it, so that every credential gives one user
+USER_KEY = "_mvcpy_current_user"

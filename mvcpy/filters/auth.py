@@ -7,20 +7,22 @@ import binascii
 import hmac
 import inspect
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.errors import HTTPError
 from mvcpy.filters._answer import answer_error
+from mvcpy.types import USER_KEY
 
 if TYPE_CHECKING:
     from mvcpy.context import Context
     from mvcpy.filters.chain import CallNext
     from mvcpy.http.response import Response
 
-__all__ = ["BasicAuth", "BearerAuth", "constant_time_equal"]
+__all__ = ["BasicAuth", "BearerAuth", "constant_time_equal", "takes_context"]
 
 BasicCheck = Callable[[str, str], Any]
-TokenCheck = Callable[[str], Any]
+TokenCheck = Callable[..., Any]
 
 
 def constant_time_equal(a: str, b: str) -> bool:
@@ -28,7 +30,18 @@ def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 
 
-async def _call(check: Callable[..., Any], *args: str) -> Any:
+@lru_cache(maxsize=256)
+def takes_context(check: Callable[..., Any]) -> bool:
+    """Whether a check or loader takes the request context as its second argument."""
+    try:
+        parameters = list(inspect.signature(check).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+
+
+async def _call(check: Callable[..., Any], *args: Any) -> Any:
     result = check(*args)
     if inspect.isawaitable(result):
         result = await result
@@ -110,6 +123,7 @@ class BasicAuth:
         if not user:
             return await answer_error(ctx, HTTPError(401, "Invalid credentials", self._challenge))
         ctx.state["user"] = username if user is True else user
+        ctx.__dict__[USER_KEY] = ctx.state["user"]
         response: Response = await call_next(ctx)
         return response
 
@@ -120,11 +134,15 @@ class BasicAuth:
 class BearerAuth:
     """Require ``Authorization: Bearer <token>`` that ``check(token)`` accepts.
 
-    ``check`` returns the principal (stored in ``ctx.state.user``) or a falsy value;
-    ``BearerAuth(tokens=[...])`` accepts a fixed set, compared in constant time.
+    ``check(token)`` or ``check(token, ctx)`` (sync or async) returns the principal, or a
+    falsy value to refuse; the principal is ``ctx.state.user`` and the request's current
+    user (``current_user``, permissions). ``BearerAuth(tokens=[...])`` accepts a fixed set,
+    compared in constant time. ``scheme`` names the accepted scheme(s) (``"Token"``,
+    ``("Bearer", "Token")``); ``optional=True`` lets requests without the header through
+    anonymously, while a wrong token is still 401.
     """
 
-    __slots__ = ("_challenge", "_invalid", "check", "realm")
+    __slots__ = ("_challenge", "_invalid", "_schemes", "_with_ctx", "check", "optional", "realm")
 
     def __init__(
         self,
@@ -132,25 +150,37 @@ class BearerAuth:
         *,
         tokens: Iterable[str] | None = None,
         realm: str = "mvcpy",
+        scheme: str | Iterable[str] = "Bearer",
+        optional: bool = False,
     ) -> None:
         if (check is None) == (tokens is None):
             raise ValueError("BearerAuth needs exactly one of check=... or tokens=[...]")
         self.check: TokenCheck = check if check is not None else _TokenSet(tokens or ())
+        self._with_ctx = check is not None and takes_context(check)
         self.realm = realm
-        self._challenge = {"www-authenticate": f'Bearer realm="{realm}"'}
-        self._invalid = {"www-authenticate": f'Bearer realm="{realm}", error="invalid_token"'}
+        schemes = (scheme,) if isinstance(scheme, str) else tuple(scheme)
+        if not schemes:
+            raise ValueError("BearerAuth needs at least one scheme")
+        self._schemes = frozenset(s.lower() for s in schemes)
+        self.optional = optional
+        self._challenge = {"www-authenticate": f'{schemes[0]} realm="{realm}"'}
+        self._invalid = {"www-authenticate": f'{schemes[0]} realm="{realm}", error="invalid_token"'}
 
     async def __call__(self, ctx: Context, call_next: CallNext) -> Response:
         """Check the token, then run the chain."""
         header = ctx.request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        if scheme.lower() not in self._schemes or not token:
+            if self.optional and (not header or scheme.lower() not in self._schemes):
+                anonymous: Response = await call_next(ctx)
+                return anonymous
             return await answer_error(ctx, HTTPError(401, "Bearer token required", self._challenge))
-        user = await _call(self.check, token)
+        user = await (_call(self.check, token, ctx) if self._with_ctx else _call(self.check, token))
         if not user:
             return await answer_error(ctx, HTTPError(401, "Invalid token", self._invalid))
         ctx.state["user"] = user
+        ctx.__dict__[USER_KEY] = user
         response: Response = await call_next(ctx)
         return response
 

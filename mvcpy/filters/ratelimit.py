@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.errors import HTTPError
@@ -23,7 +24,7 @@ __all__ = ["Backend", "Decision", "MemoryBackend", "RateLimit", "parse_rate"]
 
 logger = logging.getLogger("mvcpy.ratelimit")
 
-KeyFunction = Callable[["Context"], "str | None"]
+KeyFunction = Callable[["Context"], "str | Awaitable[str | None] | None"]
 
 _PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,
             "hour": 3600, "d": 86400, "day": 86400}  # fmt: skip
@@ -111,7 +112,8 @@ class RateLimit:
     rate's pace; each request takes one. ``key`` is ``"ip"`` (the client address;
     put :class:`~mvcpy.filters.proxies.ProxyHeaders` first behind a proxy),
     ``"user"`` (``ctx.state.user``), ``"api_key"`` (the ``X-API-Key`` header) or a
-    function ``ctx -> str | None``; when the key is missing the client address is
+    function ``ctx -> str | None`` (sync or async: an async one may read the body); when
+    the key is missing the client address is
     used. Limited requests get ``429`` with ``Retry-After``; every answer carries
     ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``.
 
@@ -171,7 +173,10 @@ class RateLimit:
 
     async def __call__(self, ctx: Context, call_next: CallNext) -> Response:
         """Take a token for this request's key; 429 when the bucket is empty."""
-        subject = self._key(ctx) or _client_key(ctx) or "-"
+        found = self._key(ctx)
+        if inspect.isawaitable(found):
+            found = await found
+        subject = found or _client_key(ctx) or "-"
         try:
             decision = await self.backend.take(f"{self.name}:{subject}", self.capacity, self._rate)
         except Exception:

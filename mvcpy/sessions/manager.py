@@ -23,7 +23,14 @@ if TYPE_CHECKING:
     from mvcpy.http.response import Response
     from mvcpy.orm.database import Database
 
-__all__ = ["BACKENDS", "SessionManager", "SessionNotSaved", "SessionTooLarge", "signing_keys"]
+__all__ = [
+    "BACKENDS",
+    "TRANSIENT_KEY",
+    "SessionManager",
+    "SessionNotSaved",
+    "SessionTooLarge",
+    "signing_keys",
+]
 
 BACKENDS = ("cookie", "memory", "database", "redis")
 _SALT = "mvcpy.session"
@@ -61,6 +68,11 @@ NOT_SAVED_GONE = (
     "the session was destroyed or expired elsewhere during the connection (a logout "
     "over HTTP, say), and an ended session is not brought back"
 )
+
+
+#: A session holding this key set to ``True`` gets a cookie without ``Max-Age``, which the
+#: browser drops when it closes (a login without "remember me"); the store keeps ``max_age``.
+TRANSIENT_KEY = "_transient"
 
 
 def signing_keys(secret_key: str, settings: SessionSettings) -> list[str]:
@@ -222,7 +234,8 @@ class SessionManager:
                 if self.token(request) is not None:
                     self._clear(response, request)
                 return
-            self._send(response, request, self._serializer.dumps(data), check_size=True)
+            transient = data.get(TRANSIENT_KEY) is True
+            self._send(response, request, self._serializer.dumps(data), True, transient)
             return
         if session.old_sid is not None:
             store.delete(session.old_sid)
@@ -249,7 +262,8 @@ class SessionManager:
         else:  # sliding expiry
             store.touch(session.sid, self.max_age)
         if session.old_sid is not None or self.sliding or self._sid(self.token(request)) is None:
-            self._send(response, request, self._signer.sign(session.sid).decode("ascii"))
+            token = self._signer.sign(session.sid).decode("ascii")
+            self._send(response, request, token, transient=data.get(TRANSIENT_KEY) is True)
 
     @staticmethod
     def _stays_in_cookie(session: Session) -> bool:
@@ -329,7 +343,12 @@ class SessionManager:
         return self.secure if self.secure is not None else request.scheme == "https"
 
     def _send(
-        self, response: Response, request: Request, token: str, check_size: bool = False
+        self,
+        response: Response,
+        request: Request,
+        token: str,
+        check_size: bool = False,
+        transient: bool = False,
     ) -> None:
         if self.header is not None:
             response.set_header(self.header, token)
@@ -337,7 +356,7 @@ class SessionManager:
         cookie = format_cookie(
             self.cookie_name,
             token,
-            self.max_age,
+            None if transient else self.max_age,  # no Max-Age: ends with the browser
             None,
             self.path,
             self.domain,
