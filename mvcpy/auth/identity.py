@@ -209,6 +209,16 @@ async def _awaited(value: Awaitable[Any]) -> Any:
     return await value
 
 
+async def _load(loader: Loader, value: Any, ctx: Context) -> Any:
+    """Call a loader from the loop: an async one is awaited; a sync one (which may query a
+    database) runs on the app's worker threads, so that it never stalls the loop."""
+    if inspect.iscoroutinefunction(loader):
+        return await _call(loader, value, ctx)
+    loop = asyncio.get_running_loop()
+    user = await loop.run_in_executor(ctx.app._executor, _call, loader, value, ctx)
+    return await user if inspect.isawaitable(user) else user
+
+
 async def load_current_user(ctx: Context) -> Any:
     """Return this request's user without blocking the loop (async loaders are awaited)."""
     cached = ctx.__dict__.get(USER_KEY, _NOT_LOADED)
@@ -218,10 +228,7 @@ async def load_current_user(ctx: Context) -> Any:
     token = credentials.token_of(ctx.request) if credentials is not None else None
     if token is not None:
         assert credentials is not None and credentials.token_loader is not None
-        user = _call(credentials.token_loader, token, ctx)
-        if inspect.isawaitable(user):
-            user = await user
-        user = _from_token(credentials, user)
+        user = _from_token(credentials, await _load(credentials.token_loader, token, ctx))
     else:
         session = await ctx.session.load()
         user_id = session.get(USER_ID_KEY)
@@ -231,9 +238,7 @@ async def load_current_user(ctx: Context) -> Any:
         elif loader is None:
             user = user_id
         else:
-            user = _call(loader, user_id, ctx)
-            if inspect.isawaitable(user):
-                user = await user
+            user = await _load(loader, user_id, ctx)
         user = _check_binding(session, credentials, user)
     ctx.__dict__[USER_KEY] = user
     return user

@@ -1,5 +1,5 @@
 """The ``mvcpy generate`` command: ``controller``, ``model``, ``migration``, ``scaffold``,
-``view``, ``filter`` and ``test``."""
+``auth``, ``view``, ``filter`` and ``test``."""
 
 from __future__ import annotations
 
@@ -57,6 +57,14 @@ def _scaffold(args: argparse.Namespace) -> int:
     return 0
 
 
+def _auth(args: argparse.Namespace) -> int:
+    from mvcpy.generate.auth import generate_auth
+
+    generate_auth(_project(), force=args.force)
+    print("next: mvcpy db upgrade, then mvcpy run (/sign-up) and python -m pytest -q")
+    return 0
+
+
 def _view(args: argparse.Namespace) -> int:
     from mvcpy.generate.pieces import generate_view
 
@@ -104,7 +112,7 @@ def add_generate_command(commands: Any) -> None:
     """Add ``mvcpy generate controller|model|migration|scaffold`` to the subparsers."""
     generate = commands.add_parser(
         "generate",
-        help="write a controller, model, migration, scaffold, view, filter or test",
+        help="write a controller, model, migration, scaffold, auth, view, filter or test",
         description=_wrap(
             "Write code into the project made by `mvcpy new` (run it in the project "
             "directory). Existing files are never overwritten without --force; routes.py and "
@@ -214,6 +222,23 @@ def add_generate_command(commands: Any) -> None:
     scaffold.add_argument("--plural", help="the plural when the rule (add s, es or ies) is wrong")
     _force(scaffold)
     scaffold.set_defaults(func=_scaffold)
+
+    auth = kinds.add_parser(
+        "auth",
+        help="accounts: users, sign-up, confirmation, login, password reset, API tokens",
+        description=_wrap(
+            "Write accounts into the project: the User model with roles, permissions and "
+            "API tokens and the revision that creates their tables, accounts.py (the rules: "
+            "who the user is, the links mailed to users), forms, controllers and views for "
+            "sign-up, email confirmation, login (with remember me), logout, password reset "
+            "by mail, password and email changes and personal API tokens, the mail "
+            "templates, the routes, the login links in the layout, and "
+            "tests/test_accounts.py. Then run mvcpy db upgrade. See docs/accounts.md."
+        ),
+        **examples("mvcpy generate auth", "mvcpy generate auth --force"),
+    )
+    _force(auth)
+    auth.set_defaults(func=_auth)
 
     view = kinds.add_parser(
         "view",

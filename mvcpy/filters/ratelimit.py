@@ -75,6 +75,10 @@ class MemoryBackend:
         self._buckets[key] = (tokens, now)  # re-inserted last: dict order is recency
         return Decision(allowed, tokens)
 
+    def clear(self) -> None:
+        """Forget every bucket (between tests)."""
+        self._buckets.clear()
+
     def _evict(self, now: float, capacity: int, rate: float) -> None:
         full = [
             k for k, (tokens, stamp) in self._buckets.items()

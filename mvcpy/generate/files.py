@@ -13,6 +13,7 @@ import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 import jinja2
@@ -205,10 +206,25 @@ def _insert(source: str, index: int, lines: list[str]) -> str:
     return "".join(existing)
 
 
-def add_import(source: str, module: str, name: str, package: str, where: str) -> str:
-    """Add ``from module import name`` among the ``package`` imports, kept in order."""
-    one = f"from {module} import {name}"
-    lines = [one] if len(one) <= LINE_LENGTH else [f"from {module} import (", f"    {name},", ")"]
+def _isort_key(name: str) -> tuple[int, str]:
+    """Order names as ruff's isort does: CONSTANTS, then Classes, then functions."""
+    bare = name.split(" as ")[0]
+    kind = 0 if bare.isupper() else 1 if bare[:1].isupper() else 2
+    return kind, bare
+
+
+def add_import(
+    source: str, module: str, name: str | Sequence[str], package: str, where: str
+) -> str:
+    """Add ``from module import name`` (or several names) among the ``package`` imports,
+    kept in order, laid out as ruff format does."""
+    names = sorted([name] if isinstance(name, str) else name, key=_isort_key)
+    one = f"from {module} import {', '.join(names)}"
+    lines = (
+        [one]
+        if len(one) <= LINE_LENGTH
+        else [f"from {module} import (", *(f"    {n}," for n in names), ")"]
+    )
     if _has_block(source, lines):
         return source
     tree = _parse(source, where)

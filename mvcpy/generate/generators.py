@@ -24,7 +24,7 @@ from mvcpy.generate.files import (
     render,
 )
 from mvcpy.generate.layout import Project
-from mvcpy.generate.migrations import TableMigration
+from mvcpy.generate.migrations import TableMigration, model_table
 from mvcpy.generate.naming import ControllerNames, ResourceNames, snake
 from mvcpy.generate.references import resolve_references
 
@@ -189,7 +189,9 @@ def _plan_model(
     module = f"{project.package}.models.{names.singular}"
     text = add_import(plan.current(models), module, names.model_class, project.package, where)
     plan.edit(models, add_to_all(text, names.model_class, where))
-    return TableMigration(project, names, fields, plan) if migration else None
+    if not migration:
+        return None
+    return TableMigration(project, f"create {names.table}", [model_table(names, fields)], plan)
 
 
 def generate_model(

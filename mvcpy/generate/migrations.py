@@ -62,14 +62,16 @@ def model_table(names: ResourceNames, fields: Sequence[Field]) -> Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
-def _render(table: Table) -> tuple[str, str]:
+def _render(tables: Sequence[Table]) -> tuple[str, str]:
     from alembic.autogenerate import render_python_code
     from alembic.operations import ops
 
-    indexes = sorted(table.indexes, key=lambda index: str(index.name))
-    upgrade = ops.UpgradeOps(
-        [ops.CreateTableOp.from_table(table), *(ops.CreateIndexOp.from_index(i) for i in indexes)]
-    )
+    steps: list[ops.MigrateOperation] = []
+    for table in tables:  # in order: a table's foreign keys point at tables before it
+        indexes = sorted(table.indexes, key=lambda index: str(index.name))
+        steps.append(ops.CreateTableOp.from_table(table))
+        steps.extend(ops.CreateIndexOp.from_index(index) for index in indexes)
+    upgrade = ops.UpgradeOps(steps)
     return (
         render_python_code(upgrade, render_item=render_item),
         render_python_code(upgrade.reverse(), render_item=render_item),
@@ -77,7 +79,8 @@ def _render(table: Table) -> tuple[str, str]:
 
 
 class TableMigration:
-    """The revision ``create <table>`` of a generated model, planned then written.
+    """The revision that creates a generated model's table (or a generator's tables, in
+    order), planned then written.
 
     An existing revision with that message means the table has its migration, and it is
     kept, with or without ``force``: revisions are history that a database may already
@@ -85,17 +88,15 @@ class TableMigration:
     (``mvcpy generate migration``).
     """
 
-    def __init__(
-        self, project: Project, names: ResourceNames, fields: Sequence[Field], plan: Plan
-    ) -> None:
+    def __init__(self, project: Project, message: str, tables: Sequence[Table], plan: Plan) -> None:
         from alembic.script import ScriptDirectory
 
         project.require(MIGRATIONS_DIR, "env.py")
         self.config = revisions_config(project.package_dir)
         # Quiet: Alembic's own "Generating ..." line would repeat the plan's "create" line.
         self.config.cmd_opts = argparse.Namespace(quiet=True)
-        self.message = f"create {names.table}"
-        self.table = model_table(names, fields)
+        self.message = message
+        self.tables = list(tables)
         self.plan = plan
         script = ScriptDirectory.from_config(self.config)
         self.existing = next(
@@ -118,12 +119,12 @@ class TableMigration:
             path = Path(self.existing.path)
             self.plan.report("kept", path, stream)
             print(
-                f"{'':>10}  the table has its migration; for new or changed columns run "
-                f"mvcpy db upgrade, then mvcpy generate migration 'change {self.table.name}'",
+                f"{'':>10}  the tables have their migration; for new or changed columns run "
+                f"mvcpy db upgrade, then mvcpy generate migration 'change {self.tables[0].name}'",
                 file=stream,
             )
             return path
-        upgrades, downgrades = _render(self.table)
+        upgrades, downgrades = _render(self.tables)
         made = ScriptDirectory.from_config(self.config).generate_revision(
             rev_id(),
             self.message,
