@@ -12,6 +12,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from mvcpy._resources import resource_dir
 from mvcpy.errors import ConfigurationError
 from mvcpy.generate.files import (
     Change,
@@ -24,7 +25,6 @@ from mvcpy.generate.files import (
 )
 from mvcpy.generate.layout import Project
 from mvcpy.generate.migrations import TableMigration
-from mvcpy._resources import resource_dir
 
 if TYPE_CHECKING:
     from sqlalchemy import Table

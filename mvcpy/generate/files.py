@@ -11,9 +11,9 @@ from __future__ import annotations
 import ast
 import functools
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any, TextIO
 
 import jinja2
