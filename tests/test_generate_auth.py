@@ -1,0 +1,121 @@
+"""``mvcpy generate auth``: the files, their edits, the revision, and the project's own tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mvcpy.cli import main
+from mvcpy.project import create_project
+
+PACKAGE = "shop"
+RUFF = Path(sys.executable).parent / "ruff"
+
+
+def _make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: bool = False) -> Iterator[Path]:
+    project = create_project(PACKAGE, tmp_path / PACKAGE, api=api)
+    monkeypatch.chdir(project)
+    for name in [n for n in os.environ if n.startswith("MVCPY_")]:
+        monkeypatch.delenv(name)
+    yield project
+    for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+        del sys.modules[name]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    yield from _make(tmp_path, monkeypatch)
+
+
+def _run(project: Path, *argv: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        argv,
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_generate_auth_writes_accounts_whose_tests_pass(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", "auth"]) == 0
+    out = capsys.readouterr().out
+    for written in ("shop/models/user.py", "shop/accounts.py", "shop/forms/accounts.py",
+                    "shop/controllers/accounts.py", "shop/views/sessions/new.html",
+                    "shop/views/mail/reset_password.txt", "tests/test_accounts.py"):  # fmt: skip
+        assert f"    create  {written}\n" in out
+    for edited in ("shop/routes.py", "shop/app.py", "shop/views/layout.html",
+                   "shop/conf/app.toml", "shop/models/__init__.py"):  # fmt: skip
+        assert f"    update  {edited}\n" in out
+    app_py = (project / PACKAGE / "app.py").read_text()
+    assert app_py.index("install_accounts(app)") < app_py.index("register(app)")
+    assert (
+        '{% include "accounts/_nav.html" %}'
+        in (project / PACKAGE / "views/layout.html").read_text()
+    )
+    assert (
+        'default_from = "shop <noreply@shop.example.com>"'
+        in (project / PACKAGE / "conf/app.toml").read_text()
+    )
+    (revision,) = (project / PACKAGE / "migrations" / "versions").glob("*_create_users_*.py")
+    source = revision.read_text()
+    for table in ("users", "roles", "permissions", "user_roles", "role_permissions", "api_tokens"):
+        assert f'"{table}",' in source
+    # ruff is content with all of it; the models agree with the revision; the tests pass.
+    for command in (["check"], ["format", "--check"]):
+        _run(project, str(RUFF), *command, "--no-cache", ".")
+    mvcpy = str(Path(sys.executable).parent / "mvcpy")
+    _run(project, mvcpy, "db", "upgrade")
+    assert "the models match the migrations" in _run(project, mvcpy, "db", "check")
+    tests = _run(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                 "-p", "no:hypothesispytest", "-p", "no:schemathesis")  # fmt: skip
+    assert "16 passed" in tests
+    # Again: nothing changes; an edited file is never overwritten without --force.
+    assert main(["generate", "auth"]) == 0
+    assert "update" not in capsys.readouterr().out
+    controllers = project / PACKAGE / "controllers" / "accounts.py"
+    controllers.write_text(controllers.read_text() + "# mine\n")
+    assert main(["generate", "auth"]) == 2
+    assert "not overwriting shop/controllers/accounts.py" in capsys.readouterr().err
+    assert main(["generate", "auth", "--force"]) == 0
+    assert "# mine" not in controllers.read_text()
+    assert len(list((project / PACKAGE / "migrations" / "versions").glob("*_create_users_*"))) == 1
+
+
+def test_the_revision_matches_the_models_on_postgresql(project: Path, postgres_url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    assert main(["generate", "auth"]) == 0
+    schema = f"auth_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        env = {"MVCPY_DATABASE__URL": f"{postgres_url}?options=-csearch_path%3D{schema}"}
+        mvcpy = str(Path(sys.executable).parent / "mvcpy")
+        _run(project, mvcpy, "db", "upgrade", env=env)
+        assert "the models match the migrations" in _run(project, mvcpy, "db", "check", env=env)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def test_an_api_project_is_told_where_to_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for _ in _make(tmp_path, monkeypatch, api=True):
+        assert main(["generate", "auth"]) == 2
+        assert "JSON API project" in capsys.readouterr().err
