@@ -238,6 +238,9 @@ def build_openapi(
     """Return the OpenAPI 3.1 document of ``app``'s routes (``include(route)`` filters)."""
     schemas = _Schemas()
     paths: dict[str, Any] = {}
+    credentials = app.services.get("auth")
+    optional_token = getattr(credentials, "token_loader", None) is not None
+    used: set[str] = set()
     for route in app.route_table.routes:
         if include is not None and not include(route):
             continue
@@ -251,10 +254,17 @@ def build_openapi(
         returns = _returns(fn)
         item = paths.setdefault(_path(route), {})
         methods = sorted(route.methods - _SKIP_METHODS) if route.methods else ["GET"]
+        security = _security(route, optional_token)
         for method in methods:
             if method == "*":
                 continue
-            item[method.lower()] = _operation(route, method, binder, returns, schemas)
+            operation = _operation(route, method, binder, returns, schemas)
+            if security:
+                operation["security"] = security
+                used.update(name for need in security for name in need)
+                if security[0]:  # required: say what a refusal looks like
+                    operation["responses"]["401"] = _error("Authentication required")
+            item[method.lower()] = operation
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
@@ -263,9 +273,36 @@ def build_openapi(
         },
         "paths": paths,
     }
+    components: dict[str, Any] = {}
     if schemas.components:
-        document["components"] = {"schemas": schemas.components}
+        components["schemas"] = schemas.components
+    if used:
+        components["securitySchemes"] = {name: _SCHEMES[name] for name in sorted(used)}
+    if components:
+        document["components"] = components
     return document
+
+
+#: The security schemes that authentication filters declare (``openapi_security``).
+_SCHEMES: dict[str, dict[str, Any]] = {
+    "token": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Authorization: Bearer <token> (or another of [auth] token_schemes, "
+        "such as Token <token>); browsers use the session cookie instead",
+    },
+    "basic": {"type": "http", "scheme": "basic"},
+}
+
+
+def _security(route: Route, optional_token: bool) -> list[dict[str, list[str]]]:
+    """The operation's ``security``: what its filters require, else an optional token when
+    the app has a token loader (``{}`` first: anonymous is fine)."""
+    for filter_ in route.filters:
+        name = getattr(filter_, "openapi_security", None)
+        if name in _SCHEMES:
+            return [{name: []}]
+    return [{}, {"token": []}] if optional_token else []
 
 
 def openapi_json(app: Application, **options: Any) -> str:

@@ -46,6 +46,9 @@ class LoginRequired:
 
     __slots__ = ("login",)
 
+    #: the OpenAPI security scheme these routes require (mvcpy.openapi)
+    openapi_security = "token"
+
     def __init__(self, login: str | None = None) -> None:
         #: the login route name or path; ``None`` follows ``[auth] login_route``
         self.login = login

@@ -87,6 +87,9 @@ class BasicAuth:
 
     __slots__ = ("_challenge", "check", "realm")
 
+    #: the OpenAPI security scheme these routes require (mvcpy.openapi)
+    openapi_security = "basic"
+
     def __init__(
         self,
         check: BasicCheck | None = None,
@@ -183,6 +186,11 @@ class BearerAuth:
         ctx.__dict__[USER_KEY] = user
         response: Response = await call_next(ctx)
         return response
+
+    @property
+    def openapi_security(self) -> str | None:
+        """The OpenAPI security scheme these routes require (none when optional)."""
+        return None if self.optional else "token"
 
     def __repr__(self) -> str:
         return f"BearerAuth(realm={self.realm!r})"

@@ -280,3 +280,19 @@ def test_the_session_helpers_say_when_sessions_are_off(make_app: Callable[..., A
     app = make_app(session={"enabled": False})
     with TestClient(app) as client, pytest.raises(RuntimeError, match="sessions are off"):
         client.login_as(1)
+
+
+def test_openapi_shows_the_token_scheme_where_routes_need_or_accept_it(tmp_path: Path) -> None:
+    from openapi_spec_validator import validate
+
+    app = _app(tmp_path)
+    app.start()
+    document = app.openapi()
+    validate(document)
+    scheme = document["components"]["securitySchemes"]["token"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    private = document["paths"]["/private"]["get"]
+    assert private["security"] == [{"token": []}] and "401" in private["responses"]
+    assert document["paths"]["/editors"]["get"]["security"] == [{"token": []}]
+    optional = document["paths"]["/whoami"]["get"]
+    assert optional["security"] == [{}, {"token": []}] and "401" not in optional["responses"]
