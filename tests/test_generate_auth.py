@@ -113,9 +113,25 @@ def test_the_revision_matches_the_models_on_postgresql(project: Path, postgres_u
         engine.dispose()
 
 
-def test_an_api_project_is_told_where_to_look(
+def test_in_an_api_project_accounts_are_json_and_tokens(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for _ in _make(tmp_path, monkeypatch, api=True):
-        assert main(["generate", "auth"]) == 2
-        assert "JSON API project" in capsys.readouterr().err
+    for project in _make(tmp_path, monkeypatch, api=True):
+        assert main(["generate", "auth"]) == 0
+        out = capsys.readouterr().out
+        assert "    create  shop/templates/mail/confirm_email.txt\n" in out
+        assert not (project / PACKAGE / "views").exists()  # still an API project
+        assert 'login_route = ""' in (project / PACKAGE / "conf" / "app.toml").read_text()
+        routes = (project / PACKAGE / "routes.py").read_text()
+        assert '"/users/login",' in routes and 'name="login",' in routes
+        for command in (["check"], ["format", "--check"]):
+            _run(project, str(RUFF), *command, "--no-cache", ".")
+        mvcpy = str(Path(sys.executable).parent / "mvcpy")
+        _run(project, mvcpy, "db", "upgrade")
+        assert "the models match the migrations" in _run(project, mvcpy, "db", "check")
+        tests = _run(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                     "-p", "no:hypothesispytest", "-p", "no:schemathesis")  # fmt: skip
+        assert "14 passed" in tests  # the home page's 2 and the accounts API's 12
+        # A later scaffold still sees a JSON API project.
+        assert main(["generate", "scaffold", "article", "title:str"]) == 0
+        assert not (project / PACKAGE / "views").exists()

@@ -41,7 +41,8 @@ class LoginRequired:
     """Let logged-in users through; others get a redirect to the login page or a 401.
 
     HTML clients are sent to ``login`` (a route name or a path) with ``next=`` set to
-    the page they asked for; JSON clients get 401.
+    the page they asked for; JSON clients get 401, and so does everyone when ``login`` is
+    ``""`` (an API).
     """
 
     __slots__ = ("login",)
@@ -61,9 +62,9 @@ class LoginRequired:
     def refuse(self, ctx: Context) -> Awaitable[Response] | Response:
         """Answer a request that is not logged in."""
         request = ctx.request
-        if _wants_json(request):
+        if _wants_json(request) or not self.login:  # "": an API, with no login page
             return answer_error(ctx, HTTPError(401, "login required"))
-        target = self.login or "login"
+        target = self.login
         url = target if "/" in target else ctx.url_for(target)
         here = request.path + (f"?{request.query_string}" if request.query_string else "")
         return RedirectResponse(f"{url}?next={quote(here, safe='/')}", 302)

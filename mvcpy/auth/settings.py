@@ -15,7 +15,8 @@ class AuthSettings(Section):
     """``[auth]``: where logins happen, which credentials count, how logins are throttled
     (docs/security.md, docs/accounts.md)."""
 
-    #: the route name (or path) ``login_required`` sends HTML clients to
+    #: the route name (or path) ``login_required`` sends HTML clients to; ``""``: none (an
+    #: API), every client without a user gets 401
     login_route: str = "login"
     #: other hosts that ``next=`` and ``check_redirect`` may send users to
     redirect_hosts: StrList = Field(default_factory=list)

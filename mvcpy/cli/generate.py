@@ -234,6 +234,15 @@ def add_generate_command(commands: Any) -> None:
             "by mail, password and email changes and personal API tokens, the mail "
             "templates, the routes, the login links in the layout, and "
             "tests/test_accounts.py. Then run mvcpy db upgrade. See docs/accounts.md."
+        )
+        + "\n\n"
+        + _wrap(
+            "In a JSON API project (mvcpy new --api) the same flows are JSON endpoints: "
+            "POST /users (sign up), /users/confirm, /users/login (answers a token), "
+            "/users/logout, /password/forgot, /password/reset; GET /user, PUT "
+            "/user/password and /user/email, GET and POST /user/tokens, DELETE "
+            "/user/tokens/ID. Clients send Authorization: Token TOKEN; the mail carries "
+            "tokens (templates/mail/)."
         ),
         **examples("mvcpy generate auth", "mvcpy generate auth --force"),
     )

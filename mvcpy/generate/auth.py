@@ -94,8 +94,9 @@ def auth_tables() -> list[Table]:
     ]  # fmt: skip
 
 
-def _views() -> list[str]:
-    base = resource_dir("app_skeleton") / "generators" / "auth" / "views"
+def _files(folder: str) -> list[str]:
+    """The files under ``generators/auth/<folder>``, as paths relative to it."""
+    base = resource_dir("app_skeleton") / "generators" / "auth" / folder
     return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
 
 
@@ -134,43 +135,66 @@ def _edit_layout(project: Project, plan: Plan, out: TextIO) -> None:
     plan.edit(path, text.replace("</header>", f"  {include}\n  </header>", 1))
 
 
+_HTML_ROUTES = [
+    ('"/sign-up"', "RegistrationsController", '"get:new;post:create"', 'name="sign_up"'),
+    ('"/confirm"', "ConfirmationsController", '"get:new;post:create"', 'name="confirmation"'),
+    ('"/confirm/{token}"', "ConfirmationsController", '"get:show"',
+     'name="confirmation.show"'),
+    ('"/login"', "SessionsController", '"get:new"', 'name="login"'),
+    ('"/login"', "SessionsController", '"post:create"', 'name="login.create"',
+     "filters=LOGIN_THROTTLES"),
+    ('"/logout"', "SessionsController", '"post:destroy"', 'name="logout"'),
+    ('"/password/forgot"', "PasswordResetsController", '"get:new"', 'name="password_reset"'),
+    ('"/password/forgot"', "PasswordResetsController", '"post:create"',
+     'name="password_reset.create"', "filters=RESET_THROTTLES"),
+    ('"/password/reset/{token}"', "PasswordResetsController", '"get:edit"',
+     'name="password_reset.edit"'),
+    ('"/password/reset/{token}"', "PasswordResetsController", '"post:update"',
+     'name="password_reset.update"', "filters=RESET_THROTTLES[1:]"),
+    ('"/account"', "AccountController", '"get:show"', 'name="account"'),
+    ('"/account/password"', "AccountController", '"post:change_password"',
+     'name="account.password"'),
+    ('"/account/email"', "AccountController", '"post:change_email"', 'name="account.email"'),
+    ('"/account/tokens"', "AccountController", '"post:create_token"', 'name="account.tokens"'),
+    ('"/account/tokens/{id:int}"', "AccountController", '"delete:revoke_token"',
+     'name="account.token"'),
+]  # fmt: skip
+
+_API_ROUTES = [
+    ('"/users"', "UsersController", '"post:create"', 'name="sign_up"'),
+    ('"/users/confirm"', "UsersController", '"post:confirm"', 'name="confirmation"'),
+    ('"/users/confirm/resend"', "UsersController", '"post:resend"',
+     'name="confirmation.resend"'),
+    ('"/users/login"', "SessionsController", '"post:create"', 'name="login"',
+     "filters=LOGIN_THROTTLES"),
+    ('"/users/logout"', "SessionsController", '"post:destroy"', 'name="logout"',
+     "filters=USER_REQUIRED"),
+    ('"/password/forgot"', "PasswordResetsController", '"post:create"',
+     'name="password_reset"', "filters=RESET_THROTTLES"),
+    ('"/password/reset"', "PasswordResetsController", '"post:update"',
+     'name="password_reset.update"', "filters=RESET_THROTTLES[1:]"),
+    ('"/user"', "UserController", '"get:show"', 'name="account"', "filters=USER_REQUIRED"),
+    ('"/user/password"', "UserController", '"put:change_password"', 'name="account.password"',
+     "filters=USER_REQUIRED"),
+    ('"/user/email"', "UserController", '"put:change_email"', 'name="account.email"',
+     "filters=USER_REQUIRED"),
+    ('"/user/tokens"', "UserController", '"get:tokens;post:create_token"',
+     'name="account.tokens"', "filters=USER_REQUIRED"),
+    ('"/user/tokens/{id:int}"', "UserController", '"delete:revoke_token"',
+     'name="account.token"', "filters=USER_REQUIRED"),
+]  # fmt: skip
+
+
 def _edit_routes(project: Project, plan: Plan) -> None:
     routes = project.require("routes.py")
     where = plan.show(routes)
     text = plan.current(routes)
+    registrations = _API_ROUTES if project.api else _HTML_ROUTES
+    names = {args[1] for args in registrations} | {"LOGIN_THROTTLES", "RESET_THROTTLES"}
+    if project.api:
+        names.add("USER_REQUIRED")
     module = f"{project.package}.controllers.accounts"
-    names = ["AccountController", "ConfirmationsController", "LOGIN_THROTTLES",
-             "PasswordResetsController", "RESET_THROTTLES", "RegistrationsController",
-             "SessionsController"]  # fmt: skip
-    text = add_import(text, module, names, project.package, where)
-    registrations = [
-        ('"/sign-up"', "RegistrationsController", '"get:new;post:create"', 'name="sign_up"'),
-        ('"/confirm"', "ConfirmationsController", '"get:new;post:create"',
-         'name="confirmation"'),
-        ('"/confirm/{token}"', "ConfirmationsController", '"get:show"',
-         'name="confirmation.show"'),
-        ('"/login"', "SessionsController", '"get:new"', 'name="login"'),
-        ('"/login"', "SessionsController", '"post:create"', 'name="login.create"',
-         "filters=LOGIN_THROTTLES"),
-        ('"/logout"', "SessionsController", '"post:destroy"', 'name="logout"'),
-        ('"/password/forgot"', "PasswordResetsController", '"get:new"',
-         'name="password_reset"'),
-        ('"/password/forgot"', "PasswordResetsController", '"post:create"',
-         'name="password_reset.create"', "filters=RESET_THROTTLES"),
-        ('"/password/reset/{token}"', "PasswordResetsController", '"get:edit"',
-         'name="password_reset.edit"'),
-        ('"/password/reset/{token}"', "PasswordResetsController", '"post:update"',
-         'name="password_reset.update"', "filters=RESET_THROTTLES[1:]"),
-        ('"/account"', "AccountController", '"get:show"', 'name="account"'),
-        ('"/account/password"', "AccountController", '"post:change_password"',
-         'name="account.password"'),
-        ('"/account/email"', "AccountController", '"post:change_email"',
-         'name="account.email"'),
-        ('"/account/tokens"', "AccountController", '"post:create_token"',
-         'name="account.tokens"'),
-        ('"/account/tokens/{id:int}"', "AccountController", '"delete:revoke_token"',
-         'name="account.token"'),
-    ]  # fmt: skip
+    text = add_import(text, module, sorted(names), project.package, where)
     lines = [_INDENT + "# Accounts (mvcpy generate auth): url_for and [auth] use these names."]
     for args in registrations:
         lines.extend(call_lines("app.router", list(args), _INDENT))
@@ -186,6 +210,15 @@ def _edit_config(project: Project, plan: Plan) -> None:
     if re.search(r"^\[default\.mail\]", text, re.MULTILINE):
         return
     block = (
+        (
+            "\n[default.auth]\n"
+            "# An API has no login page: a route behind login_required answers 401.\n"
+            'login_route = ""\n'
+        )
+        if project.api
+        else ""
+    )
+    block += (
         "\n[default.mail]\n"
         "# Who account mail comes from. Development prints mail to the log (console), tests\n"
         "# keep it in memory (the outbox fixture), production sends it over SMTP:\n"
@@ -200,15 +233,12 @@ def _edit_config(project: Project, plan: Plan) -> None:
 def generate_auth(
     project: Project, *, force: bool = False, out: TextIO | None = None
 ) -> list[Change]:
-    """Write accounts into ``project`` (see the module's docstring)."""
+    """Write accounts into ``project`` (see the module's docstring): pages in an HTML
+    project, JSON endpoints and tokens in an API project (``mvcpy new --api``)."""
     stream = out or sys.stdout
-    if project.api:
-        raise ConfigurationError(
-            "mvcpy generate auth writes HTML pages; this is a JSON API project (no views/): "
-            "see docs/accounts.md for tokens in an API"
-        )
+    api = project.api
     plan = Plan(project.root, force)
-    context = {"project": project.package}
+    context = {"project": project.package, "api": api}
     models = project.require("models", "__init__.py")
     plan.add(project.path("models", "user.py"), render("auth/user.py.jinja", **context))
     where = plan.show(models)
@@ -223,19 +253,23 @@ def generate_auth(
         docstring = f"The forms of {project.package}: pydantic models that controllers bind."
         plan.add(forms, render("package_init.py.jinja", docstring=docstring))
     plan.add(project.path("forms", "accounts.py"), render("auth/forms.py.jinja", **context))
+    kind = "api_" if api else ""
     plan.add(
         project.require("controllers") / "accounts.py",
-        render("auth/controllers.py.jinja", **context),
+        render(f"auth/{kind}controllers.py.jinja", **context),
     )
-    for view in _views():
-        plan.add(project.path("views", *view.split("/")), render(f"auth/views/{view}", **context))
+    # An API's mail lives in templates/ (views/ would make it an HTML project).
+    folder, target = ("api_templates", "templates") if api else ("views", "views")
+    for name in _files(folder):
+        plan.add(project.path(target, *name.split("/")), render(f"auth/{folder}/{name}", **context))
     plan.add(
         project.root / "tests" / "test_accounts.py",
-        render("auth/test_accounts.py.jinja", **context),
+        render(f"auth/{kind}test_accounts.py.jinja", **context),
     )
     _edit_routes(project, plan)
     _edit_app(project, plan)
-    _edit_layout(project, plan, stream)
+    if not api:
+        _edit_layout(project, plan, stream)
     _edit_config(project, plan)
     migration = TableMigration(project, "create users, roles, permissions and api_tokens",
                                auth_tables(), plan)  # fmt: skip
