@@ -47,6 +47,18 @@ def _run(project: Path, *argv: str, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
+def _checked(project: Path) -> str:
+    """ruff is content with the project, its models agree with its revisions, and its tests
+    pass; return their summary."""
+    for command in (["check"], ["format", "--check"]):
+        _run(project, str(RUFF), *command, "--no-cache", ".")
+    mvcpy = str(Path(sys.executable).parent / "mvcpy")
+    _run(project, mvcpy, "db", "upgrade")
+    assert "the models match the migrations" in _run(project, mvcpy, "db", "check")
+    return _run(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                "-p", "no:hypothesispytest", "-p", "no:schemathesis")  # fmt: skip
+
+
 def test_generate_auth_writes_accounts_whose_tests_pass(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -73,15 +85,7 @@ def test_generate_auth_writes_accounts_whose_tests_pass(
     source = revision.read_text()
     for table in ("users", "roles", "permissions", "user_roles", "role_permissions", "api_tokens"):
         assert f'"{table}",' in source
-    # ruff is content with all of it; the models agree with the revision; the tests pass.
-    for command in (["check"], ["format", "--check"]):
-        _run(project, str(RUFF), *command, "--no-cache", ".")
-    mvcpy = str(Path(sys.executable).parent / "mvcpy")
-    _run(project, mvcpy, "db", "upgrade")
-    assert "the models match the migrations" in _run(project, mvcpy, "db", "check")
-    tests = _run(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                 "-p", "no:hypothesispytest", "-p", "no:schemathesis")  # fmt: skip
-    assert "16 passed" in tests
+    assert "17 passed" in _checked(project)  # the home page's 2 and accounts' 15
     # Again: nothing changes; an edited file is never overwritten without --force.
     assert main(["generate", "auth"]) == 0
     assert "update" not in capsys.readouterr().out
@@ -124,14 +128,7 @@ def test_in_an_api_project_accounts_are_json_and_tokens(
         assert 'login_route = ""' in (project / PACKAGE / "conf" / "app.toml").read_text()
         routes = (project / PACKAGE / "routes.py").read_text()
         assert '"/users/login",' in routes and 'name="login",' in routes
-        for command in (["check"], ["format", "--check"]):
-            _run(project, str(RUFF), *command, "--no-cache", ".")
-        mvcpy = str(Path(sys.executable).parent / "mvcpy")
-        _run(project, mvcpy, "db", "upgrade")
-        assert "the models match the migrations" in _run(project, mvcpy, "db", "check")
-        tests = _run(project, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                     "-p", "no:hypothesispytest", "-p", "no:schemathesis")  # fmt: skip
-        assert "14 passed" in tests  # the home page's 2 and the accounts API's 12
+        assert "15 passed" in _checked(project)  # the home page's 2 and the accounts API's 13
         # A later scaffold still sees a JSON API project.
         assert main(["generate", "scaffold", "article", "title:str"]) == 0
         assert not (project / PACKAGE / "views").exists()

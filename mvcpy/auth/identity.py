@@ -156,6 +156,16 @@ def _check_binding(session: Session, credentials: Credentials | None, user: Any)
     return None
 
 
+def _token(ctx: Context) -> tuple[Credentials | None, str | None]:
+    credentials = _credentials(ctx)
+    return credentials, credentials.token_of(ctx.request) if credentials is not None else None
+
+
+def _keep(ctx: Context, user: Any) -> Any:
+    ctx.__dict__[USER_KEY] = user
+    return user
+
+
 def current_user(ctx: Context) -> Any:
     """Return this request's user (from its token or its session), loaded once, or ``None``.
 
@@ -164,25 +174,15 @@ def current_user(ctx: Context) -> Any:
     cached = ctx.__dict__.get(USER_KEY, _NOT_LOADED)
     if cached is not _NOT_LOADED:
         return cached
-    credentials = _credentials(ctx)
-    token = credentials.token_of(ctx.request) if credentials is not None else None
-    if token is not None:
-        assert credentials is not None and credentials.token_loader is not None
+    credentials, token = _token(ctx)
+    if credentials is not None and credentials.token_loader is not None and token is not None:
         user = _sync(_call(credentials.token_loader, token, ctx), ctx, "token")
-        user = _from_token(credentials, user)
-    else:
-        session = ctx.session
-        user_id = session.get(USER_ID_KEY)
-        loader = ctx.app.load_user
-        if user_id is None:
-            user = None
-        elif loader is None:
-            user = user_id  # no loader registered: the id is the user
-        else:
-            user = _sync(_call(loader, user_id, ctx), ctx, "user")
-        user = _check_binding(session, credentials, user)
-    ctx.__dict__[USER_KEY] = user
-    return user
+        return _keep(ctx, _from_token(credentials, user))
+    session = ctx.session
+    user_id, loader = session.get(USER_ID_KEY), ctx.app.load_user
+    if user_id is not None and loader is not None:  # no loader: the id is the user
+        user_id = _sync(_call(loader, user_id, ctx), ctx, "user")
+    return _keep(ctx, _check_binding(session, credentials, user_id))
 
 
 def _sync(user: Any, ctx: Context, kind: str) -> Any:
@@ -224,21 +224,12 @@ async def load_current_user(ctx: Context) -> Any:
     cached = ctx.__dict__.get(USER_KEY, _NOT_LOADED)
     if cached is not _NOT_LOADED:
         return cached
-    credentials = _credentials(ctx)
-    token = credentials.token_of(ctx.request) if credentials is not None else None
-    if token is not None:
-        assert credentials is not None and credentials.token_loader is not None
-        user = _from_token(credentials, await _load(credentials.token_loader, token, ctx))
-    else:
-        session = await ctx.session.load()
-        user_id = session.get(USER_ID_KEY)
-        loader = ctx.app.load_user
-        if user_id is None:
-            user = None
-        elif loader is None:
-            user = user_id
-        else:
-            user = await _load(loader, user_id, ctx)
-        user = _check_binding(session, credentials, user)
-    ctx.__dict__[USER_KEY] = user
-    return user
+    credentials, token = _token(ctx)
+    if credentials is not None and credentials.token_loader is not None and token is not None:
+        user = await _load(credentials.token_loader, token, ctx)
+        return _keep(ctx, _from_token(credentials, user))
+    session = await ctx.session.load()
+    user_id, loader = session.get(USER_ID_KEY), ctx.app.load_user
+    if user_id is not None and loader is not None:
+        user_id = await _load(loader, user_id, ctx)
+    return _keep(ctx, _check_binding(session, credentials, user_id))

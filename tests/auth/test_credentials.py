@@ -296,3 +296,20 @@ def test_openapi_shows_the_token_scheme_where_routes_need_or_accept_it(tmp_path:
     assert document["paths"]["/editors"]["get"]["security"] == [{"token": []}]
     optional = document["paths"]["/whoami"]["get"]
     assert optional["security"] == [{}, {"token": []}] and "401" not in optional["responses"]
+
+
+def test_throttles_share_one_budget_through_redis(tmp_path: Path, redis_url: str) -> None:
+    import uuid
+
+    config = {"auth": {"throttle_rate": "3/minute", "throttle_redis_url": redis_url}}
+    name = f"test-{uuid.uuid4().hex[:8]}"  # a budget of this test's own in the shared Redis
+    workers = []
+    for _ in range(2):  # two apps, as two gunicorn workers
+        app = App(root_path=tmp_path, env="test", config=config)
+        app.route("/session", lambda ctx: "wrong password", ("POST",), "session",
+                  filters=[AuthThrottle("email", name=name)])  # fmt: skip
+        workers.append(app)
+    with TestClient(workers[0]) as one, TestClient(workers[1]) as two:
+        form = {"email": "ann@example.com"}
+        codes = [client.post("/session", data=form).status_code for client in (one, two, one, two)]
+    assert codes == [200, 200, 200, 429]

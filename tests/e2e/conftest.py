@@ -5,6 +5,7 @@ A failing e2e test's report carries the logs of the servers running at the time.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,3 +92,26 @@ def browser(tmp_path: Path) -> Iterator[Chrome]:
         yield chrome
     finally:
         chrome.quit()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def project_database(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The environment that points a generated project at its database: SQLite (the
+    default) or a PostgreSQL schema made for this test and dropped after it."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    from sqlalchemy import create_engine, text
+
+    url = request.getfixturevalue("postgres_url")
+    schema = f"e2e_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        # Every connection of the project (migrations, tests, workers) uses the schema.
+        yield {"MVCPY_DATABASE__URL": f"{url}?options=-csearch_path%3D{schema}"}
+        with engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        engine.dispose()

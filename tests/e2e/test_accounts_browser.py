@@ -11,7 +11,6 @@ optional and on one where it is required. The same runs on SQLite and on Postgre
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,27 +54,6 @@ PASSWORD = "first password 1"
 NEW_PASSWORD = "second password 2"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """SQLite (the default), or a PostgreSQL schema of this test's own, dropped after it."""
-    if request.param == "sqlite":
-        yield {}
-        return
-    from sqlalchemy import create_engine, text
-
-    url = request.getfixturevalue("postgres_url")
-    schema = f"accounts_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield {"MVCPY_DATABASE__URL": f"{url}?options=-csearch_path%3D{schema}"}
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
     with smtp_server() as server:
@@ -96,7 +74,7 @@ def _project(tmp_path: Path, database: dict[str, str]) -> Path:
     routes.write_text(text.rstrip("\n") + "\n" + API_ROUTES)
     run_in_project([str(Path(PYTHON).parent / "mvcpy"), "db", "upgrade"], project, database)
     tests = run_in_project(project_pytest(), project, database, timeout=180).stdout
-    assert re.search(r"\b16 passed\b", tests), tests  # the home page's 2 and accounts' 14
+    assert re.search(r"\b17 passed\b", tests), tests  # the home page's 2 and accounts' 15
     return project
 
 
@@ -141,12 +119,12 @@ def test_accounts_in_a_browser_with_real_mail(
     tmp_path: Path,
     browser: Chrome,
     start_server: Callable[..., ServerProcess],
-    database: dict[str, str],
+    project_database: dict[str, str],
     smtp: SmtpServer,
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    project = _project(tmp_path, database)
+    project = _project(tmp_path, project_database)
     environment = {
         "MVCPY_ENV": "prod",
         "MVCPY_SECRET_KEY": PROD_SECRET,
@@ -156,7 +134,7 @@ def test_accounts_in_a_browser_with_real_mail(
         "MVCPY_MAIL__PORT": str(smtp.port),
         "MVCPY_MAIL__SECURITY": "none",  # a loopback test server without TLS
         "WEB_CONCURRENCY": "2",
-        **database,
+        **project_database,
     }
     server = start_server(
         "accounts-gunicorn",

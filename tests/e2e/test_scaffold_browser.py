@@ -13,8 +13,7 @@ runs on SQLite and on PostgreSQL (a schema of its own, dropped afterwards).
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,29 +32,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
-    """The environment that points the project at its database: SQLite (the default) or
-    a PostgreSQL schema made for this test and dropped after it."""
-    if request.param == "sqlite":
-        yield {}
-        return
-    from sqlalchemy import create_engine, text
-
-    url = request.getfixturevalue("postgres_url")
-    schema = f"scaffold_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        # Every connection of the project (migrations, tests, both workers) uses the schema.
-        yield {"MVCPY_DATABASE__URL": f"{url}?options=-csearch_path%3D{schema}"}
-        with engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    finally:
-        engine.dispose()
 
 
 def _check_bad_input(base_url: str) -> None:
@@ -232,7 +208,7 @@ def test_scaffold_in_a_browser(
     fresh_venv: Path,
     browser: Chrome,
     start_server: Callable[..., ServerProcess],
-    database: dict[str, str],
+    project_database: dict[str, str],
 ) -> None:
     from selenium.webdriver.common.by import By
 
@@ -247,8 +223,8 @@ def test_scaffold_in_a_browser(
         where = run([python, "-c", "import mvcpy; print(mvcpy.__file__)"])
         assert Path(where.strip()).is_relative_to(fresh_venv)  # the wheel, not the checkout
         run([mvcpy, "generate", "scaffold", "post", "title:str", "body:text", "published:bool"])
-        run([mvcpy, "db", "upgrade"], database)
-        tests = run(project_pytest(python), database)
+        run([mvcpy, "db", "upgrade"], project_database)
+        tests = run(project_pytest(python), project_database)
         assert re.search(r"\b13 passed\b", tests), tests
 
         gunicorn = [python, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
@@ -259,7 +235,7 @@ def test_scaffold_in_a_browser(
             "MVCPY_ALLOWED_HOSTS": '["127.0.0.1"]',  # as mvcpy check requires in prod
             "WEB_CONCURRENCY": "2",
             "PYTHONPATH": "",  # the installed mvcpy, not the checkout
-            **database,
+            **project_database,
         }
         server = start_server(
             "scaffold-gunicorn",
