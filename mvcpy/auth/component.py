@@ -11,6 +11,7 @@ from mvcpy.auth.permissions import can
 from mvcpy.auth.settings import AuthSettings
 from mvcpy.components import Component, Setup
 from mvcpy.filters.ratelimit import parse_rate
+from mvcpy.sessions.manager import signing_keys
 from mvcpy.sessions.settings import SessionSettings
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ class AuthComponent(Component):
         """Publish the ``auth`` service and the template values."""
         settings = setup.settings(AuthSettings)
         parse_rate(settings.throttle_rate)  # a wrong rate stops startup, not the first login
-        setup.service("auth", Credentials(settings, setup.core.secret_key))
+        keys = signing_keys(setup.core.secret_key, setup.settings(SessionSettings))
+        setup.service("auth", Credentials(settings, keys))
         setup.template_value("can", _can)
         if setup.settings(SessionSettings).enabled:
             setup.template_value("current_user", current_user)

@@ -56,13 +56,16 @@ def _call(fn: Loader, value: Any, ctx: Context) -> Any:
 class Credentials:
     """The ``auth`` service: the token loader, the accepted schemes, the session binding."""
 
-    def __init__(self, settings: AuthSettings, secret_key: str) -> None:
+    def __init__(self, settings: AuthSettings, secret_keys: str | list[str]) -> None:
         self.settings = settings
         #: lower-cased ``Authorization`` schemes that carry a token for the token loader
         self.schemes = frozenset(s.lower() for s in settings.token_schemes)
         #: ``fn(token[, ctx]) -> user | None``, registered with ``app.token_loader``
         self.token_loader: Loader | None = None
-        self._key = hashlib.sha256(b"mvcpy.auth.binding:" + secret_key.encode()).digest()
+        keys = [secret_keys] if isinstance(secret_keys, str) else secret_keys
+        # The first key binds new sessions; old ones ([session] old_secret_keys) still
+        # match, so rotating the secret key logs nobody out.
+        self._keys = [hashlib.sha256(b"mvcpy.auth.binding:" + k.encode()).digest() for k in keys]
         scheme = settings.token_schemes[0] if settings.token_schemes else "Bearer"
         #: the challenge sent with a refused token
         self.challenge = {"www-authenticate": f'{scheme} realm="mvcpy", error="invalid_token"'}
@@ -82,13 +85,23 @@ class Credentials:
             raise HTTPError(401, "The token is missing", self.challenge)
         return token
 
-    def binding(self, user: Any) -> str | None:
+    def binding(self, user: Any, key: int = 0) -> str | None:
         """A keyed digest of the user's bound attribute, or ``None`` when it has none."""
         name = self.settings.session_binding
         value = getattr(user, name, None) if name else None
         if not value:
             return None
-        return hmac.new(self._key, str(value).encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self._keys[key], str(value).encode(), hashlib.sha256).hexdigest()[:32]
+
+    def binds(self, user: Any, stored: str) -> bool:
+        """Whether ``stored`` (from a session) is the user's binding under one of the keys."""
+        for index in range(len(self._keys)):
+            current = self.binding(user, index)
+            if current is None:
+                return False  # nothing to bind to any more: the login does not hold
+            if hmac.compare_digest(current, stored):
+                return True
+        return False
 
 
 def _credentials(ctx: Context) -> Credentials | None:
@@ -148,8 +161,7 @@ def _check_binding(session: Session, credentials: Credentials | None, user: Any)
     stored = session.get(BINDING_KEY)
     if user is None or stored is None or credentials is None:
         return user
-    current = credentials.binding(user)
-    if current is not None and hmac.compare_digest(current, stored):
+    if isinstance(stored, str) and credentials.binds(user, stored):
         return user
     for key in (USER_ID_KEY, BINDING_KEY):
         session.pop(key, None)

@@ -313,3 +313,13 @@ def test_throttles_share_one_budget_through_redis(tmp_path: Path, redis_url: str
         form = {"email": "ann@example.com"}
         codes = [client.post("/session", data=form).status_code for client in (one, two, one, two)]
     assert codes == [200, 200, 200, 429]
+
+
+def test_rotating_the_secret_key_keeps_users_logged_in(tmp_path: Path) -> None:
+    old, new = "o" * 40, "n" * 40
+    with TestClient(_app(tmp_path, secret_key=old)) as before:
+        before.post("/login/1")
+        cookies = before.cookies
+    rotated = _app(tmp_path, secret_key=new, session={"old_secret_keys": [old]})
+    with TestClient(rotated, cookies=cookies) as after:
+        assert after.get("/whoami").json() == {"name": "ann"}
