@@ -185,6 +185,23 @@ _API_ROUTES = [
 ]  # fmt: skip
 
 
+#: the style of the header's account links, added to the project's static/site.css
+NAV_CSS = (
+    "/* Who is logged in, in the header (mvcpy generate auth). */\n"
+    "header nav.account { display: flex; gap: 1rem; align-items: center; font-weight: normal; }\n"
+    "header nav.account form { margin: 0; }\n"
+)
+
+
+def _edit_css(project: Project, plan: Plan) -> None:
+    path = project.path("static", "site.css")
+    if not path.exists():
+        return
+    text = plan.current(path)
+    if "nav.account" not in text:
+        plan.edit(path, text.rstrip("\n") + "\n" + NAV_CSS)
+
+
 def _edit_routes(project: Project, plan: Plan) -> None:
     routes = project.require("routes.py")
     where = plan.show(routes)
@@ -270,6 +287,7 @@ def generate_auth(
     _edit_app(project, plan)
     if not api:
         _edit_layout(project, plan, stream)
+        _edit_css(project, plan)
     _edit_config(project, plan)
     migration = TableMigration(project, "create users, roles, permissions and api_tokens",
                                auth_tables(), plan)  # fmt: skip

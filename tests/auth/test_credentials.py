@@ -323,3 +323,24 @@ def test_rotating_the_secret_key_keeps_users_logged_in(tmp_path: Path) -> None:
     rotated = _app(tmp_path, secret_key=new, session={"old_secret_keys": [old]})
     with TestClient(rotated, cookies=cookies) as after:
         assert after.get("/whoami").json() == {"name": "ann"}
+
+
+def test_mvcpy_check_warns_when_workers_count_attempts_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mvcpy.readiness import run_checks
+
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+
+    def check(**auth: Any) -> Any:
+        config = {"secret_key": "s" * 40, "auth": auth}
+        app = App(root_path=tmp_path, env="prod", config=config)
+        app.route("/login", lambda ctx: "", ("POST",), "login", filters=[AuthThrottle("email")])
+        app.start()
+        (result,) = [r for r in run_checks(app) if r.name == "auth_throttle"]
+        return result
+
+    apart = check()
+    assert apart.warning and "3 x 10/minute" in apart.message
+    shared = check(throttle_redis_url="redis://127.0.0.1:6379/0")
+    assert not shared.warning and "shared in Redis" in shared.message

@@ -211,7 +211,7 @@ def test_accounts_in_a_browser_with_real_mail(
     # The new password works; the account page makes an API token.
     _log_in(browser, base, NEW_PASSWORD)
     browser.get(base + "/account")
-    _fill(browser, "Create a token", name="script")
+    _fill(browser, "Create a token", **{"token-name": "script"})
     token = wait_for(lambda: browser.find_elements(By.ID, "new-token"), what="the token")[0].text
     assert browser.save_screenshot(str(tmp_path / "accounts-token.png"))
 
