@@ -192,9 +192,10 @@ def current_user(ctx: Context) -> Any:
         return _keep(ctx, _from_token(credentials, user))
     session = ctx.session
     user_id, loader = session.get(USER_ID_KEY), ctx.app.load_user
-    if user_id is not None and loader is not None:  # no loader: the id is the user
-        user_id = _sync(_call(loader, user_id, ctx), ctx, "user")
-    return _keep(ctx, _check_binding(session, credentials, user_id))
+    if user_id is None or loader is None:  # no loader: the id is the user
+        return _keep(ctx, user_id)
+    user = _sync(_call(loader, user_id, ctx), ctx, "user")
+    return _keep(ctx, _check_binding(session, credentials, user))
 
 
 def _sync(user: Any, ctx: Context, kind: str) -> Any:
@@ -242,6 +243,7 @@ async def load_current_user(ctx: Context) -> Any:
         return _keep(ctx, _from_token(credentials, user))
     session = await ctx.session.load()
     user_id, loader = session.get(USER_ID_KEY), ctx.app.load_user
-    if user_id is not None and loader is not None:
-        user_id = await _load(loader, user_id, ctx)
-    return _keep(ctx, _check_binding(session, credentials, user_id))
+    if user_id is None or loader is None:
+        return _keep(ctx, user_id)
+    user = await _load(loader, user_id, ctx)
+    return _keep(ctx, _check_binding(session, credentials, user))

@@ -344,3 +344,19 @@ def test_mvcpy_check_warns_when_workers_count_attempts_apart(
     assert apart.warning and "3 x 10/minute" in apart.message
     shared = check(throttle_redis_url="redis://127.0.0.1:6379/0")
     assert not shared.warning and "shared in Redis" in shared.message
+
+
+def test_without_a_user_loader_the_id_is_the_user_whatever_was_logged_in(tmp_path: Path) -> None:
+    class Plain(Controller):
+        def post(self) -> str:
+            self.login(USERS[1])  # an object: its id is kept, and its binding
+            return "in"
+
+        def get(self) -> Any:
+            return {"user": self.current_user}
+
+    app = App(root_path=tmp_path, env="test")
+    app.router("/me", Plain)
+    with TestClient(app) as client:
+        client.post("/me")
+        assert client.get("/me").json() == {"user": 1}
