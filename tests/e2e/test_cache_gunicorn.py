@@ -34,6 +34,14 @@ def cache_server(start_server: Callable[..., ServerProcess], redis_url: str) -> 
 
     server = start_server("gunicorn-cache", argv, env, ready_path="/ready")
     assert len(wait_for_children(server.pid, WORKERS)) == WORKERS
+    # Ready means one worker answered; the stampede needs both to be serving already.
+    with httpx.Client(base_url=server.base_url, timeout=10, limits=NO_KEEPALIVE) as http:
+        answered: set[str] = set()
+        deadline = time.monotonic() + 60
+        while len(answered) < WORKERS and time.monotonic() < deadline:
+            answer = http.get("/ready", headers={"connection": "close"})
+            answered.add(answer.headers["x-worker-pid"])
+        assert len(answered) == WORKERS, f"only {answered} answered"
     return server
 
 
