@@ -48,10 +48,12 @@ def _run(project: Path, *argv: str, env: dict[str, str] | None = None) -> str:
 
 
 def _checked(project: Path) -> str:
-    """ruff is content with the project, its models agree with its revisions, and its tests
-    pass; return their summary."""
+    """ruff and mypy are content with the project, its models agree with its revisions, and
+    its tests pass; return their summary."""
     for command in (["check"], ["format", "--check"]):
         _run(project, str(RUFF), *command, "--no-cache", ".")
+    # mypy too (not strict): mvcpy ships py.typed, and the generated code keeps to its types.
+    _run(project, str(Path(sys.executable).parent / "mypy"), PACKAGE, "tests")
     mvcpy = str(Path(sys.executable).parent / "mvcpy")
     _run(project, mvcpy, "db", "upgrade")
     assert "the models match the migrations" in _run(project, mvcpy, "db", "check")
