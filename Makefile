@@ -25,13 +25,14 @@ setup: $(VENV)/.installed
 # Idempotent: an existing $(DEMO_DIR) is kept (and migrated to head), not written again.
 # A new demo gets two scaffolds (posts, and comments that belong to a post), then the
 # files of examples/demo/ on top: a live page (the hub), its routes, its test and sample
-# data (seeds.py).
+# data (seeds.py); then accounts (mvcpy generate auth) and a user to log in as.
 demo-project: setup
 	@if [ ! -f $(DEMO_DIR)/demo/app.py ]; then \
 	  $(MVCPY) new demo --dir $(DEMO_DIR) && cd $(DEMO_DIR) && \
 	  $(MVCPY) generate scaffold post title:string body:text published:boolean && \
 	  $(MVCPY) generate scaffold comment post:references body:text && \
 	  cp -R $(CURDIR)/examples/demo/. . && \
+	  $(MVCPY) generate auth && \
 	  $(MVCPY) db upgrade && $(MVCPY) db seed; \
 	fi
 	cd $(DEMO_DIR) && $(MVCPY) db upgrade

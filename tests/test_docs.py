@@ -143,7 +143,7 @@ def test_the_readme_pictures_are_there() -> None:
     """The README shows the screenshots the demo's browser test takes (make screenshots)."""
     readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
     pictures = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", readme)
-    assert len(pictures) == 4
+    assert len(pictures) == 6
     for picture in pictures:
         data = (DOCS.parent / picture).read_bytes()
         assert data.startswith(b"\x89PNG\r\n\x1a\n"), picture

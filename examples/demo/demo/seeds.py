@@ -1,14 +1,25 @@
-"""Sample posts and comments for `make demo`, which copies this file into the demo project
-as demo/seeds.py and runs `mvcpy db seed` once, when it creates the project."""
+"""Sample posts, comments and a user for `make demo`, which copies this file into the demo
+project as demo/seeds.py and runs `mvcpy db seed` once, when it creates the project (after
+`mvcpy generate auth` has written the User model)."""
+
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
 from demo.models.comment import Comment
 from demo.models.post import Post
+from demo.models.user import User
+
+#: the demo's user: log in at /login with these
+DEMO_EMAIL, DEMO_PASSWORD = "demo@example.com", "mvcpy demo password"
 
 
 def seed(db: Session) -> None:
-    """Add three posts, one of them a draft, and two comments on the first."""
+    """Add three posts, one of them a draft, two comments on the first, and a confirmed
+    user to log in as."""
+    user = User(email=DEMO_EMAIL, confirmed_at=datetime.now(UTC))
+    user.set_password(DEMO_PASSWORD)
+    db.add(user)
     welcome = Post(
         title="Welcome to the mvcpy demo",
         body="This post came from demo/seeds.py. Edit it, or write your own.",
