@@ -117,9 +117,9 @@ class RateLimit:
     put :class:`~mvcpy.filters.proxies.ProxyHeaders` first behind a proxy),
     ``"user"`` (``ctx.state.user``), ``"api_key"`` (the ``X-API-Key`` header) or a
     function ``ctx -> str | None`` (sync or async: an async one may read the body); when
-    the key is missing the client address is
-    used. Limited requests get ``429`` with ``Retry-After``; every answer carries
-    ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``.
+    the key is missing the client address is used. Limited requests get ``429`` with
+    ``Retry-After``; every answer carries ``RateLimit-Limit``, ``RateLimit-Remaining``
+    and ``RateLimit-Reset``.
 
     ``backend`` is :class:`MemoryBackend` (one process) by default, or
     ``RedisBackend(url)`` (``mvcpy.filters.ratelimit_redis``) to share budgets between
