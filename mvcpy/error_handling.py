@@ -28,6 +28,7 @@ from mvcpy.http.xml import XMLResponse
 from mvcpy.results import to_response
 from mvcpy.templating import RECORD_EXTENSION
 from mvcpy.translation import active_locale, gettext, install_gettext
+from mvcpy.types import QUERIES_KEY
 
 if TYPE_CHECKING:
     from mvcpy.context import Context
@@ -201,6 +202,7 @@ def render_debug_page(ctx: Context, exc: BaseException) -> Response:
             headers=headers,
             route=ctx.route,
             params=ctx.params,
+            queries=ctx.__dict__.get(QUERIES_KEY),
         )
     )
     return HTMLResponse(html, 500)

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 import httpx
 
+from mvcpy.orm.inspector import assert_queries
 from mvcpy.orm.sample_rows import make_row
 from mvcpy.templating import RECORD_EXTENSION
 from mvcpy.testing_session import ClientSession
@@ -31,7 +32,14 @@ if TYPE_CHECKING:
     from mvcpy.app import App
     from mvcpy.sessions.session import Session
 
-__all__ = ["TestClient", "TestResponse", "TestWebSocket", "WebSocketRefused", "make_row"]
+__all__ = [
+    "TestClient",
+    "TestResponse",
+    "TestWebSocket",
+    "WebSocketRefused",
+    "assert_queries",
+    "make_row",
+]
 
 T = TypeVar("T")
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["REFUSED_KEY", "USER_KEY", "ASGIApp", "Message", "Receive", "Scope", "Send"]
+__all__ = [
+    "QUERIES_KEY",
+    "REFUSED_KEY",
+    "USER_KEY",
+    "ASGIApp",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -21,3 +30,7 @@ REFUSED_KEY = "mvcpy.refused"
 #: where a request context keeps its user once loaded (``ctx.__dict__``): mvcpy.auth loads
 #: it, and the core's authentication filters set it, so that every credential gives one user
 USER_KEY = "_mvcpy_current_user"
+
+#: where a request context keeps the SQL it ran, ``[(statement, seconds)]``, when the
+#: query inspector (mvcpy.orm.inspector) is on: the development error page lists them
+QUERIES_KEY = "_mvcpy_queries"

@@ -64,7 +64,7 @@ def test_debug_page_shows_your_frames_first_with_their_locals(make_app) -> None:
     assert "<td>n</td><td>3</td>" in here
     assert "sk-liveliveive" not in text and "livelivelive" not in text  # masked
     assert "<td>api_key</td><td>******** (hidden" in here
-    assert "mvcpy/serving.py" in text[framework:]  # the framework's frames follow, folded
+    assert "/mvcpy/" in text[framework:]  # the framework's frames follow, folded
 
 
 def test_debug_page_shows_the_template_lines_of_a_template_error(make_app, views) -> None:

@@ -25,6 +25,16 @@ class DatabaseComponent(ServiceComponent):
     service = "database"
     sections = {"database": DatabaseSettings}
 
+    def install(self, setup: Setup) -> None:
+        """Publish the database; in development, inspect each request's queries."""
+        super().install(setup)
+        settings = setup.settings(DatabaseSettings)
+        inspect = settings.inspect_queries
+        if inspect if inspect is not None else setup.debug:
+            from mvcpy.orm.inspector import QueryInspector
+
+            setup.add_filter(QueryInspector(settings.repeated_query_warning))
+
     def build(self, setup: Setup) -> Database:
         """Build the database from ``[database]``."""
         from sqlalchemy.exc import IntegrityError

@@ -41,3 +41,8 @@ class DatabaseSettings(Section):
     autocommit: bool = True
     #: modules that define the models, for migrations and the shell
     models: StrList = Field(default_factory=list)
+    #: count each request's SQL (X-Query-Count, Server-Timing, the debug page) and warn
+    #: about N+1 patterns; ``None``: on with ``debug`` (development)
+    inspect_queries: bool | None = None
+    #: a SELECT run this many times in one request is logged as an N+1 pattern
+    repeated_query_warning: Annotated[int, Field(ge=2)] = 3
