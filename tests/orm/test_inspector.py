@@ -46,6 +46,14 @@ class Shelves(Controller):
         query = select(Shelf).options(selectinload(Shelf.books)).order_by(Shelf.id)
         return {s.name: [b.title for b in s.books] for s in self.db.scalars(query)}
 
+    async def per_shelf(self) -> dict[str, Any]:
+        """An async action querying once per shelf: counted the same way."""
+        shelves = (await self.adb.scalars(select(Shelf).order_by(Shelf.id))).all()
+        return {
+            s.name: (await self.adb.scalars(select(Book.title).where(Book.shelf_id == s.id))).all()
+            for s in shelves
+        }
+
     def broken(self) -> None:
         self.db.scalars(select(Shelf)).all()
         raise RuntimeError("after one query")
@@ -66,6 +74,7 @@ def _app(tmp_path: Path, env: str = "dev", **database: Any) -> App:
     app.router("/lazy", Shelves, "get:lazy")
     app.router("/loaded", Shelves, "get:loaded")
     app.router("/broken", Shelves, "get:broken")
+    app.router("/per-shelf", Shelves, "get:per_shelf")
     return app
 
 
@@ -108,3 +117,12 @@ def test_assert_queries_counts_the_requests_of_a_block(tmp_path: Path) -> None:
         with pytest.raises(AssertionError, match=expected) as failed, assert_queries(2):
             client.get("/lazy")
     assert "FROM inspect_books" in str(failed.value)  # the statements are listed
+
+
+def test_async_sessions_are_inspected_too(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, "mvcpy.queries"), TestClient(_app(tmp_path)) as client:
+        answer = client.get("/per-shelf")
+        with assert_queries(6):
+            client.get("/per-shelf")
+    assert answer.headers["x-query-count"] == "6"
+    assert any("ran one query 5 times" in r.getMessage() for r in caplog.records)
