@@ -100,6 +100,14 @@ def test_generate_auth_writes_accounts_whose_tests_pass(
     assert len(list((project / PACKAGE / "migrations" / "versions").glob("*_create_users_*"))) == 1
 
 
+def _upgrade_and_check(project: Path, url: str) -> None:
+    """Run the revisions on the database at ``url``; the models agree with the result."""
+    env = {"MVCPY_DATABASE__URL": url}
+    mvcpy = str(Path(sys.executable).parent / "mvcpy")
+    _run(project, mvcpy, "db", "upgrade", env=env)
+    assert "the models match the migrations" in _run(project, mvcpy, "db", "check", env=env)
+
+
 def test_the_revision_matches_the_models_on_postgresql(project: Path, postgres_url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -109,10 +117,7 @@ def test_the_revision_matches_the_models_on_postgresql(project: Path, postgres_u
     with engine.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        env = {"MVCPY_DATABASE__URL": f"{postgres_url}?options=-csearch_path%3D{schema}"}
-        mvcpy = str(Path(sys.executable).parent / "mvcpy")
-        _run(project, mvcpy, "db", "upgrade", env=env)
-        assert "the models match the migrations" in _run(project, mvcpy, "db", "check", env=env)
+        _upgrade_and_check(project, f"{postgres_url}?options=-csearch_path%3D{schema}")
     finally:
         with engine.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -134,3 +139,22 @@ def test_in_an_api_project_accounts_are_json_and_tokens(
         # A later scaffold still sees a JSON API project.
         assert main(["generate", "scaffold", "article", "title:str"]) == 0
         assert not (project / PACKAGE / "views").exists()
+
+
+def test_the_revision_matches_the_models_on_mariadb(project: Path, mariadb_url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    assert main(["generate", "auth"]) == 0
+    name = f"auth_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(mariadb_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        _upgrade_and_check(
+            project, make_url(mariadb_url).set(database=name).render_as_string(hide_password=False)
+        )
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f"DROP DATABASE {name}"))
+        engine.dispose()
