@@ -73,6 +73,7 @@ class RedisBroker:
         # Subscriptions waiting for Redis to confirm them, oldest first per channel.
         self._pending: dict[bytes, deque[asyncio.Future[None]]] = {}
         self._subscribed: set[str] = set()
+        self._room_locks: dict[str, asyncio.Lock] = {}
 
     # -- names --------------------------------------------------------------------------
     def room_channel(self, room: str) -> str:
@@ -169,7 +170,20 @@ class RedisBroker:
         return bool(receivers)
 
     async def room_changed(self, room: str, local_count: int) -> None:
-        """Subscribe on the first local member, unsubscribe after the last; record presence."""
+        """Subscribe on the first local member, unsubscribe after the last; record presence.
+
+        Changes of one room run one at a time, each writing the count as it is when it
+        runs (not ``local_count``, the count when it was asked for): a leave's late HDEL
+        can no longer erase the join that followed it.
+        """
+        assert self._hub is not None
+        lock = self._room_locks.setdefault(room, asyncio.Lock())
+        async with lock:
+            await self._room_changed(room, self._hub.local_presence(room))
+        if not lock.locked() and not self._hub.local_presence(room):
+            self._room_locks.pop(room, None)
+
+    async def _room_changed(self, room: str, local_count: int) -> None:
         assert self._hub is not None
         channel = self.room_channel(room)
         worker = self._hub.worker_id

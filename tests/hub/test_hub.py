@@ -311,3 +311,27 @@ def test_offer_says_when_the_outbox_is_half_full() -> None:
     assert outbox.pending == 4 and outbox.dropped == 2
     outbox.close()
     assert outbox.offer("late") == REFUSED and outbox.pending == 0
+
+
+def test_presence_survives_a_leave_racing_the_next_join(redis_url: str) -> None:
+    """A connection leaves while the next one joins, on one worker. When the leave's HDEL
+    reached Redis after the join's HSET (two pooled connections, no order between them),
+    the room read empty until its next change; a slow HDEL makes that happen every time."""
+
+    async def test(make: HubFactory) -> None:
+        hub = await make()
+        broker = hub.broker
+        assert isinstance(broker, RedisBroker)
+        hdel = broker._client.hdel
+
+        async def slow_hdel(*args: Any) -> Any:
+            await asyncio.sleep(0.05)
+            return await hdel(*args)
+
+        broker._client.hdel = slow_hdel
+        leaving, joining = hub.subscriber(), hub.subscriber()
+        await hub.join(leaving, "churn")
+        await asyncio.gather(hub.leave(leaving, "churn"), hub.join(joining, "churn"))
+        assert await hub.presence("churn") == 1
+
+    run(test, "redis", redis_url)
