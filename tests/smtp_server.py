@@ -137,8 +137,32 @@ def smtp_server(
         controller.stop()
 
 
+class _ClosingController(Controller):  # type: ignore[misc]
+    """A controller that closes the connections still open when it stops (aiosmtpd's
+    own stop leaves them to the garbage collector, which warns about them later)."""
+
+    def factory(self) -> Any:
+        smtp = super().factory()
+        self.sessions.append(smtp)
+        return smtp
+
+    def stop(self, *args: Any, **kwargs: Any) -> Any:
+        def close_all() -> None:
+            for smtp in self.sessions:
+                transport = getattr(smtp, "transport", None)
+                if transport is not None and not transport.is_closing():
+                    transport.close()
+
+        if self.loop.is_running():
+            done = threading.Event()
+            self.loop.call_soon_threadsafe(lambda: (close_all(), done.set()))
+            done.wait(5)
+            time.sleep(0.05)  # let the loop finish closing them
+        return super().stop(*args, **kwargs)
+
+
 def _controller(server: SmtpServer, tls: ssl.SSLContext | None, options: dict[str, Any]) -> Any:
-    return Controller(
+    controller = _ClosingController(
         _Handler(server),
         hostname=server.host,
         port=server.port,
@@ -146,3 +170,5 @@ def _controller(server: SmtpServer, tls: ssl.SSLContext | None, options: dict[st
         server_hostname="127.0.0.1",
         **options,
     )
+    controller.sessions = []
+    return controller

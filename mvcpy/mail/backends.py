@@ -48,25 +48,32 @@ class SmtpBackend:
         self.settings = settings
 
     async def send(self, message: EmailMessage, recipients: tuple[str, ...]) -> None:
-        """Open a connection, send, close; any SMTP or network error is a MailError."""
+        """Open a connection, send, close; any SMTP or network error is a MailError.
+
+        The connection is closed whatever happens: ``aiosmtplib.send`` leaves it open when
+        the login is refused.
+        """
         import aiosmtplib
 
         s = self.settings
+        client = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.smtp_port(),
+            username=s.username or None,
+            password=s.password or None,
+            use_tls=s.security == "tls",
+            start_tls=s.security == "starttls",
+            timeout=s.timeout,
+            validate_certs=s.validate_certs,
+        )
         try:
-            await aiosmtplib.send(
-                message,
-                recipients=list(recipients),
-                hostname=s.host,
-                port=s.smtp_port(),
-                username=s.username or None,
-                password=s.password or None,
-                use_tls=s.security == "tls",
-                start_tls=s.security == "starttls",
-                timeout=s.timeout,
-                validate_certs=s.validate_certs,
-            )
+            await client.connect()
+            await client.send_message(message, recipients=list(recipients))
+            await client.quit()
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             raise MailError(f"{s.host}:{s.smtp_port()}: {exc}") from exc
+        finally:
+            client.close()
 
 
 class ConsoleBackend:
