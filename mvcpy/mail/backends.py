@@ -50,8 +50,8 @@ class SmtpBackend:
     async def send(self, message: EmailMessage, recipients: tuple[str, ...]) -> None:
         """Open a connection, send, close; any SMTP or network error is a MailError.
 
-        The connection is closed whatever happens: ``aiosmtplib.send`` leaves it open when
-        the login is refused.
+        The connection is closed here whatever happens (a refused login included), rather
+        than left to ``aiosmtplib.send``.
         """
         import aiosmtplib
 
