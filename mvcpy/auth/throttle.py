@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mvcpy.auth.settings import AuthSettings
 from mvcpy.errors import HTTPError
-from mvcpy.filters.ratelimit import MemoryBackend, RateLimit, parse_rate
+from mvcpy.filters.ratelimit import MemoryBackend, RateLimit
 
 if TYPE_CHECKING:
     from mvcpy.application import Application
@@ -58,11 +58,7 @@ class AuthThrottle(RateLimit):
     def bind(self, app: Application) -> None:
         """Take the rate and the backend from ``[auth]``."""
         settings = app.config.section_of(AuthSettings)
-        self.rate = settings.throttle_rate
-        self.count, self.period = parse_rate(settings.throttle_rate)
-        self.capacity = self.count
-        self._rate = self.count / self.period
-        self._limit_header = str(self.capacity)
+        self.set_rate(settings.throttle_rate)
         if settings.throttle_redis_url:
             from mvcpy.filters.ratelimit_redis import RedisBackend
 

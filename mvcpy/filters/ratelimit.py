@@ -127,8 +127,8 @@ class RateLimit:
     backend fails the request is let through (``fail_open``) and the error logged.
     """
 
-    __slots__ = ("_key", "_limit_header", "_rate", "backend", "capacity", "count", "fail_open",
-                 "key", "name", "period", "rate")  # fmt: skip
+    __slots__ = ("_key", "_key_is_async", "_limit_header", "_rate", "backend", "capacity",
+                 "count", "fail_open", "key", "name", "period", "rate")  # fmt: skip
 
     def __init__(
         self,
@@ -140,24 +140,30 @@ class RateLimit:
         name: str | None = None,
         fail_open: bool = True,
     ) -> None:
-        self.rate = rate
-        self.count, self.period = parse_rate(rate)
-        self.capacity = burst if burst is not None else self.count
-        if self.capacity < 1:
-            raise ValueError("burst must be at least 1")
-        self._rate = self.count / self.period
+        self.set_rate(rate, burst)
         if isinstance(key, str):
             if key not in _KEYS:
                 raise ValueError(f"key must be one of {sorted(_KEYS)} or a function")
             self._key = _KEYS[key]
         else:
             self._key = key
+        # Decided once: a sync key (the usual) costs no awaitable check per request.
+        self._key_is_async = inspect.iscoroutinefunction(self._key)
         self.key = key
         self.backend: Backend = backend if backend is not None else MemoryBackend()
         key_name = key if isinstance(key, str) else getattr(key, "__qualname__", "key")
         self.name = name or f"{self.count}/{self.period:g}s:{key_name}"
         self.fail_open = fail_open
-        self._limit_header = str(self.capacity)
+
+    def set_rate(self, rate: str, burst: int | None = None) -> None:
+        """Allow ``rate`` (``"100/minute"``) with bursts up to ``burst`` (default: its count)."""
+        count, period = parse_rate(rate)
+        capacity = burst if burst is not None else count
+        if capacity < 1:
+            raise ValueError("burst must be at least 1")
+        self.rate, self.count, self.period, self.capacity = rate, count, period, capacity
+        self._rate = count / period
+        self._limit_header = str(capacity)
 
     @classmethod
     def from_config(cls, app: Application, options: dict[str, Any]) -> RateLimit:
@@ -177,9 +183,7 @@ class RateLimit:
 
     async def __call__(self, ctx: Context, call_next: CallNext) -> Response:
         """Take a token for this request's key; 429 when the bucket is empty."""
-        found = self._key(ctx)
-        if inspect.isawaitable(found):
-            found = await found
+        found = await self._key(ctx) if self._key_is_async else self._key(ctx)  # type: ignore[misc]
         subject = found or _client_key(ctx) or "-"
         try:
             decision = await self.backend.take(f"{self.name}:{subject}", self.capacity, self._rate)
