@@ -65,6 +65,7 @@ BUILTIN_COMPONENTS: tuple[str, ...] = (
     "mvcpy.cache.component:CacheComponent",
     "mvcpy.i18n.component:I18nComponent",
     "mvcpy.mail.component:MailComponent",
+    "mvcpy.jobs.component:JobsComponent",
     "mvcpy.manual.component:DocsComponent",
 )
 

@@ -7,19 +7,43 @@ database is unavailable (refused, lost, timed out) becomes a 503 with ``Retry-Af
 (mvcpy.orm.availability), with one log line rather than a traceback. :func:`mvcpy.serving.assemble`
 wraps every route's endpoint in :class:`UnitOfWork` once, at startup. A request that
 never touches the database pays one ``is None`` check.
+
+While the endpoint runs, :data:`current_unit` holds its context, so what joins the
+transaction without being handed the context (a job sent with ``job.send()``,
+mvcpy.jobs) finds it; a running job sets it to its own unit of work.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from typing import TYPE_CHECKING
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from mvcpy.context import Context
     from mvcpy.filters.chain import Endpoint
     from mvcpy.http.response import Response
 
-__all__ = ["UnitOfWork", "database_answer", "end_late_session"]
+__all__ = ["Unit", "UnitOfWork", "current_unit", "database_answer", "end_late_session"]
+
+
+class Unit(Protocol):
+    """A unit of work: the database sessions committed or rolled back together at its end
+    (a request's :class:`~mvcpy.context.Context`, a running job's context)."""
+
+    @property
+    def db(self) -> Any:
+        """The unit's session, opened on first use."""
+        ...
+
+    @property
+    def adb(self) -> Any:
+        """The unit's async session, opened on first use."""
+        ...
+
+
+#: The unit of work running now (None outside a request's endpoint or a job).
+current_unit: ContextVar[Unit | None] = ContextVar("mvcpy_unit", default=None)
 
 
 async def end_late_session(ctx: Context, ok: bool, executor: Executor | None) -> None:
@@ -42,6 +66,7 @@ class UnitOfWork:
 
     def call_sync(self, ctx: Context) -> Response:
         """Run the endpoint on this (worker) thread, then end its unit of work."""
+        token = current_unit.set(ctx)
         try:
             response = self.endpoint.call_sync(ctx)
             if ctx.db_scope is not None:  # commit before the response goes out
@@ -58,10 +83,13 @@ class UnitOfWork:
             if answer is not None:
                 raise answer from exc
             raise
+        finally:
+            current_unit.reset(token)
         return response
 
     async def call_async(self, ctx: Context) -> Response:
         """Await the endpoint, then end its unit of work."""
+        token = current_unit.set(ctx)
         try:
             response = await self.endpoint.call_async(ctx)
             if ctx.db_scope is not None:  # commit before the response goes out
@@ -78,6 +106,8 @@ class UnitOfWork:
             if answer is not None:
                 raise answer from exc
             raise
+        finally:
+            current_unit.reset(token)
         return response
 
 
