@@ -1,5 +1,5 @@
 """pytest fixtures for mvcpy projects: define an ``app`` fixture and use ``client``, ``db``
-and ``outbox``."""
+``outbox`` and ``jobs``."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from mvcpy.testing import TestClient
 
 if TYPE_CHECKING:
     from mvcpy.app import App
+    from mvcpy.jobs.testing import EnqueuedJobs
     from mvcpy.mail.backends import SentMessage
     from mvcpy.orm.session import DbSession
 
-__all__ = ["client", "db", "outbox"]
+__all__ = ["client", "db", "jobs", "outbox"]
 
 
 @pytest.fixture
@@ -48,3 +49,19 @@ def outbox(app: App) -> list[SentMessage]:
         )
     backend.outbox.clear()
     return backend.outbox
+
+
+@pytest.fixture
+def jobs(app: App) -> EnqueuedJobs:
+    """The jobs the app queued during the test, to look at and run (``jobs.run()``);
+    ``[jobs] backend = "memory"``, the default under ``MVCPY_ENV=test``."""
+    from mvcpy.jobs.testing import EnqueuedJobs
+
+    engine = app.services["jobs"]
+    if engine.backend != "memory":
+        pytest.fail(
+            f"the jobs fixture needs [jobs] backend = 'memory' (the default in the test "
+            f"environment); this app's is {engine.backend}"
+        )
+    engine.queued.clear()
+    return EnqueuedJobs(engine)

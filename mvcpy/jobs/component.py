@@ -67,13 +67,19 @@ class JobsComponent(ServiceComponent):
 
     def build(self, setup: Setup) -> JobEngine:
         """Build the engine from ``[jobs]`` and the database's URL."""
+        from sqlalchemy.engine import make_url
+
         from mvcpy.jobs.engine import JobEngine
+        from mvcpy.orm.settings import DatabaseSettings
 
         settings = setup.settings(JobsSettings)
-        database = setup.get_service("database")
-        backend = resolve_backend(settings, database.url.get_backend_name())
+        url_text = setup.settings(DatabaseSettings).url  # "" is the SQLite default
+        backend = resolve_backend(
+            settings, make_url(url_text).get_backend_name() if url_text else "sqlite"
+        )
 
-        def url() -> str:
+        def url() -> str:  # libpq's form of [database] url, for procrastinate's pool
+            database = setup.get_service("database")
             return str(
                 database.url.set(drivername="postgresql").render_as_string(hide_password=False)
             )
@@ -90,24 +96,19 @@ class JobsComponent(ServiceComponent):
 
     async def startup(self) -> None:
         """Start the in-process worker (the inprocess backend, development)."""
-        engine = self._engine()
-        if engine is not None and engine.backend == "inprocess":
-            from mvcpy.jobs.declare import REGISTRY
+        from mvcpy.jobs.declare import REGISTRY
 
-            if REGISTRY:
-                await engine.start_in_process()
+        if not REGISTRY or self.setup is None:
+            return  # no job declared: nothing built, nothing started
+        engine: JobEngine = self.setup.services[self.service]
+        if engine.backend == "inprocess":
+            await engine.start_in_process()
 
     async def shutdown(self) -> None:
         """Stop the in-process worker and the threads of sync jobs."""
         engine = self.built()
         if engine is not None:
             await engine.stop()
-
-    def _engine(self) -> JobEngine | None:
-        if self.setup is None:
-            return None
-        engine: JobEngine = self.setup.services[self.service]
-        return engine
 
 
 def _job_modules(setup: Setup) -> list[str]:

@@ -20,22 +20,23 @@ import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-if TYPE_CHECKING:
-    from mvcpy.jobs.engine import JobEngine
+from mvcpy.unit_of_work import current_unit
 
 __all__ = [
     "REGISTRY",
     "Job",
     "JobArgumentError",
+    "JobQueue",
     "Schedule",
     "Sender",
     "cron",
     "every",
     "job",
+    "use_default_queue",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,6 +46,38 @@ REGISTRY: dict[str, Job] = {}
 
 #: The largest priority procrastinate stores (a PostgreSQL integer)
 _PRIORITY_RANGE = (-(2**31), 2**31 - 1)
+
+
+class JobQueue(Protocol):
+    """Where sent jobs go: the app's job engine (mvcpy.jobs.engine)."""
+
+    def enqueue(self, job: Job, arguments: dict[str, Any], options: _Options) -> None:
+        """Queue ``job`` with the current unit of work, or at once outside one."""
+        ...
+
+
+#: the queue of jobs sent outside any unit of work (a script, the shell): the last built
+_default_queue: JobQueue | None = None
+
+
+def use_default_queue(queue: JobQueue) -> None:
+    """Send the jobs sent outside any unit of work to ``queue``."""
+    global _default_queue
+    _default_queue = queue
+
+
+def _queue() -> JobQueue:
+    """The queue of the unit of work running now (a request's app, a job's), else the default."""
+    unit = current_unit.get()
+    if unit is not None:
+        services = getattr(unit, "services", None) or unit.app.services  # type: ignore[attr-defined]
+        queue: JobQueue = services["jobs"]
+        return queue
+    if _default_queue is None:
+        raise RuntimeError(
+            "no app has jobs yet: build the app (mvcpy.App) before sending a job from a script"
+        )
+    return _default_queue
 
 
 class JobArgumentError(TypeError):
@@ -214,7 +247,7 @@ class Sender:
         options = self.options
         if options.key is None and self.job.unique:
             options = _replace(options, key=self.job.unique_key(arguments))
-        _engine().enqueue(self.job, arguments, options)
+        _queue().enqueue(self.job, arguments, options)
 
     def send_in(self, seconds: float | dt.timedelta, *args: Any, **kwargs: Any) -> None:
         """Enqueue the job to run no sooner than ``seconds`` from now."""
@@ -239,12 +272,6 @@ def _replace(options: _Options, **changes: Any) -> _Options:
 def _check_priority(priority: int) -> None:
     if not _PRIORITY_RANGE[0] <= priority <= _PRIORITY_RANGE[1]:
         raise ValueError(f"priority must fit in 32 bits, got {priority}")
-
-
-def _engine() -> JobEngine:
-    from mvcpy.jobs.engine import engine_for_sending
-
-    return engine_for_sending()
 
 
 def _parameters(fn: Callable[..., Any]) -> tuple[bool, dict[str, TypeAdapter[Any]]]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.jobs.context import JobContext
-from mvcpy.jobs.declare import REGISTRY, Job, _Options
+from mvcpy.jobs.declare import REGISTRY, Job, _Options, use_default_queue
 from mvcpy.jobs.enqueue import Pending, attach
 from mvcpy.unit_of_work import Unit, current_unit
 
@@ -39,14 +39,11 @@ if TYPE_CHECKING:
     from mvcpy.config.settings import Config
     from mvcpy.jobs.settings import JobsSettings
 
-__all__ = ["JobEngine", "JobTimeout", "QueuedJob", "engine_for_sending"]
+__all__ = ["JobEngine", "JobTimeout", "QueuedJob"]
 
 logger = logging.getLogger("mvcpy.jobs")
 
 _EXTRA = "pip install 'mvcpy-web[jobs]'"
-
-#: the engine that sends outside any unit of work (a script, the shell): the last built
-_default: JobEngine | None = None
 
 
 class JobTimeout(Exception):
@@ -64,20 +61,6 @@ class QueuedJob:
     key: str | None
     run_at: dt.datetime | None = None
     attempts: int = field(default=0)
-
-
-def engine_for_sending() -> JobEngine:
-    """The engine of the unit of work running now, else the last one built."""
-    unit = current_unit.get()
-    if unit is not None:
-        services = unit.services if isinstance(unit, JobContext) else unit.app.services  # type: ignore[attr-defined]
-        engine: JobEngine = services["jobs"]
-        return engine
-    if _default is None:
-        raise RuntimeError(
-            "no app has jobs yet: build the app (mvcpy.App) before sending a job from a script"
-        )
-    return _default
 
 
 def _on_event_loop() -> bool:
@@ -107,7 +90,6 @@ class JobEngine:
         config: Config,
         database_url: Callable[[], str],
     ) -> None:
-        global _default
         self.settings = settings
         #: postgres | inprocess | memory (``auto`` resolved)
         self.backend = backend
@@ -122,7 +104,7 @@ class JobEngine:
         self._tasks: set[asyncio.Task[Any]] = set()
         #: the ``memory`` backend's queue, oldest first
         self.queued: list[QueuedJob] = []
-        _default = self
+        use_default_queue(self)
 
     @property
     def in_database(self) -> bool:

@@ -12,16 +12,17 @@ session's outermost transaction forgets them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.orm import Session, SessionTransaction
 
     from mvcpy.jobs.declare import Job, _Options
-    from mvcpy.jobs.engine import JobEngine
 
-__all__ = ["Pending", "attach"]
+__all__ = ["Pending", "Receiver", "attach"]
 
 #: ``Session.info`` keys: jobs sent in the transaction; jobs to hand over after the commit
 PENDING_KEY = "mvcpy.jobs.pending"
@@ -31,11 +32,28 @@ _lock = threading.Lock()
 _listening = False
 
 
+class Receiver(Protocol):
+    """What takes committed jobs: the app's job engine (mvcpy.jobs.engine)."""
+
+    @property
+    def in_database(self) -> bool:
+        """Whether jobs are written into the sending transaction."""
+        ...
+
+    def write(self, connection: Connection, items: Sequence[Pending]) -> None:
+        """Write ``items`` through the sending transaction's ``connection``."""
+        ...
+
+    def hand_off(self, items: Sequence[Pending]) -> None:
+        """Take ``items`` once their transaction has committed."""
+        ...
+
+
 @dataclass(frozen=True)
 class Pending:
     """A job sent in a unit of work that has not committed yet."""
 
-    engine: JobEngine
+    engine: Receiver
     job: Job
     arguments: dict[str, Any]
     options: _Options
@@ -65,8 +83,8 @@ def _listen() -> None:
         _listening = True
 
 
-def _by_engine(pending: list[Pending]) -> dict[JobEngine, list[Pending]]:
-    groups: dict[JobEngine, list[Pending]] = {}
+def _by_engine(pending: list[Pending]) -> dict[Receiver, list[Pending]]:
+    groups: dict[Receiver, list[Pending]] = {}
     for item in pending:
         groups.setdefault(item.engine, []).append(item)
     return groups
