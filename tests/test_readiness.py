@@ -69,6 +69,7 @@ def test_a_fresh_project_fails_on_the_secret_key_and_allowed_hosts(
         ["ok", "cache"],
         ["ok", "i18n"],
         ["WARN", "mail"],  # from webmaster@localhost
+        ["ok", "jobs"],  # none declared
     ]
     assert "the development default: set MVCPY_SECRET_KEY" in lines[1]
     assert "secrets.token_urlsafe(32)" in lines[1]

@@ -84,24 +84,22 @@ class JobsComponent(ServiceComponent):
                 database.url.set(drivername="postgresql").render_as_string(hide_password=False)
             )
 
-        return JobEngine(settings, backend, setup.services, setup.config, url)
+        return JobEngine(settings, backend, setup.services, setup.config, url, setup.root_path)
 
     def start(self) -> None:
-        """Import the modules that declare jobs: the project's ``jobs`` and ``[jobs] modules``."""
+        """Import the modules that declare jobs (the project's ``jobs`` and ``[jobs] modules``);
+        build the engine, so that a script can send them."""
         setup = self.setup
         if setup is None:
             return
         for module in _job_modules(setup):
             importlib.import_module(module)
+        setup.get_service(self.service)  # built now: the queue of jobs sent from scripts
 
     async def startup(self) -> None:
         """Start the in-process worker (the inprocess backend, development)."""
-        from mvcpy.jobs.declare import REGISTRY
-
-        if not REGISTRY or self.setup is None:
-            return  # no job declared: nothing built, nothing started
-        engine: JobEngine = self.setup.services[self.service]
-        if engine.backend == "inprocess":
+        engine: JobEngine | None = self.built()
+        if engine is not None and engine.backend == "inprocess" and engine.jobs:
             await engine.start_in_process()
 
     async def shutdown(self) -> None:
@@ -124,13 +122,12 @@ def _job_modules(setup: Setup) -> list[str]:
 
 
 def _check_backend(app: Application) -> CheckResult:
-    from mvcpy.jobs.declare import REGISTRY
-
     engine: JobEngine = app.services["jobs"]
-    if not REGISTRY:
+    jobs = engine.jobs
+    if not jobs:
         return CheckResult("jobs", True, "no job declared")
     if engine.backend == "postgres":
-        return CheckResult("jobs", True, f"{len(REGISTRY)} job(s) in PostgreSQL")
+        return CheckResult("jobs", True, f"{len(jobs)} job(s) in PostgreSQL")
     if app.env == "prod":
         return CheckResult(
             "jobs",

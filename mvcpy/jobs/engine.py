@@ -19,10 +19,12 @@ import contextvars
 import ctypes
 import datetime as dt
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.jobs.context import JobContext
@@ -89,6 +91,7 @@ class JobEngine:
         services: Services,
         config: Config,
         database_url: Callable[[], str],
+        root_path: Path,
     ) -> None:
         self.settings = settings
         #: postgres | inprocess | memory (``auto`` resolved)
@@ -96,6 +99,9 @@ class JobEngine:
         self.services = services
         self.config = config
         self._database_url = database_url
+        self._root = root_path.resolve()
+        self._modules = tuple(settings.modules)
+        self._owned: dict[str, bool] = {}
         self._papp: ProcrastinateApp | None = None
         self._registered: set[str] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -106,6 +112,23 @@ class JobEngine:
         self.queued: list[QueuedJob] = []
         use_default_queue(self)
 
+    def owns(self, job: Job) -> bool:
+        """Whether ``job`` is this app's: declared in a module under the project's folder,
+        or in a module or package of ``[jobs] modules``."""
+        owned = self._owned.get(job.name)
+        if owned is None:
+            module = job.fn.__module__
+            file = getattr(sys.modules.get(module), "__file__", None)
+            owned = self._owned[job.name] = bool(
+                file and Path(file).resolve().is_relative_to(self._root)
+            ) or any(module == m or module.startswith(m + ".") for m in self._modules)
+        return owned
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        """This app's declared jobs, by name (what its workers run)."""
+        return {name: job for name, job in list(REGISTRY.items()) if self.owns(job)}
+
     @property
     def in_database(self) -> bool:
         """Whether jobs are written into the sending transaction (the postgres backend)."""
@@ -114,6 +137,11 @@ class JobEngine:
     # -- sending ---------------------------------------------------------------------
     def enqueue(self, job: Job, arguments: dict[str, Any], options: _Options) -> None:
         """Queue ``job`` with the current unit of work, or at once outside one."""
+        if not self.owns(job):
+            raise LookupError(
+                f"job {job.name} is not one of this app's jobs (its module is outside the "
+                f"project at {self._root}): list its module in [jobs] modules"
+            )
         pending = Pending(self, job, arguments, options)
         unit: Unit | None = current_unit.get()
         if unit is not None:
@@ -340,7 +368,7 @@ class JobEngine:
     def _register(self, papp: ProcrastinateApp) -> None:
         from procrastinate import RetryStrategy
 
-        for name, job in list(REGISTRY.items()):
+        for name, job in self.jobs.items():
             if name in self._registered:
                 continue
             retries = self.settings.retries if job.retries is None else job.retries
@@ -495,7 +523,7 @@ class JobEngine:
                 if not self.queued:
                     return ran
                 item = self.queued.pop(0)
-            job = REGISTRY.get(item.name)
+            job = self.jobs.get(item.name)
             if job is None:
                 raise LookupError(f"no job named {item.name!r} is declared")
             await self.perform(job, item.arguments, attempts=item.attempts)

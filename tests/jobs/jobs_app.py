@@ -126,7 +126,10 @@ def idempotent(ctx: JobContext, key: str) -> None:
 
 def make_app(root: Path, env: str = "test", **config: Any) -> App:
     """An app whose actions send jobs: sync and async, committing or failing."""
-    app = App(root_path=root, env=env, config=config)
+    # the jobs of tests/jobs/ are this app's, though its project folder is elsewhere
+    jobs = config.pop("jobs", {})
+    jobs = {**jobs, "modules": ["tests.jobs", *jobs.get("modules", [])]}
+    app = App(root_path=root, env=env, config={**config, "jobs": jobs})
 
     def send(ctx: Any, key: str) -> dict[str, str]:
         ctx.db.execute(insert(orders).values(key=key))
@@ -147,7 +150,14 @@ def make_app(root: Path, env: str = "test", **config: Any) -> App:
             idempotent.send(f"{prefix}-{n}")
         return {"sent": count}
 
+    def send_refresh(ctx: Any, key: str) -> dict[str, str]:
+        ctx.db.execute(insert(orders).values(key=key))
+        refresh.send(key)  # unique: a second request while it waits sends nothing more
+        record.send(f"{key}-{ctx.request.query.get('n', '')}")
+        return {"sent": key}
+
     app.post("/send/{key}", send, name="send")
+    app.post("/send-refresh/{key}", send_refresh, name="send_refresh")
     app.post("/send-async/{key}", send_async, name="send_async")
     app.post("/send-many/{prefix}/{count:int}", send_many, name="send_many")
     return app
