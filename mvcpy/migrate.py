@@ -159,6 +159,15 @@ def _app_for(config: AlembicConfig) -> Application:
     return load_app(spec)
 
 
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's filter: leave out the tables that live in the application's database
+    without being its models (the job queue's, mvcpy.jobs.schema), so autogenerate never
+    drops them and ``mvcpy db status`` does not count them."""
+    from mvcpy.jobs.schema import TABLES
+
+    return not (type_ == "table" and name in TABLES)
+
+
 def configure_context(context: Any) -> None:
     """Run the migrations of ``env.py``: URL from the app's configuration, models' metadata."""
     app = _app_for(context.config)
@@ -168,6 +177,7 @@ def configure_context(context: Any) -> None:
         "target_metadata": metadata,
         "compare_type": True,
         "render_item": render_item,
+        "include_name": include_name,
     }
     if context.is_offline_mode():
         url = database.url
@@ -270,7 +280,8 @@ def migration_status(app: Application, config: AlembicConfig) -> list[str]:
         lines.append(f"{len(pending)} migration(s) to apply: run `mvcpy db upgrade`")
         return lines
     with app.database.engine.connect() as connection:
-        diffs = compare_metadata(MigrationContext.configure(connection), target_metadata(app))
+        migration = MigrationContext.configure(connection, opts={"include_name": include_name})
+        diffs = compare_metadata(migration, target_metadata(app))
     if diffs:
         changes = ", ".join(describe_change(diff) for diff in diffs)
         lines.append(

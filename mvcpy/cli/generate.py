@@ -1,5 +1,5 @@
 """The ``mvcpy generate`` command: ``controller``, ``model``, ``migration``, ``scaffold``,
-``auth``, ``view``, ``filter`` and ``test``."""
+``auth``, ``jobs``, ``view``, ``filter`` and ``test``."""
 
 from __future__ import annotations
 
@@ -65,6 +65,14 @@ def _auth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs(args: argparse.Namespace) -> int:
+    from mvcpy.generate.jobs import generate_jobs
+
+    generate_jobs(_project(), force=args.force)
+    print("next: mvcpy db upgrade (the queue, on PostgreSQL), then mvcpy worker")
+    return 0
+
+
 def _view(args: argparse.Namespace) -> int:
     from mvcpy.generate.pieces import generate_view
 
@@ -112,7 +120,7 @@ def add_generate_command(commands: Any) -> None:
     """Add ``mvcpy generate controller|model|migration|scaffold`` to the subparsers."""
     generate = commands.add_parser(
         "generate",
-        help="write a controller, model, migration, scaffold, auth, view, filter or test",
+        help="write a controller, model, migration, scaffold, auth, jobs, view, filter or test",
         description=_wrap(
             "Write code into the project made by `mvcpy new` (run it in the project "
             "directory). Existing files are never overwritten without --force; routes.py and "
@@ -248,6 +256,21 @@ def add_generate_command(commands: Any) -> None:
     )
     _force(auth)
     auth.set_defaults(func=_auth)
+
+    jobs = kinds.add_parser(
+        "jobs",
+        help="background jobs: jobs.py with a job and a cron, its test, the queue's revision",
+        description=_wrap(
+            "Write jobs.py (a job that mails a notice, retried with backoff, and a nightly "
+            "cron), tests/test_jobs.py (the jobs fixture), and the revision that creates "
+            "the job queue in the application's database on PostgreSQL (nothing on SQLite, "
+            "where mvcpy run runs jobs itself). Then run mvcpy db upgrade, and mvcpy worker "
+            "beside the web server. See docs/jobs.md."
+        ),
+        **examples("mvcpy generate jobs"),
+    )
+    _force(jobs)
+    jobs.set_defaults(func=_jobs)
 
     view = kinds.add_parser(
         "view",

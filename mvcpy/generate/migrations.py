@@ -1,4 +1,5 @@
-"""The migrations the generators write: one revision that creates a model's table.
+"""The migrations the generators write: one revision that creates a model's table (or
+another generator's change, its code given).
 
 The table is built from the same field specifications as the model file, on the
 framework's own mixins and naming convention, and Alembic renders its ``create_table``
@@ -27,7 +28,7 @@ from mvcpy.migrate import MIGRATIONS_DIR, render_item, revisions_config
 if TYPE_CHECKING:
     from sqlalchemy import Table
 
-__all__ = ["TableMigration", "generate_migration", "model_table"]
+__all__ = ["Revision", "TableMigration", "generate_migration", "model_table"]
 
 
 def model_table(names: ResourceNames, fields: Sequence[Field]) -> Table:
@@ -78,17 +79,23 @@ def _render(tables: Sequence[Table]) -> tuple[str, str]:
     )
 
 
-class TableMigration:
-    """The revision that creates a generated model's table (or a generator's tables, in
-    order), planned then written.
+class Revision:
+    """A revision a generator writes (its upgrade and downgrade code given), planned then
+    written.
 
-    An existing revision with that message means the table has its migration, and it is
+    An existing revision with that message means the change has its migration, and it is
     kept, with or without ``force``: revisions are history that a database may already
-    have run, so new or changed columns get a revision of their own
-    (``mvcpy generate migration``).
+    have run, so later changes get a revision of their own (``mvcpy generate migration``).
     """
 
-    def __init__(self, project: Project, message: str, tables: Sequence[Table], plan: Plan) -> None:
+    def __init__(
+        self,
+        project: Project,
+        message: str,
+        plan: Plan,
+        code: tuple[str, str] | None = None,
+        imports: str = "",
+    ) -> None:
         from alembic.script import ScriptDirectory
 
         project.require(MIGRATIONS_DIR, "env.py")
@@ -96,8 +103,9 @@ class TableMigration:
         # Quiet: Alembic's own "Generating ..." line would repeat the plan's "create" line.
         self.config.cmd_opts = argparse.Namespace(quiet=True)
         self.message = message
-        self.tables = list(tables)
         self.plan = plan
+        self.code = code
+        self.imports = imports
         script = ScriptDirectory.from_config(self.config)
         self.existing = next(
             (r for r in script.walk_revisions() if (r.doc or "").strip() == self.message), None
@@ -109,6 +117,15 @@ class TableMigration:
                 "first (alembic merge heads -m merge), then generate again"
             )
 
+    def render(self) -> tuple[str, str]:
+        """The upgrade and downgrade code."""
+        assert self.code is not None
+        return self.code
+
+    def kept_hint(self) -> str:
+        """What to do for a later change, said when the revision exists already."""
+        return "for later changes run mvcpy generate migration"
+
     def write(self, out: TextIO | None = None) -> Path:
         """Write the revision file (the plan was written); return its path."""
         from alembic.script import ScriptDirectory
@@ -118,13 +135,9 @@ class TableMigration:
         if self.existing is not None:
             path = Path(self.existing.path)
             self.plan.report("kept", path, stream)
-            print(
-                f"{'':>10}  the tables have their migration; for new or changed columns run "
-                f"mvcpy db upgrade, then mvcpy generate migration 'change {self.tables[0].name}'",
-                file=stream,
-            )
+            print(f"{'':>10}  {self.kept_hint()}", file=stream)
             return path
-        upgrades, downgrades = _render(self.tables)
+        upgrades, downgrades = self.render()
         made = ScriptDirectory.from_config(self.config).generate_revision(
             rev_id(),
             self.message,
@@ -132,13 +145,33 @@ class TableMigration:
             refresh=True,
             upgrades=upgrades,
             downgrades=downgrades,
-            imports="",
+            imports=self.imports,
         )
         assert made is not None
         path = Path(made.path)
         format_file(path)  # Alembic's layout, as the project's ruff format wants it
         self.plan.report("create", path, stream)
         return path
+
+
+class TableMigration(Revision):
+    """The revision that creates a generated model's table (or a generator's tables, in
+    order)."""
+
+    def __init__(self, project: Project, message: str, tables: Sequence[Table], plan: Plan) -> None:
+        super().__init__(project, message, plan)
+        self.tables = list(tables)
+
+    def render(self) -> tuple[str, str]:
+        """``create_table`` (and its indexes) for each table; the reverse to downgrade."""
+        return _render(self.tables)
+
+    def kept_hint(self) -> str:
+        """New or changed columns get a revision of their own."""
+        return (
+            "the tables have their migration; for new or changed columns run "
+            f"mvcpy db upgrade, then mvcpy generate migration 'change {self.tables[0].name}'"
+        )
 
 
 def generate_migration(

@@ -63,7 +63,7 @@ class JobsComponent(ServiceComponent):
     def install(self, setup: Setup) -> None:
         """Publish the engine and the ``mvcpy check`` check."""
         super().install(setup)
-        setup.check(_check_backend)
+        setup.check(self._check_backend)
 
     def build(self, setup: Setup) -> JobEngine:
         """Build the engine from ``[jobs]`` and the database's URL."""
@@ -92,8 +92,7 @@ class JobsComponent(ServiceComponent):
         setup = self.setup
         if setup is None:
             return
-        for module in _job_modules(setup):
-            importlib.import_module(module)
+        _import_job_modules(setup)
         setup.get_service(self.service)  # built now: the queue of jobs sent from scripts
 
     async def startup(self) -> None:
@@ -107,6 +106,16 @@ class JobsComponent(ServiceComponent):
         engine = self.built()
         if engine is not None:
             await engine.stop()
+
+    def _check_backend(self, app: Application) -> CheckResult:
+        if self.setup is not None:
+            _import_job_modules(self.setup)  # the check may run before the app starts
+        return _check_backend(app)
+
+
+def _import_job_modules(setup: Setup) -> None:
+    for module in _job_modules(setup):
+        importlib.import_module(module)
 
 
 def _job_modules(setup: Setup) -> list[str]:

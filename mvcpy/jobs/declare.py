@@ -20,7 +20,7 @@ import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -300,6 +300,22 @@ def _register(job: Job) -> Job:
     return job
 
 
+@overload
+def job(fn: Callable[..., Any], /) -> Job: ...
+
+
+@overload
+def job(
+    *,
+    name: str | None = None,
+    queue: str = "default",
+    priority: int = 0,
+    retries: int | None = None,
+    timeout: float | None = None,
+    unique: bool = False,
+) -> Callable[[Callable[..., Any]], Job]: ...
+
+
 def job(
     fn: Callable[..., Any] | None = None,
     *,
@@ -309,7 +325,7 @@ def job(
     retries: int | None = None,
     timeout: float | None = None,
     unique: bool = False,
-) -> Any:
+) -> Job | Callable[[Callable[..., Any]], Job]:
     """Declare a job: ``@job`` or ``@job(queue="mail", retries=5, timeout=30)``.
 
     ``retries`` and ``timeout`` default to ``[jobs] retries`` and ``[jobs] timeout``;

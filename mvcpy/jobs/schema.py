@@ -52,14 +52,14 @@ def install(connection: Any) -> bool:
     return True
 
 
-def upgrade(op: Any) -> None:
-    """The revision's upgrade: create the queue (PostgreSQL only)."""
-    install(op.get_bind())
+def upgrade(bind: Any) -> None:
+    """The revision's upgrade (``schema.upgrade(op.get_bind())``): create the queue
+    (PostgreSQL only)."""
+    install(bind)
 
 
-def downgrade(op: Any) -> None:
+def downgrade(bind: Any) -> None:
     """The revision's downgrade: drop the queue and every job in it (PostgreSQL only)."""
-    bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
     bind.exec_driver_sql(f"DROP TABLE IF EXISTS {', '.join(TABLES)} CASCADE")
