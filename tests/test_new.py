@@ -24,7 +24,7 @@ HTML_FILES = {
     "views/errors/500.html", "static/site.css", "static/site.js",
 }  # fmt: skip
 ROOT_FILES = {
-    ".gitignore", "README.md", "pyproject.toml", "gunicorn.conf.py",
+    ".gitignore", "README.md", "pyproject.toml", "gunicorn.conf.py", "worker.service",
     "tests/conftest.py", "tests/test_home.py",
 }  # fmt: skip
 

@@ -136,7 +136,18 @@ def _check_backend(app: Application) -> CheckResult:
     if not jobs:
         return CheckResult("jobs", True, "no job declared")
     if engine.backend == "postgres":
-        return CheckResult("jobs", True, f"{len(jobs)} job(s) in PostgreSQL")
+        from mvcpy.jobs.schema import installed
+
+        with app.database.engine.connect() as connection:
+            if not installed(connection):
+                return CheckResult(
+                    "jobs",
+                    False,
+                    f"{len(jobs)} job(s) declared, and the database has no job queue: "
+                    "mvcpy generate jobs writes its revision, then mvcpy db upgrade",
+                    fatal=True,
+                )
+        return CheckResult("jobs", True, f"{len(jobs)} job(s), the queue in PostgreSQL")
     if app.env == "prod":
         return CheckResult(
             "jobs",

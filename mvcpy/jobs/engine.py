@@ -114,14 +114,16 @@ class JobEngine:
 
     def owns(self, job: Job) -> bool:
         """Whether ``job`` is this app's: declared in a module under the project's folder,
-        or in a module or package of ``[jobs] modules``."""
+        in a module or package of ``[jobs] modules``, or outside any file (the shell)."""
         owned = self._owned.get(job.name)
         if owned is None:
             module = job.fn.__module__
             file = getattr(sys.modules.get(module), "__file__", None)
-            owned = self._owned[job.name] = bool(
-                file and Path(file).resolve().is_relative_to(self._root)
-            ) or any(module == m or module.startswith(m + ".") for m in self._modules)
+            owned = self._owned[job.name] = (
+                file is None
+                or Path(file).resolve().is_relative_to(self._root)
+                or any(module == m or module.startswith(m + ".") for m in self._modules)
+            )
         return owned
 
     @property

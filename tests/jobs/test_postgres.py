@@ -266,3 +266,29 @@ def test_each_cron_tick_runs_once_across_workers(pg_app: Callable[..., App]) -> 
     assert len(set(ticks)) == len(ticks)  # no tick twice
     seconds = [dt.datetime.fromisoformat(t) for t in ticks]
     assert all(b - a == dt.timedelta(seconds=1) for a, b in itertools.pairwise(seconds))
+
+
+def test_mvcpy_check_wants_the_queue_in_the_database(
+    tmp_path: Path, postgres_url: str, pg_schema: str
+) -> None:
+    from mvcpy.readiness import run_checks
+
+    ready = make_app(tmp_path, database={"url": pg_schema}, jobs={"backend": "postgres"})
+    (result,) = [r for r in run_checks(ready) if r.name == "jobs"]
+    assert result.ok and "the queue in PostgreSQL" in result.message
+    empty = f"jobs_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{empty}"'))
+    try:
+        url = f"{postgres_url}?options=-csearch_path%3D{empty}"
+        bare = make_app(tmp_path, database={"url": url}, jobs={"backend": "postgres"})
+        (result,) = [r for r in run_checks(bare) if r.name == "jobs"]
+        assert result.ok is False and result.fatal
+        assert "mvcpy generate jobs" in result.message
+        asyncio.run(bare.database.dispose())
+    finally:
+        asyncio.run(ready.database.dispose())
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{empty}" CASCADE'))
+        admin.dispose()
