@@ -207,9 +207,12 @@ def run(quick: bool = False) -> JobsResult:
                 "procrastinate, sync task": lambda c: _bare_throughput(url, False, jobs, c),
                 "procrastinate, async task": lambda c: _bare_throughput(url, True, jobs, c),
             }
-            for _ in range(rounds if not quick else 1):
+            labels = list(runners)
+            for round_ in range(rounds if not quick else 1):
+                order = labels[round_ % len(labels) :] + labels[: round_ % len(labels)]
                 for concurrency in (1, 4):
-                    for label, runner in runners.items():  # interleaved
+                    for label in order:  # interleaved, in a different order each round
+                        runner = runners[label]
                         loop.run_until_complete(_clear(url))
                         rate = loop.run_until_complete(runner(concurrency))
                         result.jobs_per_s.setdefault((label, concurrency), []).append(rate)
@@ -222,4 +225,6 @@ def run(quick: bool = False) -> JobsResult:
 
 
 if __name__ == "__main__":
-    print(run(quick=True).markdown())
+    import sys
+
+    print(run(quick="--quick" in sys.argv).markdown())

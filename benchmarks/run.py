@@ -19,7 +19,9 @@ Litestar; a multipart upload and a file download beside Starlette, with peak mem
 cookie session and Django's database and cache sessions), ``realtime`` (WebSocket
 connections held and memory per connection, broadcast fan-out to 100 and 1,000 clients,
 echo latency, beside Starlette's WebSocket endpoint and Litestar's channels), ``cache``
-(``get`` per backend; a cached page), ``i18n`` (choosing a locale; a translated page).
+(``get`` per backend; a cached page), ``i18n`` (choosing a locale; a translated page),
+``jobs`` (what sending a job adds to a request; jobs/s for one worker, beside bare
+procrastinate; PostgreSQL).
 Benchmarks report numbers; they never assert a timing.
 """
 
@@ -51,6 +53,7 @@ SUITES = (
     "realtime",
     "cache",
     "i18n",
+    "jobs",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -158,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         filters,
         i18n,
         inprocess,
+        jobs,
         orm,
         profile_mvcpy,
         realtime,
@@ -211,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
             result = cache.run(args.quick)
         elif suite == "i18n":
             result = i18n.run(args.quick)
+        elif suite == "jobs":
+            result = jobs.run(args.quick)
         else:
             result = steps.run(args.quick)
         results[suite] = result

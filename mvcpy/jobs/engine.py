@@ -104,6 +104,7 @@ class JobEngine:
         self._owned: dict[str, bool] = {}
         self._papp: ProcrastinateApp | None = None
         self._registered: set[str] = set()
+        self._concurrency = settings.concurrency  # a worker's, when it chose another
         self._loop: asyncio.AbstractEventLoop | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -351,10 +352,10 @@ class JobEngine:
             except ImportError as exc:
                 raise ImportError(f"jobs need procrastinate: {_EXTRA}") from exc
             if self.backend == "postgres":
+                # procrastinate's default pool (4 connections) grown for the worker's jobs:
+                # each holds one to fetch and one to finish, beside the listener's
                 connector: Any = procrastinate.PsycopgConnector(
-                    conninfo=self._database_url(),
-                    min_size=1,
-                    max_size=self.settings.concurrency + 4,
+                    conninfo=self._database_url(), max_size=max(4, self._concurrency + 2)
                 )
             else:
                 from procrastinate import testing
@@ -471,6 +472,8 @@ class JobEngine:
         ``[jobs] shutdown_timeout`` seconds, then go back to the queue); with
         ``wait=False``, until the queues are empty."""
         self._loop = asyncio.get_running_loop()
+        if concurrency and self._papp is None:
+            self._concurrency = concurrency
         papp = self.procrastinate()
         async with papp.open_async():
             recover = asyncio.create_task(self._recover_forever())
