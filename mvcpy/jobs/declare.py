@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar, overload
 
 from pydantic import TypeAdapter, ValidationError
 
+from mvcpy.jobs.settings import check_zone
 from mvcpy.unit_of_work import current_unit
 
 __all__ = [
@@ -295,9 +296,15 @@ def _parameters(fn: Callable[..., Any]) -> tuple[bool, dict[str, TypeAdapter[Any
     return takes_context, adapters
 
 
-def _register(job: Job) -> Job:
-    REGISTRY[job.name] = job
-    return job
+def _declarer(**options: Any) -> Callable[[Callable[..., Any]], Job]:
+    """The decorator that turns a function into a registered :class:`Job` with ``options``."""
+
+    def declare(fn: Callable[..., Any]) -> Job:
+        declared = Job(fn, **options)
+        REGISTRY[declared.name] = declared
+        return declared
+
+    return declare
 
 
 @overload
@@ -332,19 +339,9 @@ def job(
     ``unique=True`` keeps one job with the same arguments waiting at a time.
     """
 
-    def declare(fn: Callable[..., Any]) -> Job:
-        return _register(
-            Job(
-                fn,
-                name=name,
-                queue=queue,
-                priority=priority,
-                retries=retries,
-                timeout=timeout,
-                unique=unique,
-            )
-        )
-
+    declare = _declarer(
+        name=name, queue=queue, priority=priority, retries=retries, timeout=timeout, unique=unique
+    )
     return declare(fn) if fn is not None else declare
 
 
@@ -365,23 +362,15 @@ def cron(
     """
     _check_expression(expression)
     if timezone is not None:
-        _check_zone(timezone)
-    schedule = Schedule(expression, timezone)
-
-    def declare(fn: Callable[..., Any]) -> Job:
-        return _register(
-            Job(
-                fn,
-                name=name,
-                queue=queue,
-                priority=priority,
-                retries=retries,
-                timeout=timeout,
-                schedule=schedule,
-            )
-        )
-
-    return declare
+        check_zone(timezone)
+    return _declarer(
+        name=name,
+        queue=queue,
+        priority=priority,
+        retries=retries,
+        timeout=timeout,
+        schedule=Schedule(expression, timezone),
+    )
 
 
 def every(
@@ -424,12 +413,3 @@ def _check_expression(expression: str) -> None:
 
     if not croniter.is_valid(expression):
         raise ValueError(f"not a cron expression: {expression!r} (e.g. '*/5 * * * *')")
-
-
-def _check_zone(name: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {name!r} (e.g. 'Europe/Paris')") from exc

@@ -8,7 +8,7 @@ from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, field_va
 
 from mvcpy.config.section import Section, StrList
 
-__all__ = ["JobsSettings"]
+__all__ = ["JobsSettings", "check_zone"]
 
 
 class JobsSettings(Section):
@@ -54,10 +54,15 @@ class JobsSettings(Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (e.g. 'Europe/Paris')") from exc
+        check_zone(value)
         return value
+
+
+def check_zone(name: str) -> None:
+    """Raise ``ValueError`` unless ``name`` is a time zone the system knows."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {name!r} (e.g. 'Europe/Paris')") from exc
