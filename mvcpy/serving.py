@@ -25,6 +25,7 @@ from mvcpy.http.form import FormLimits
 from mvcpy.http.request import Request
 from mvcpy.http.response import RedirectResponse, Response
 from mvcpy.results import to_response
+from mvcpy.routing.mount import MountEndpoint
 from mvcpy.routing.router import Miss, Route, request_path
 from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
 from mvcpy.types import REFUSED_KEY, ASGIApp, Receive, Scope, Send
@@ -121,6 +122,9 @@ def assemble(
     table.freeze()
     app_filters = tuple(app.filters)
     for route in table.routes:
+        if isinstance(route.endpoint, MountEndpoint):  # another ASGI app: no filters
+            route.handler = route.endpoint.serve
+            continue
         websocket = isinstance(route.endpoint, WebSocketEndpoint)
         if websocket:
             route.endpoint.prepare(app)
@@ -266,7 +270,8 @@ class Dispatcher:
 
     async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a WebSocket scope: the handshake through the route's filters, then the socket."""
-        if (await receive())["type"] != "websocket.connect":
+        connect = await receive()
+        if connect["type"] != "websocket.connect":
             return
         path = request_path(scope.get("raw_path"), scope["path"])
         host = _scope_host(scope) if self._needs_host else None
@@ -274,6 +279,9 @@ class Dispatcher:
             route, params, _ = self._match("WEBSOCKET", path, host)
             if route is not None and route.choices:
                 route = route.choose(scope)
+            if route is not None and isinstance(route.endpoint, MountEndpoint):
+                await route.endpoint.serve_websocket(scope, connect, receive, send)
+                return
             if route is not None and isinstance(route.endpoint, WebSocketEndpoint):
                 # The handshake is a GET request for the filters, the session and errors.
                 scope = {**scope, "method": "GET"}

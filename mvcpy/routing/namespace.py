@@ -23,6 +23,7 @@ from mvcpy.websocket import WebSocketController, WebSocketEndpoint
 if TYPE_CHECKING:
     from mvcpy.application import Application
     from mvcpy.filters import Filter
+    from mvcpy.types import ASGIApp
 
 __all__ = ["KNOWN_METHODS", "RESOURCE_ACTIONS", "Namespace"]
 
@@ -252,6 +253,32 @@ class Namespace:
             )
             route.endpoint = ControllerEndpoint(controller, action, {"splat"}, route.label)
             self.app.route_table.add(route, (), (route.name,))
+
+    # -- other ASGI apps -----------------------------------------------------------------
+    def mount(self, prefix: str, app: ASGIApp, *, name: str | None = None) -> None:
+        """Hand every request under ``prefix`` (HTTP and WebSocket, any method) to another
+        ASGI app: ``app.mount("/legacy", django_asgi)`` (docs/routing.md).
+
+        ``url_for(name)`` is the prefix, ``url_for(name + ".path", path="a/b")`` a path
+        under it. The mounted app gets ``root_path`` extended by the prefix and the whole
+        ``path``; the app's ASGI middleware run before it, its filters do not.
+        """
+        from mvcpy.routing.mount import MountEndpoint
+
+        full = _join(self.prefix, prefix).rstrip("/")
+        if not full:
+            raise ConfigurationError("mount needs a prefix such as '/admin', not the root")
+        if "{" in full or "*" in full:
+            raise ConfigurationError(f"mount prefix {full!r} cannot hold parameters")
+        endpoint = MountEndpoint(app, full)
+        route_name = self.name_prefix + (name or f"mount {full}")
+        kind = getattr(app, "__qualname__", type(app).__qualname__)
+        target = f"mount {getattr(app, '__module__', '?')}.{kind}"
+        for pattern, route_as in ((full, route_name), (full + "/*path", route_name + ".path")):
+            route = self._make_route(pattern, frozenset({"*"}), route_as, target, ())
+            route.endpoint = endpoint
+            explicit = (route_as,) if name or route_as != route_name else ()
+            self.app.route_table.add(route, explicit, (route_as,))
 
     # -- WebSockets -------------------------------------------------------------------
     def websocket(
