@@ -66,6 +66,7 @@ BUILTIN_COMPONENTS: tuple[str, ...] = (
     "mvcpy.i18n.component:I18nComponent",
     "mvcpy.mail.component:MailComponent",
     "mvcpy.jobs.component:JobsComponent",
+    "mvcpy.metrics.component:MetricsComponent",
     "mvcpy.manual.component:DocsComponent",
 )
 

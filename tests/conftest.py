@@ -24,6 +24,18 @@ def _restore_mvcpy_env() -> Iterator[None]:
         os.environ["MVCPY_ENV"] = saved
 
 
+@pytest.fixture(autouse=True)
+def _jobs_registry_kept() -> Iterator[None]:
+    """Jobs declared while a test runs (in a test, or in a docs example run outside any
+    file, which every app owns) leave the process-wide registry when it ends."""
+    from mvcpy.jobs.declare import REGISTRY
+
+    before = dict(REGISTRY)
+    yield
+    REGISTRY.clear()
+    REGISTRY.update(before)
+
+
 @pytest.fixture
 def make_app(tmp_path: Path) -> Callable[..., App]:
     """Build an App rooted at ``tmp_path`` (templates under ``tmp_path/views``)."""

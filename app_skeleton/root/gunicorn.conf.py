@@ -24,3 +24,21 @@ accesslog = None
 # gunicorn's and uvicorn's own lines (booting, signals, worker timeouts) in the app's
 # [logging] format: JSON lines in prod, like the app's log.
 logger_class = "mvcpy.gunicorn_logger.GunicornLogger"
+
+
+# Prometheus metrics ([metrics] enabled = true): with PROMETHEUS_MULTIPROC_DIR naming a
+# directory, each worker writes its values there and a scrape of any worker adds up all
+# of them. The directory is emptied when gunicorn starts.
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        for name in os.listdir(folder):
+            if name.endswith(".db"):
+                os.remove(os.path.join(folder, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
