@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -111,6 +112,8 @@ class JobEngine:
         self._tasks: set[asyncio.Task[Any]] = set()
         #: the ``memory`` backend's queue, oldest first
         self.queued: list[QueuedJob] = []
+        #: called after each run with ``(job name, outcome, seconds)`` (the metrics)
+        self.observers: list[Callable[[str, str, float], None]] = []
         use_default_queue(self)
 
     def owns(self, job: Job) -> bool:
@@ -276,7 +279,37 @@ class JobEngine:
         scheduled_at: dt.datetime | None = None,
     ) -> Any:
         """Run ``job`` once with its stored arguments, in its own unit of work, within its
-        time limit; raise what it raised (or :class:`JobTimeout`)."""
+        time limit; raise what it raised (or :class:`JobTimeout`). Each of
+        :attr:`observers` then hears ``(name, outcome, seconds)``: succeeded, failed,
+        timed_out or stopped."""
+        start = time.perf_counter()
+        outcome = "failed"
+        try:
+            result = await self._perform(job, stored, job_id, attempts, scheduled_at)
+            outcome = "succeeded"
+            return result
+        except JobTimeout:
+            outcome = "timed_out"
+            raise
+        except asyncio.CancelledError:
+            outcome = "stopped"
+            raise
+        finally:
+            seconds = time.perf_counter() - start
+            for observe in self.observers:
+                try:
+                    observe(job.name, outcome, seconds)
+                except Exception:
+                    logger.exception("job observer %r failed", observe)
+
+    async def _perform(
+        self,
+        job: Job,
+        stored: dict[str, Any],
+        job_id: int | None,
+        attempts: int,
+        scheduled_at: dt.datetime | None,
+    ) -> Any:
         ctx = JobContext(
             name=job.name,
             job_id=job_id,

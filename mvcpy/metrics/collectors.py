@@ -22,6 +22,8 @@ NAMES = {
     "mvcpy_http_request_duration_seconds": ("route", "method"),
     "mvcpy_http_requests_in_progress": (),
     "mvcpy_db_connections_in_use": (),
+    "mvcpy_jobs_total": ("job", "outcome"),
+    "mvcpy_job_duration_seconds": ("job",),
 }
 
 _pool_lock = threading.Lock()
@@ -78,6 +80,19 @@ class Metrics:
             registry=self.registry,
             multiprocess_mode="livesum",
         )
+        self.jobs = Counter(
+            "mvcpy_jobs",
+            "Jobs run, by job name and outcome (succeeded, failed, timed_out, stopped)",
+            NAMES["mvcpy_jobs_total"],
+            registry=self.registry,
+        )
+        self.job_duration = Histogram(
+            "mvcpy_job_duration_seconds",
+            "Time a job ran, by job name",
+            NAMES["mvcpy_job_duration_seconds"],
+            buckets=tuple(buckets),
+            registry=self.registry,
+        )
         with _pool_lock:
             if not _pool_gauges:
                 _listen_to_pools()
@@ -87,6 +102,11 @@ class Metrics:
         """Count one answered request."""
         self.requests.labels(route, method, str(status)).inc()
         self.duration.labels(route, method).observe(seconds)
+
+    def job_done(self, name: str, outcome: str, seconds: float) -> None:
+        """Count one run of a job (a job engine's observer)."""
+        self.jobs.labels(name, outcome).inc()
+        self.job_duration.labels(name).observe(seconds)
 
     def exposition(self) -> tuple[bytes, str]:
         """The text Prometheus reads, and its content type: every worker's values in

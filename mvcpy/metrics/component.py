@@ -68,6 +68,9 @@ class MetricsComponent(ServiceComponent):
         metrics: Metrics = setup.services[self.service]
         allowed = _networks(settings.allow)
         setup.add_filter(MetricsFilter(metrics))
+        jobs = setup.get_service("jobs")
+        if jobs is not None:  # the jobs this process runs: a worker's, or the dev server's
+            jobs.observers.append(metrics.job_done)
 
         def exposition(ctx: Any) -> Any:  # Any: the binder reads the annotations at start
             from mvcpy.errors import HTTPError

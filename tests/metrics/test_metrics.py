@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from mvcpy import App
@@ -104,3 +105,32 @@ def test_the_path_is_a_setting(tmp_path: Path) -> None:
         scraped = client.get("/-/metrics")
     assert scraped.headers["content-type"].startswith("text/plain")
     assert "mvcpy_http_requests_total" in scraped.text
+
+
+def test_jobs_are_counted_by_name_and_outcome(tmp_path: Path) -> None:
+    from mvcpy.jobs import job
+    from mvcpy.jobs.testing import EnqueuedJobs
+
+    @job
+    def tidy(n: int) -> None:
+        if n < 0:
+            raise ValueError("negative")
+
+    app = App(
+        root_path=tmp_path,
+        env="test",
+        config={"metrics": {"enabled": True}, "jobs": {"modules": [__name__]}},
+    )
+    with TestClient(app) as client:
+        jobs = EnqueuedJobs(app.services["jobs"])
+        tidy.send(1)
+        tidy.send(2)
+        jobs.run()
+        tidy.send(-1)
+        with pytest.raises(ValueError, match="negative"):
+            jobs.run()
+        body = client.get("/metrics").text
+    name = f"{__name__}.test_jobs_are_counted_by_name_and_outcome.<locals>.tidy"
+    assert _value(body, f'mvcpy_jobs_total{{job="{name}",outcome="succeeded"}}') == 2
+    assert _value(body, f'mvcpy_jobs_total{{job="{name}",outcome="failed"}}') == 1
+    assert _value(body, f'mvcpy_job_duration_seconds_count{{job="{name}"}}') == 3
