@@ -368,7 +368,9 @@ class JobEngine:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except (TimeoutError, asyncio.CancelledError) as exc:
             stop = JobTimeout if isinstance(exc, TimeoutError) else asyncio.CancelledError
-            if thread and not done.is_set():
+            if not thread:  # still waiting for a thread (all busy): it never starts
+                future.cancel()
+            elif not done.is_set():
                 _interrupt(thread[0], stop)
             with contextlib.suppress(BaseException):  # what it raises is the stop just sent
                 await future  # the thread unwinds and rolls its session back

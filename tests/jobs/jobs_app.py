@@ -156,7 +156,14 @@ def make_app(root: Path, env: str = "test", **config: Any) -> App:
         record.send(f"{key}-{ctx.request.query.get('n', '')}")
         return {"sent": key}
 
+    async def send_refresh_async(ctx: Any, key: str) -> dict[str, str]:
+        await ctx.adb.execute(insert(orders).values(key=key))
+        refresh.send(key)
+        record.send(f"{key}-{ctx.request.query.get('n', '')}")
+        return {"sent": key}
+
     app.post("/send/{key}", send, name="send")
+    app.post("/send-refresh-async/{key}", send_refresh_async, name="send_refresh_async")
     app.post("/send-refresh/{key}", send_refresh, name="send_refresh")
     app.post("/send-async/{key}", send_async, name="send_async")
     app.post("/send-many/{prefix}/{count:int}", send_many, name="send_many")

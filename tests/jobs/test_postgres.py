@@ -129,10 +129,13 @@ def test_jobs_are_written_in_the_actions_transaction(app: App, path: str) -> Non
     assert _rows(app, "SELECT DISTINCT status FROM procrastinate_jobs") == [("succeeded",)]
 
 
-def test_a_waiting_key_skips_the_job_and_keeps_the_rest_of_the_transaction(app: App) -> None:
+@pytest.mark.parametrize("path", ["/send-refresh", "/send-refresh-async"])
+def test_a_waiting_key_skips_the_job_and_keeps_the_rest_of_the_transaction(
+    app: App, path: str
+) -> None:
     with TestClient(app) as client:
-        assert client.post("/send-refresh/r?n=1").status_code == 200
-        assert client.post("/send-refresh/r?n=2").status_code == 200
+        assert client.post(f"{path}/r?n=1").status_code == 200
+        assert client.post(f"{path}/r?n=2").status_code == 200
     assert _keys(app, orders) == ["r", "r"]
     queued = _rows(app, "SELECT task_name, args->>'key' FROM procrastinate_jobs ORDER BY 2")
     assert queued == [
