@@ -20,7 +20,7 @@ import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, Protocol, overload
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -40,12 +40,10 @@ __all__ = [
     "use_default_queue",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 #: Every declared job, by name.
 REGISTRY: dict[str, Job] = {}
 
-#: The largest priority procrastinate stores (a PostgreSQL integer)
+#: The priorities procrastinate stores (a PostgreSQL integer)
 _PRIORITY_RANGE = (-(2**31), 2**31 - 1)
 
 
@@ -409,7 +407,10 @@ def every(
 
 
 def _check_expression(expression: str) -> None:
-    from croniter import croniter
+    try:
+        from croniter import croniter
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("cron jobs need procrastinate: pip install 'mvcpy-web[jobs]'") from exc
 
     if not croniter.is_valid(expression):
         raise ValueError(f"not a cron expression: {expression!r} (e.g. '*/5 * * * *')")
