@@ -17,7 +17,7 @@ MVCPY := $(abspath $(VENV))/bin/mvcpy
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,redis,postgres,mysql,jobs,metrics]'
+	$(PY) -m pip install --quiet -e '.[dev,redis,postgres,mysql,jobs,metrics,tracing]'
 	touch $@
 
 setup: $(VENV)/.installed

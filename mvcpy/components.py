@@ -67,6 +67,7 @@ BUILTIN_COMPONENTS: tuple[str, ...] = (
     "mvcpy.mail.component:MailComponent",
     "mvcpy.jobs.component:JobsComponent",
     "mvcpy.metrics.component:MetricsComponent",
+    "mvcpy.tracing.component:TracingComponent",
     "mvcpy.manual.component:DocsComponent",
 )
 
