@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import ContextVar
 from typing import Any
 
 __all__ = [
+    "CURRENT_TRACER",
     "QUERIES_KEY",
     "REFUSED_KEY",
     "USER_KEY",
@@ -34,3 +36,8 @@ USER_KEY = "_mvcpy_current_user"
 #: where a request context keeps the SQL it ran, ``[(statement, seconds)]``, when the
 #: query inspector (mvcpy.orm.inspector) is on: the development error page lists them
 QUERIES_KEY = "_mvcpy_queries"
+
+#: the OpenTelemetry tracer of the traced request running now (mvcpy.tracing sets it),
+#: through which the core and the views add the action's and the templates' spans; None
+#: when tracing is off, which costs them one lookup
+CURRENT_TRACER: ContextVar[Any] = ContextVar("mvcpy_tracer", default=None)

@@ -19,6 +19,8 @@ from concurrent.futures import Executor
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mvcpy.types import CURRENT_TRACER
+
 if TYPE_CHECKING:
     from mvcpy.context import Context
     from mvcpy.filters.chain import Endpoint
@@ -68,7 +70,12 @@ class UnitOfWork:
         """Run the endpoint on this (worker) thread, then end its unit of work."""
         token = current_unit.set(ctx)
         try:
-            response = self.endpoint.call_sync(ctx)
+            tracer = CURRENT_TRACER.get()
+            if tracer is None:
+                response = self.endpoint.call_sync(ctx)
+            else:
+                with tracer.start_as_current_span("action", attributes=_action(ctx)):
+                    response = self.endpoint.call_sync(ctx)
             if ctx.db_scope is not None:  # commit before the response goes out
                 ctx.db_scope.end(response.status < 500)
         except BaseException as exc:
@@ -91,7 +98,12 @@ class UnitOfWork:
         """Await the endpoint, then end its unit of work."""
         token = current_unit.set(ctx)
         try:
-            response = await self.endpoint.call_async(ctx)
+            tracer = CURRENT_TRACER.get()
+            if tracer is None:
+                response = await self.endpoint.call_async(ctx)
+            else:
+                with tracer.start_as_current_span("action", attributes=_action(ctx)):
+                    response = await self.endpoint.call_async(ctx)
             if ctx.db_scope is not None:  # commit before the response goes out
                 await ctx.db_scope.end_async(response.status < 500, self.executor)
         except BaseException as exc:
@@ -109,6 +121,12 @@ class UnitOfWork:
         finally:
             current_unit.reset(token)
         return response
+
+
+def _action(ctx: Context) -> dict[str, str]:
+    """The attributes of an action's span (mvcpy.tracing): what ran."""
+    route = ctx.route
+    return {"code.function": route.target if route is not None else "?"}
 
 
 def database_answer(ctx: Context, exc: BaseException) -> Exception | None:

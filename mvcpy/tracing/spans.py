@@ -2,15 +2,17 @@
 
 The request's span is the current OpenTelemetry context while the request runs (a sync
 action's thread gets a copy of it), so statements become its children. The tracer of the
-request's app is kept in a context variable: an engine's statements are traced only
-inside a traced request, and for that request's app.
+request's app is kept in ``mvcpy.types.CURRENT_TRACER``: an engine's statements are
+traced only inside a traced request, and for that request's app; the unit of work adds
+the action's span and the views each template's through it.
 """
 
 from __future__ import annotations
 
 import threading
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
+
+from mvcpy.types import CURRENT_TRACER
 
 if TYPE_CHECKING:
     from opentelemetry.trace import Tracer
@@ -25,7 +27,6 @@ __all__ = ["TracingFilter", "listen_to_statements"]
 UNMATCHED = "<unmatched>"
 _SPAN_KEY = "mvcpy.tracing.span"
 
-_tracer: ContextVar[Tracer | None] = ContextVar("mvcpy_tracer", default=None)
 _lock = threading.Lock()
 _listening = False
 
@@ -47,7 +48,7 @@ class TracingFilter:
         parent = propagate.extract(headers)
         route = ctx.route
         name = route.name if route is not None else UNMATCHED
-        token = _tracer.set(self.tracer)
+        token = CURRENT_TRACER.set(self.tracer)
         with self.tracer.start_as_current_span(
             name, context=parent, kind=SpanKind.SERVER, record_exception=True
         ) as span:
@@ -58,7 +59,7 @@ class TracingFilter:
             try:
                 response: Response = await call_next(ctx)
             finally:
-                _tracer.reset(token)
+                CURRENT_TRACER.reset(token)
                 if ctx.request_id:
                     span.set_attribute("mvcpy.request_id", ctx.request_id)
             span.set_attribute("http.response.status_code", response.status)
@@ -86,7 +87,7 @@ def listen_to_statements() -> None:
 
 
 def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
-    tracer = _tracer.get()
+    tracer = CURRENT_TRACER.get()
     if tracer is None or context is None:
         return
     from opentelemetry.trace import SpanKind

@@ -16,6 +16,7 @@ import jinja2.ext
 
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.translation import install_gettext
+from mvcpy.types import CURRENT_TRACER
 from mvcpy.views.errors import TemplateRenderError, locate, session_helper
 from mvcpy.views.filters import BEEGO_FILTERS
 from mvcpy.views.settings import StaticSettings, TemplatesSettings
@@ -371,8 +372,12 @@ class Templates:
         template = self.get(name)
         context = self.context_for(context, ctx)
         self._record(name, context, ctx)
+        tracer = CURRENT_TRACER.get()
         try:
-            return template.render(context)
+            if tracer is None:
+                return template.render(context)
+            with tracer.start_as_current_span(f"render {name}", attributes={"template": name}):
+                return template.render(context)
         except Exception as exc:
             raise self._explain(exc, name) from exc
 
@@ -405,6 +410,13 @@ class Templates:
         template = self.get(name)
         context = self.context_for(context, ctx)
         self._record(name, context, ctx)
+        tracer = CURRENT_TRACER.get()
+        if tracer is not None:
+            with tracer.start_as_current_span(f"render {name}", attributes={"template": name}):
+                return await self._render_parts(template, name, context)
+        return await self._render_parts(template, name, context)
+
+    async def _render_parts(self, template: Any, name: str, context: dict[str, Any]) -> str:
         parts: list[str] = []
         extend = parts.extend
         generator = template.generate(context)

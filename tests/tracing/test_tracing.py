@@ -50,14 +50,51 @@ def test_a_request_is_a_span_named_after_its_route_with_its_statements_inside(
     assert server.attributes["http.route"] == "/items/{id:int}"
     assert server.attributes["http.request.method"] == "GET"
     assert server.attributes["http.response.status_code"] == 200
-    statements = [
-        s for s in spans if s.parent is not None and s.parent.span_id == server.context.span_id
-    ]
+    (action,) = [s for s in spans if s.name == "action"]
+    assert action.parent.span_id == server.context.span_id  # the action runs inside
+    statements = [s for s in spans if s.name == "SELECT"]
     assert [s.attributes["db.query.text"] for s in statements] == ["SELECT 1", "SELECT 2"]
-    assert all(
-        s.name == "SELECT" and s.context.trace_id == server.context.trace_id for s in statements
-    )
+    assert all(s.parent.span_id == action.context.span_id for s in statements)
+    assert all(s.context.trace_id == server.context.trace_id for s in statements)
     assert server.resource.attributes["service.name"] == "mvcpy"
+
+
+def test_the_action_and_each_template_are_spans_inside_the_request(tmp_path: Path) -> None:
+    (tmp_path / "views" / "pages").mkdir(parents=True)
+    (tmp_path / "views" / "pages" / "show.html").write_text("<p>{{ id }}</p>")
+    app = _app(tmp_path)
+
+    def page(ctx: Any, id: int) -> Any:
+        ctx.db.execute(text("SELECT 3"))
+        return app.templates.render("pages/show.html", {"id": id})
+
+    async def async_page(ctx: Any, id: int) -> Any:
+        return await app.templates.render_async("pages/show.html", {"id": id})
+
+    app.get("/pages/{id:int}", page, name="pages.show")
+    app.get("/async-pages/{id:int}", async_page, name="async_pages.show")
+    with TestClient(app) as client:
+        assert client.get("/pages/4").text == "<p>4</p>"
+        assert client.get("/async-pages/5").text == "<p>5</p>"
+        spans = _spans(app)
+    by_id = {s.context.span_id: s for s in spans}
+
+    def chain(span: Any) -> list[str]:
+        names = [span.name]
+        while span.parent is not None and span.parent.span_id in by_id:
+            span = by_id[span.parent.span_id]
+            names.append(span.name)
+        return names
+
+    renders = [s for s in spans if s.name == "render pages/show.html"]
+    assert [chain(s) for s in renders] == [
+        ["render pages/show.html", "action", "pages.show"],
+        ["render pages/show.html", "action", "async_pages.show"],
+    ]
+    (select,) = [s for s in spans if s.attributes.get("db.query.text") == "SELECT 3"]
+    assert chain(select) == ["SELECT", "action", "pages.show"]
+    action = by_id[select.parent.span_id]
+    assert action.attributes["code.function"].endswith("page")
 
 
 def test_the_callers_trace_is_continued(tmp_path: Path) -> None:
