@@ -121,6 +121,7 @@ def assemble(
     prepare_filters(app)  # [filters] built-ins from the config; filter.bind(app)
     table.freeze()
     app_filters = tuple(app.filters)
+    traced = "tracing" in app.services  # the tracing component publishes it when enabled
     for route in table.routes:
         if isinstance(route.endpoint, MountEndpoint):  # another ASGI app: no filters
             route.handler = route.endpoint.serve
@@ -140,7 +141,7 @@ def assemble(
         resolve = getattr(route.endpoint, "resolve", None)
         if resolve is not None:
             resolve(app.container)
-        endpoint: Any = UnitOfWork(route.endpoint, executor)
+        endpoint: Any = UnitOfWork(route.endpoint, executor, traced)
         filters = route.filters
         if on_complete and not websocket:  # route stats: time filters and action
             filters, endpoint = timed_chain(filters, endpoint)

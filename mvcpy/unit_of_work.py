@@ -59,18 +59,20 @@ async def end_late_session(ctx: Context, ok: bool, executor: Executor | None) ->
 class UnitOfWork:
     """Wrap an endpoint: commit the request's database session after it, or roll back."""
 
-    __slots__ = ("endpoint", "executor", "is_sync")
+    __slots__ = ("endpoint", "executor", "is_sync", "traced")
 
-    def __init__(self, endpoint: Endpoint, executor: Executor | None) -> None:
+    def __init__(self, endpoint: Endpoint, executor: Executor | None, traced: bool = False) -> None:
         self.endpoint = endpoint
         self.executor = executor
         self.is_sync = endpoint.is_sync
+        #: whether the app traces requests (mvcpy.tracing): else no tracer is looked up
+        self.traced = traced
 
     def call_sync(self, ctx: Context) -> Response:
         """Run the endpoint on this (worker) thread, then end its unit of work."""
         token = current_unit.set(ctx)
         try:
-            tracer = CURRENT_TRACER.get()
+            tracer = CURRENT_TRACER.get() if self.traced else None
             if tracer is None:
                 response = self.endpoint.call_sync(ctx)
             else:
@@ -98,7 +100,7 @@ class UnitOfWork:
         """Await the endpoint, then end its unit of work."""
         token = current_unit.set(ctx)
         try:
-            tracer = CURRENT_TRACER.get()
+            tracer = CURRENT_TRACER.get() if self.traced else None
             if tracer is None:
                 response = await self.endpoint.call_async(ctx)
             else:
