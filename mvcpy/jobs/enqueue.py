@@ -11,7 +11,6 @@ session's outermost transaction forgets them.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,9 +26,6 @@ __all__ = ["Pending", "Receiver", "attach"]
 #: ``Session.info`` keys: jobs sent in the transaction; jobs to hand over after the commit
 PENDING_KEY = "mvcpy.jobs.pending"
 COMMITTED_KEY = "mvcpy.jobs.committed"
-
-_lock = threading.Lock()
-_listening = False
 
 
 class Receiver(Protocol):
@@ -66,21 +62,21 @@ def attach(session: Session, pending: Pending) -> None:
 
 
 def _listen() -> None:
-    global _listening
-    if _listening:
-        return
-    with _lock:
-        if _listening:
-            return
-        from sqlalchemy import event
-        from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session
 
-        # On the Session class: every session of the process, sync or the one inside an
-        # AsyncSession (its hooks run inside the async commit, where SQL may be awaited).
-        event.listen(Session, "before_commit", _before_commit)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback)
-        _listening = True
+    from mvcpy.orm.events import listen_once
+
+    # On the Session class: every session of the process, sync or the one inside an
+    # AsyncSession (its hooks run inside the async commit, where SQL may be awaited).
+    listen_once(
+        "mvcpy.jobs",
+        Session,
+        {
+            "before_commit": _before_commit,
+            "after_commit": _after_commit,
+            "after_soft_rollback": _after_rollback,
+        },
+    )
 
 
 def _by_engine(pending: list[Pending]) -> dict[Receiver, list[Pending]]:

@@ -32,8 +32,9 @@ _pool_gauges: list[Any] = []
 
 def _listen_to_pools() -> None:
     """Count pooled database connections checked out, in every engine of the process."""
-    from sqlalchemy import event
     from sqlalchemy.pool import Pool
+
+    from mvcpy.orm.events import listen_once
 
     def checkout(*_: Any) -> None:
         for gauge in _pool_gauges:
@@ -43,8 +44,7 @@ def _listen_to_pools() -> None:
         for gauge in _pool_gauges:
             gauge.dec()
 
-    event.listen(Pool, "checkout", checkout)
-    event.listen(Pool, "checkin", checkin)
+    listen_once("mvcpy.metrics", Pool, {"checkout": checkout, "checkin": checkin})
 
 
 class Metrics:
@@ -93,9 +93,8 @@ class Metrics:
             buckets=tuple(buckets),
             registry=self.registry,
         )
+        _listen_to_pools()
         with _pool_lock:
-            if not _pool_gauges:
-                _listen_to_pools()
             _pool_gauges.append(self.db_in_use)
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:

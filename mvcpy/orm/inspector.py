@@ -42,7 +42,6 @@ _SPACES = re.compile(r"\s+")
 _current: ContextVar[QueryLog | None] = ContextVar("mvcpy_query_log", default=None)
 _counters: list[QueryCounter] = []
 _lock = threading.Lock()
-_listening = False
 
 
 class QueryLog:
@@ -105,15 +104,13 @@ def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, ma
 
 def listen() -> None:
     """Listen to every engine's statements (once a process)."""
-    global _listening
-    with _lock:
-        if _listening:
-            return
-        from sqlalchemy import Engine, event
+    from sqlalchemy import Engine
 
-        event.listen(Engine, "before_cursor_execute", _before)
-        event.listen(Engine, "after_cursor_execute", _after)
-        _listening = True
+    from mvcpy.orm.events import listen_once
+
+    listen_once(
+        "mvcpy.queries", Engine, {"before_cursor_execute": _before, "after_cursor_execute": _after}
+    )
 
 
 class QueryInspector:

@@ -9,7 +9,6 @@ the action's span and the views each template's through it.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.types import CURRENT_TRACER
@@ -26,9 +25,6 @@ __all__ = ["TracingFilter", "listen_to_statements"]
 #: the name of a request's span when it matched no route
 UNMATCHED = "<unmatched>"
 _SPAN_KEY = "mvcpy.tracing.span"
-
-_lock = threading.Lock()
-_listening = False
 
 
 class TracingFilter:
@@ -73,17 +69,15 @@ class TracingFilter:
 
 def listen_to_statements() -> None:
     """Trace every engine's statements run inside a traced request (once per process)."""
-    global _listening
-    with _lock:
-        if _listening:
-            return
-        from sqlalchemy import event
-        from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Engine
 
-        event.listen(Engine, "before_cursor_execute", _before)
-        event.listen(Engine, "after_cursor_execute", _after)
-        event.listen(Engine, "handle_error", _failed)
-        _listening = True
+    from mvcpy.orm.events import listen_once
+
+    listen_once(
+        "mvcpy.tracing",
+        Engine,
+        {"before_cursor_execute": _before, "after_cursor_execute": _after, "handle_error": _failed},
+    )
 
 
 def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
