@@ -24,7 +24,6 @@ __all__ = ["TracingFilter", "listen_to_statements"]
 
 #: the name of a request's span when it matched no route
 UNMATCHED = "<unmatched>"
-_SPAN_KEY = "mvcpy.tracing.span"
 
 
 class TracingFilter:
@@ -44,7 +43,6 @@ class TracingFilter:
         parent = propagate.extract(headers)
         route = ctx.route
         name = route.name if route is not None else UNMATCHED
-        token = CURRENT_TRACER.set(self.tracer)
         with self.tracer.start_as_current_span(
             name, context=parent, kind=SpanKind.SERVER, record_exception=True
         ) as span:
@@ -52,6 +50,7 @@ class TracingFilter:
             span.set_attribute("url.path", ctx.request.path)
             if route is not None:
                 span.set_attribute("http.route", route.pattern)
+            token = CURRENT_TRACER.set(self.tracer)
             try:
                 response: Response = await call_next(ctx)
             finally:
