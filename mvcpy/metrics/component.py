@@ -19,6 +19,9 @@ __all__ = ["MetricsComponent", "MetricsFilter"]
 
 #: the route label of requests that matched no route (404, 405...)
 UNMATCHED = "<unmatched>"
+#: methods counted under their own name; any other is "OTHER", so that a client cannot
+#: make series without end by inventing methods
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class MetricsFilter:
@@ -42,7 +45,10 @@ class MetricsFilter:
         finally:
             metrics.in_progress.dec()
             route = ctx.route.name if ctx.route is not None else UNMATCHED
-            metrics.observe(route, ctx.request.method, status, time.perf_counter() - start)
+            method = ctx.request.method
+            if method not in _METHODS:
+                method = "OTHER"
+            metrics.observe(route, method, status, time.perf_counter() - start)
 
     def __repr__(self) -> str:
         return "MetricsFilter()"

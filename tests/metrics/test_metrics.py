@@ -46,6 +46,7 @@ def test_requests_are_counted_by_route_name_method_and_status(tmp_path: Path) ->
             assert client.get(f"/items/{id}").status_code == 200
         assert client.post("/items").status_code == 409
         assert client.get("/nowhere").status_code == 404
+        assert client.request("BREW", "/nowhere").status_code in (400, 404, 405, 501)
         body = client.get("/metrics").text
     assert (
         _value(body, 'mvcpy_http_requests_total{method="GET",route="items.show",status="200"}') == 3
@@ -59,6 +60,7 @@ def test_requests_are_counted_by_route_name_method_and_status(tmp_path: Path) ->
         == 1
     )
     assert "/items/1" not in body  # labels are route names, never raw paths
+    assert 'method="OTHER",route="<unmatched>"' in body and "BREW" not in body
     assert (
         _value(body, 'mvcpy_http_request_duration_seconds_count{method="GET",route="items.show"}')
         == 3
