@@ -11,37 +11,30 @@ if TYPE_CHECKING:
     from mvcpy.filters.chain import CallNext
     from mvcpy.http.response import Response
 
-__all__ = ["ProxyHeaders"]
+__all__ = ["Addresses", "ProxyHeaders"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class ProxyHeaders:
-    """Believe ``X-Forwarded-For``/``-Proto``/``-Host`` or ``Forwarded`` only from trusted peers.
+class Addresses:
+    """Addresses and networks (``"127.0.0.1"``, ``"10.0.0.0/8"``, ``"*"`` for any):
+    ``address in addresses`` for a client's address text."""
 
-    ``trusted`` lists proxy addresses or networks (``"127.0.0.1"``, ``"10.0.0.0/8"``,
-    ``"*"`` for any). When the connection comes from a trusted address, the client is
-    the rightmost address in the forwarding chain that is not itself trusted, and the
-    scheme is the forwarded one; from anyone else the headers are ignored. The result
-    is what ``ctx.request.client`` and ``ctx.request.scheme`` report. Put this filter
-    first, so that logs and rate limits see the real client.
-    """
+    __slots__ = ("_any", "_networks", "_seen")
 
-    __slots__ = ("_any", "_networks", "_seen", "trusted", "use_host")
-
-    def __init__(self, trusted: Iterable[str] = ("127.0.0.1", "::1"), use_host: bool = False):
-        self.trusted = tuple(trusted)
-        self.use_host = use_host
-        self._any = "*" in self.trusted
+    def __init__(self, entries: Iterable[str]) -> None:
+        entries = tuple(entries)
+        self._any = "*" in entries
         self._seen: dict[str, bool] = {}
         self._networks: tuple[_Network, ...] = tuple(
-            ipaddress.ip_network(t, strict=False) for t in self.trusted if t != "*"
+            ipaddress.ip_network(e, strict=False) for e in entries if e != "*"
         )
 
-    def is_trusted(self, address: str) -> bool:
-        """Tell whether ``address`` is one of the trusted proxies."""
+    def __contains__(self, address: object) -> bool:
         if self._any:
             return True
+        if not isinstance(address, str):
+            return False
         # PERF: parsing addresses costs ~5 us; peers repeat, so answers are remembered.
         known = self._seen.get(address)
         if known is None:
@@ -57,6 +50,29 @@ class ProxyHeaders:
         except ValueError:
             return False
         return any(ip in network for network in self._networks)
+
+
+class ProxyHeaders:
+    """Believe ``X-Forwarded-For``/``-Proto``/``-Host`` or ``Forwarded`` only from trusted peers.
+
+    ``trusted`` lists proxy addresses or networks (``"127.0.0.1"``, ``"10.0.0.0/8"``,
+    ``"*"`` for any). When the connection comes from a trusted address, the client is
+    the rightmost address in the forwarding chain that is not itself trusted, and the
+    scheme is the forwarded one; from anyone else the headers are ignored. The result
+    is what ``ctx.request.client`` and ``ctx.request.scheme`` report. Put this filter
+    first, so that logs and rate limits see the real client.
+    """
+
+    __slots__ = ("_trusted", "trusted", "use_host")
+
+    def __init__(self, trusted: Iterable[str] = ("127.0.0.1", "::1"), use_host: bool = False):
+        self.trusted = tuple(trusted)
+        self.use_host = use_host
+        self._trusted = Addresses(self.trusted)
+
+    def is_trusted(self, address: str) -> bool:
+        """Tell whether ``address`` is one of the trusted proxies."""
+        return address in self._trusted
 
     async def __call__(self, ctx: Context, call_next: CallNext) -> Response:
         """Rewrite the request's client and scheme from a trusted proxy's headers."""

@@ -19,7 +19,7 @@ import inspect
 import json
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, overload
 
 from pydantic import TypeAdapter, ValidationError
@@ -245,7 +245,7 @@ class Sender:
         arguments = self.job.arguments(args, kwargs)
         options = self.options
         if options.key is None and self.job.unique:
-            options = _replace(options, key=self.job.unique_key(arguments))
+            options = replace(options, key=self.job.unique_key(arguments))
         _queue().enqueue(self.job, arguments, options)
 
     def send_in(self, seconds: float | dt.timedelta, *args: Any, **kwargs: Any) -> None:
@@ -253,19 +253,13 @@ class Sender:
         delay = seconds.total_seconds() if isinstance(seconds, dt.timedelta) else float(seconds)
         if delay < 0:
             raise ValueError(f"a delay cannot be negative, got {delay}")
-        Sender(self.job, _replace(self.options, delay=delay)).send(*args, **kwargs)
+        Sender(self.job, replace(self.options, delay=delay)).send(*args, **kwargs)
 
     def send_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> None:
         """Enqueue the job to run no sooner than ``when`` (time-zone aware)."""
         if when.tzinfo is None:
             raise ValueError("send_at needs a time-zone-aware datetime (e.g. tzinfo=UTC)")
-        Sender(self.job, _replace(self.options, at=when)).send(*args, **kwargs)
-
-
-def _replace(options: _Options, **changes: Any) -> _Options:
-    from dataclasses import replace
-
-    return replace(options, **changes)
+        Sender(self.job, replace(self.options, at=when)).send(*args, **kwargs)
 
 
 def _check_priority(priority: int) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.components import ServiceComponent, Setup
+from mvcpy.filters.proxies import Addresses
 from mvcpy.metrics.settings import MetricsSettings
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class MetricsComponent(ServiceComponent):
             return
         settings = setup.settings(MetricsSettings)
         metrics: Metrics = setup.services[self.service]
-        allowed = _networks(settings.allow)
+        allowed = Addresses(settings.allow)
         setup.add_filter(MetricsFilter(metrics))
         jobs = setup.get_service("jobs")
         if jobs is not None:  # the jobs this process runs: a worker's, or the dev server's
@@ -83,7 +83,7 @@ class MetricsComponent(ServiceComponent):
             from mvcpy.http.response import Response
 
             client = ctx.request.client
-            if not _allowed(client[0] if client else None, allowed):
+            if client is None or client[0] not in allowed:
                 raise HTTPError(403, "metrics are readable from [metrics] allow only")
             body, content_type = metrics.exposition()
             return Response(body, headers={"content-type": content_type})
@@ -106,17 +106,3 @@ class MetricsComponent(ServiceComponent):
         metrics = self.built()
         if metrics is not None:
             metrics.close()
-
-
-def _networks(allow: list[str]) -> tuple[Any, ...]:
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in allow)
-
-
-def _allowed(address: str | None, networks: tuple[Any, ...]) -> bool:
-    if address is None:
-        return False
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
