@@ -284,6 +284,9 @@ class _Installer:
         if any_host:
             self.app._any_host_paths = self.app._any_host_paths | {path}
 
+    def add_router(self, path: str, controller: Any, mapping: Any, name: str, filters: Any) -> None:
+        self.app.router(path, controller, mapping, name, filters)
+
     def add_error_handler(self, key: Any, handler: Callable[..., Any], replace: bool) -> None:
         registry = self.app.error_handlers
         if replace or (key not in registry.by_type and key not in registry.by_status):
@@ -298,18 +301,6 @@ class _Installer:
     @property
     def route_table(self) -> Router:
         return self.app.route_table
-
-    def add_template_global(self, name: str, value: Any) -> None:
-        self.app.services["templates"].add_global(value, name)
-
-    def add_template_filter(self, name: str, fn: Callable[..., Any]) -> None:
-        self.app.services["templates"].add_filter(fn, name)
-
-    def add_template_extension(self, extension: type[Any]) -> None:
-        self.app.services["templates"].add_extension(extension)
-
-    def add_template_lazy(self, name: str, fn: Callable[[Any], Any]) -> None:
-        self.app.services["templates"].add_lazy(name, fn)
 
     def add_health_check(self, name: str, check: Callable[..., Any]) -> None:
         if name == "status":

@@ -68,6 +68,7 @@ BUILTIN_COMPONENTS: tuple[str, ...] = (
     "mvcpy.jobs.component:JobsComponent",
     "mvcpy.metrics.component:MetricsComponent",
     "mvcpy.tracing.component:TracingComponent",
+    "mvcpy.admin.component:AdminComponent",
     "mvcpy.manual.component:DocsComponent",
 )
 
@@ -135,8 +136,10 @@ class Registry(Protocol):
         """Handle errors of status or class ``key`` app-wide."""
         ...
 
-    def add_template_lazy(self, name: str, fn: Callable[[Any], Any]) -> None:
-        """Make ``name`` a per-request template value computed by ``fn(ctx)`` on first use."""
+    def add_router(
+        self, path: str, controller: Any, mapping: str | None, name: str, filters: Sequence[Any]
+    ) -> None:
+        """Route ``path`` to a controller's actions, as ``app.router`` does."""
         ...
 
     def executor(self) -> Any:
@@ -149,18 +152,6 @@ class Registry(Protocol):
 
     def add_middleware(self, factory: Callable[..., Any], options: dict[str, Any]) -> None:
         """Wrap the app in an ASGI middleware (outside those the project adds later)."""
-        ...
-
-    def add_template_global(self, name: str, value: Any) -> None:
-        """Make ``value`` a template global."""
-        ...
-
-    def add_template_filter(self, name: str, fn: Callable[..., Any]) -> None:
-        """Make ``fn`` a template filter."""
-        ...
-
-    def add_template_extension(self, extension: type[Any]) -> None:
-        """Load a Jinja extension (a template tag)."""
         ...
 
     def add_health_check(self, name: str, check: Callable[..., Any]) -> None:
@@ -250,6 +241,20 @@ class Setup:
         """
         self._registry.add_route_function(method, path, handler, name, any_host)
 
+    def router(
+        self,
+        path: str,
+        controller: type[Any],
+        mapping: str | None = None,
+        *,
+        name: str,
+        filters: Sequence[Any] = (),
+    ) -> None:
+        """Route ``path`` to the actions of ``controller`` (a :class:`~mvcpy.Controller`),
+        as ``app.router`` does: ``mapping`` like ``"get:index;post:create"``, ``filters``
+        run for these routes only."""
+        self._registry.add_router(path, controller, mapping, name, filters)
+
     def error_handler(
         self, key: int | type[BaseException], handler: Callable[..., Any], *, replace: bool = True
     ) -> None:
@@ -261,12 +266,15 @@ class Setup:
 
     def template_extension(self, extension: type[Any]) -> None:
         """Load the Jinja extension ``extension`` (a template tag) into the app's templates."""
-        self._registry.add_template_extension(extension)
+        self._templates().add_extension(extension)
 
     def template_value(self, name: str, fn: Callable[[Any], Any]) -> None:
         """Give templates rendered for a request ``name`` = ``fn(ctx)``, computed only when
         a template uses it (so a page that does not pays nothing)."""
-        self._registry.add_template_lazy(name, fn)
+        self._templates().add_lazy(name, fn)
+
+    def _templates(self) -> Any:
+        return self._registry.services["templates"]
 
     def executor(self) -> Any:
         """Return the app's worker-thread pool; call it at run time (it exists once started)."""
@@ -283,11 +291,11 @@ class Setup:
 
     def template_global(self, name: str, value: Any) -> None:
         """Make ``value`` available to every template as ``name``."""
-        self._registry.add_template_global(name, value)
+        self._templates().add_global(value, name)
 
     def template_filter(self, name: str, fn: Callable[..., Any]) -> None:
         """Make ``fn`` available to every template as filter ``name``."""
-        self._registry.add_template_filter(name, fn)
+        self._templates().add_filter(fn, name)
 
     def health_check(self, name: str, check: Callable[..., Any]) -> None:
         """Add check ``name`` to the health route (``[health]``); ``check(app)`` may raise."""

@@ -161,11 +161,12 @@ def _app_for(config: AlembicConfig) -> Application:
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Alembic's filter: leave out the tables that live in the application's database
-    without being its models (the job queue's, mvcpy.jobs.schema), so autogenerate never
-    drops them and ``mvcpy db status`` does not count them."""
+    without being its models (the job queue's, mvcpy.jobs.schema; the admin's audit log),
+    so autogenerate never drops them and ``mvcpy db status`` does not count them."""
+    from mvcpy.admin.audit import TABLE
     from mvcpy.jobs.schema import TABLES
 
-    return not (type_ == "table" and name in TABLES)
+    return not (type_ == "table" and (name in TABLES or name == TABLE.name))
 
 
 def configure_context(context: Any) -> None:

@@ -1,5 +1,5 @@
 """The ``mvcpy generate`` command: ``controller``, ``model``, ``migration``, ``scaffold``,
-``auth``, ``jobs``, ``view``, ``filter`` and ``test``."""
+``auth``, ``jobs``, ``admin``, ``view``, ``filter`` and ``test``."""
 
 from __future__ import annotations
 
@@ -73,6 +73,14 @@ def _jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin(args: argparse.Namespace) -> int:
+    from mvcpy.generate.admin import generate_admin
+
+    generate_admin(_project(), args.models, force=args.force)
+    print("next: mvcpy db upgrade, mvcpy admin grant EMAIL, then mvcpy run (/admin/)")
+    return 0
+
+
 def _view(args: argparse.Namespace) -> int:
     from mvcpy.generate.pieces import generate_view
 
@@ -120,7 +128,8 @@ def add_generate_command(commands: Any) -> None:
     """Add ``mvcpy generate controller|model|migration|scaffold`` to the subparsers."""
     generate = commands.add_parser(
         "generate",
-        help="write a controller, model, migration, scaffold, auth, jobs, view, filter or test",
+        help="write a controller, model, migration, scaffold, auth, jobs, admin, view, filter "
+        "or test",
         description=_wrap(
             "Write code into the project made by `mvcpy new` (run it in the project "
             "directory). Existing files are never overwritten without --force; routes.py and "
@@ -271,6 +280,22 @@ def add_generate_command(commands: Any) -> None:
     )
     _force(jobs)
     jobs.set_defaults(func=_jobs)
+
+    admin = kinds.add_parser(
+        "admin",
+        help="the admin: register models in admin.py, its test, the audit log's revision",
+        description=_wrap(
+            "Register each MODEL (Post or post: models/post.py must exist) in admin.py, "
+            "written when missing, with list columns, search and filters chosen from its "
+            "fields; write tests/test_admin.py and the revision that creates the audit log "
+            "(once). The admin lets in the project's users: run mvcpy generate auth first. "
+            "Then run mvcpy db upgrade and mvcpy admin grant EMAIL. See docs/admin.md."
+        ),
+        **examples("mvcpy generate admin Post", "mvcpy generate admin post comment"),
+    )
+    admin.add_argument("models", nargs="+", metavar="MODEL", help="a model's name")
+    _force(admin)
+    admin.set_defaults(func=_admin)
 
     view = kinds.add_parser(
         "view",

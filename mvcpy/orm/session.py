@@ -17,7 +17,7 @@ from mvcpy.errors import HTTPError
 if TYPE_CHECKING:
     from mvcpy.http.request import Request
 
-__all__ = ["AsyncDbSession", "DbSession", "Page", "page_urls"]
+__all__ = ["AsyncDbSession", "DbSession", "Page", "integer_range", "page_urls"]
 
 T = TypeVar("T")
 
@@ -102,10 +102,14 @@ def _key_range(model: type[Any]) -> tuple[int, int] | None:
         columns = inspect(model).primary_key
     except Exception:  # not a mapped class: SQLAlchemy says so in get()
         return None
-    if len(columns) != 1:
-        return None
+    return integer_range(columns[0].type) if len(columns) == 1 else None
+
+
+def integer_range(column_type: Any) -> tuple[int, int] | None:
+    """The values an integer column of ``column_type`` holds on every database; None for
+    other types."""
     for kind, low, high in _INTEGER_RANGES:  # BigInteger and SmallInteger are Integers
-        if isinstance(columns[0].type, kind):
+        if isinstance(column_type, kind):
             return low, high
     return None
 
