@@ -25,7 +25,8 @@ setup: $(VENV)/.installed
 # Idempotent: an existing $(DEMO_DIR) is kept (and migrated to head), not written again.
 # A new demo gets two scaffolds (posts, and comments that belong to a post), then the
 # files of examples/demo/ on top: a live page (the hub), its routes, its test and sample
-# data (seeds.py); then accounts (mvcpy generate auth) and a user to log in as.
+# data (seeds.py); then accounts (mvcpy generate auth), the admin of posts and comments
+# (mvcpy generate admin), and a user to log in as, who may use the admin.
 demo-project: setup
 	@if [ ! -f $(DEMO_DIR)/demo/app.py ]; then \
 	  $(MVCPY) new demo --dir $(DEMO_DIR) && cd $(DEMO_DIR) && \
@@ -33,6 +34,7 @@ demo-project: setup
 	  $(MVCPY) generate scaffold comment post:references body:text && \
 	  cp -R $(CURDIR)/examples/demo/. . && \
 	  $(MVCPY) generate auth && \
+	  $(MVCPY) generate admin post comment && \
 	  $(MVCPY) db upgrade && $(MVCPY) db seed; \
 	fi
 	cd $(DEMO_DIR) && $(MVCPY) db upgrade
@@ -40,9 +42,10 @@ demo-project: setup
 demo: demo-project
 	cd $(DEMO_DIR) && exec $(MVCPY) run --app demo.app:app --host $(HOST) --port $(PORT)
 
-# The README's pictures of the demo, taken by its browser test (tests/e2e/test_demo.py).
+# The docs' pictures, taken by the browser tests of the demo and of the admin.
 screenshots: setup browser
-	MVCPY_SCREENSHOTS=docs/images $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_demo.py
+	MVCPY_SCREENSHOTS=docs/images $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_demo.py \
+	  tests/e2e/test_admin_browser.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

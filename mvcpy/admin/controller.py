@@ -194,7 +194,11 @@ class AdminController(Controller):
         if not keys or any(key is None for key in keys) or len(keys) > 1000:
             raise HTTPError(400, gettext("Choose the rows to delete (at most 1,000)."))
         key_column = registered.columns[registered.key_name]
-        rows = list(self.db.scalars(sa.select(registered.model).where(key_column.in_(keys))))
+        rows = list(
+            self.db.scalars(
+                sa.select(registered.model).where(key_column.in_(keys)).order_by(key_column)
+            )
+        )
         if self.get_string("confirm") != "yes":
             return self.render(
                 "admin/delete.html",

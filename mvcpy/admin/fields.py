@@ -61,7 +61,7 @@ def _no_nul(value: Any) -> Any:
 
 
 def _empty_is_none(value: Any) -> Any:
-    return None if value == "" else value
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 def _base_type(column_type: Any) -> Any:
@@ -106,8 +106,6 @@ def column_field(model: type[Any], name: str) -> AdminField:
     constraints: dict[str, Any] = {}
     if kind in ("str", "text"):
         constraints["max_length"] = extra.get("max_length")
-        if required:
-            constraints["min_length"] = 1
     bounds = integer_range(column_type) if kind in ("int", "reference") else None
     if bounds is not None:
         constraints.update(ge=bounds[0], le=bounds[1])

@@ -5,6 +5,7 @@ the revision that creates the admin's audit log."""
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from typing import TextIO
 
@@ -45,7 +46,7 @@ def generate_admin(
         source = project.require("models", f"{module}.py").read_text(encoding="utf-8")
         arguments = [model_class, *_options(source, model_class, f"models/{module}.py")]
         text = add_import(text, f"{package}.models.{module}", model_class, package, where)
-        if f"admin.register({model_class}" not in text:
+        if not re.search(rf"\badmin\.register\(\s*{model_class}\b", text):
             text = text.rstrip("\n") + "\n" + "\n".join(call_lines("admin.register", arguments, ""))
             text += "\n"
     if exists:

@@ -123,6 +123,16 @@ def _tour(browser: Chrome, base_url: str, pictures: Path) -> None:
     wait_for(lambda: browser.find_elements(By.ID, "new-token"), what="the new token")
     _screenshot(browser, pictures, "demo-account.png")
 
+    # The admin (mvcpy generate admin post comment): the seeded user may use it, and a
+    # comment's post shows by its title.
+    browser.get(base_url + "/admin/")
+    wait_for(lambda: _heading(browser) == "Administration", what="the admin")
+    browser.find_element(By.LINK_TEXT, "Comments").click()
+    wait_for(lambda: _heading(browser) == "Comments", what="the comments in the admin")
+    rows = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "tbody tr[id^=row-]")]
+    assert len(rows) == 3 and "Routes, controllers and views" in rows[0]  # Chromium's, above
+    assert all("Welcome to the mvcpy demo" in row for row in rows[1:])
+
 
 @pytest.mark.skipif(MAKE is None, reason="make is not installed (the README's commands need it)")
 def test_make_demo_generates_migrates_and_serves_the_project(
