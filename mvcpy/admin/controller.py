@@ -231,17 +231,16 @@ class AdminController(Controller):
             return self._render_form(registered, None, exc.data, exc.field_errors, 422)
         obj = registered.model(**values)
         self.db.add(obj)
-        failed = self._flush(registered, None, values)
-        if failed is not None:
-            return failed
-        self._audit(registered, obj, "create", audit.changes_of({}, values))
-        self.flash(
-            gettext(
-                "%(name)s %(title)s created.", name=registered.label, title=registered.title(obj)
+        return self._save(
+            registered,
+            None,
+            obj,
+            values,
+            audit.changes_of({}, values),
+            lambda title: gettext(
+                "%(name)s %(title)s created.", name=registered.label, title=title
             ),
-            "success",
         )
-        return self.redirect("admin.list", 303, model=registered.slug)
 
     def edit(self, model: str, id: str) -> HTMLResponse:
         """The form filled with the row's values."""
@@ -261,19 +260,14 @@ class AdminController(Controller):
         before = {name: getattr(obj, name) for name in values}
         for name, value in values.items():
             setattr(obj, name, value)
-        failed = self._flush(registered, obj, values)
-        if failed is not None:
-            return failed
-        changes = audit.changes_of(before, values)
-        if changes:
-            self._audit(registered, obj, "edit", changes)
-        self.flash(
-            gettext(
-                "%(name)s %(title)s saved.", name=registered.label, title=registered.title(obj)
-            ),
-            "success",
+        return self._save(
+            registered,
+            obj,
+            obj,
+            values,
+            audit.changes_of(before, values),
+            lambda title: gettext("%(name)s %(title)s saved.", name=registered.label, title=title),
         )
-        return self.redirect("admin.list", 303, model=registered.slug)
 
     def delete(self, model: str, id: str) -> HTMLResponse:
         """The page that asks to confirm deleting the row."""
@@ -447,6 +441,25 @@ class AdminController(Controller):
     def _form_data(self) -> dict[str, Any]:
         form = self._form()
         return {key: form.get(key) for key in form}
+
+    def _save(
+        self,
+        registered: ModelAdmin,
+        existing: Any,
+        obj: Any,
+        values: dict[str, Any],
+        changes: dict[str, Any],
+        said: Callable[[str], str],
+    ) -> HTMLResponse | RedirectResponse:
+        """Write a created (``existing`` None) or edited row and its log entry, say so and
+        go back to the list; or show the form with what the database refused."""
+        failed = self._flush(registered, existing, values)
+        if failed is not None:
+            return failed
+        if changes:
+            self._audit(registered, obj, "create" if existing is None else "edit", changes)
+        self.flash(said(registered.title(obj)), "success")
+        return self.redirect("admin.list", 303, model=registered.slug)
 
     def _flush(
         self, registered: ModelAdmin, obj: Any, values: dict[str, Any]
