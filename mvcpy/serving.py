@@ -21,6 +21,7 @@ from mvcpy.error_handling import ErrorGuard, ErrorHandlers, handle_error
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.filters.builtin import prepare_filters
 from mvcpy.filters.chain import Filter, Handler, compose
+from mvcpy.filters.traced import traced_chain
 from mvcpy.http.form import FormLimits
 from mvcpy.http.request import Request
 from mvcpy.http.response import RedirectResponse, Response
@@ -142,7 +143,7 @@ def assemble(
         if resolve is not None:
             resolve(app.container)
         endpoint: Any = UnitOfWork(route.endpoint, executor, traced)
-        filters = route.filters
+        filters = traced_chain(route.filters) if traced else route.filters
         if on_complete and not websocket:  # route stats: time filters and action
             filters, endpoint = timed_chain(filters, endpoint)
         if route.filters:

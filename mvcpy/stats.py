@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from mvcpy.filters.chain import CallNext, Endpoint, Filter, is_async_callable
+from mvcpy.filters.chain import CallNext, Endpoint, Filter, filter_name, is_async_callable
 
 if TYPE_CHECKING:
     from mvcpy.context import Context
@@ -90,17 +90,13 @@ class _Record:
         self.size = 0
 
 
-def _name(fn: Any) -> str:
-    return getattr(fn, "__qualname__", None) or type(fn).__qualname__
-
-
 class _TimedAsyncFilter:
     __slots__ = ("filter", "index", "name")
 
     def __init__(self, filter: Filter, index: int) -> None:
         self.filter = filter
         self.index = index
-        self.name = _name(filter)
+        self.name = filter_name(filter)
 
     async def __call__(self, ctx: Context, call_next: CallNext) -> Any:
         record: _Record | None = ctx.scope.get(_KEY)
@@ -120,7 +116,7 @@ class _TimedSyncFilter:
     def __init__(self, filter: Filter, index: int) -> None:
         self.filter = filter
         self.index = index
-        self.name = _name(filter)
+        self.name = filter_name(filter)
 
     def __call__(self, ctx: Context, call_next: CallNext) -> Any:
         record: _Record | None = ctx.scope.get(_KEY)

@@ -19,13 +19,13 @@ import inspect
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, NonNegativeFloat, NonNegativeInt
 
-from mvcpy.components import Component
+from mvcpy.components import Component, Setup
 from mvcpy.config.section import Section, StrList
 from mvcpy.errors import ConfigurationError, HTTPError
 from mvcpy.http.datastructures import MultiDict
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECEIVE_MODES",
+    "OpenConnections",
     "WebSocketComponent",
     "WebSocketController",
     "WebSocketDisconnect",
@@ -81,11 +82,33 @@ class WebSocketSettings(Section):
     ping_timeout: NonNegativeFloat = 20.0
 
 
+class OpenConnections:
+    """How many WebSocket connections the app holds in this process (the ``websockets``
+    service); ``observers`` are told ``+1`` or ``-1`` as they open and close (metrics)."""
+
+    __slots__ = ("count", "observers")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.observers: list[Callable[[int], Any]] = []
+
+    def changed(self, delta: int) -> None:
+        """One connection opened (``+1``) or closed (``-1``)."""
+        self.count += delta
+        for observer in self.observers:
+            observer(delta)
+
+
 class WebSocketComponent(Component):
-    """Declare ``[websocket]``; each WebSocket route reads it when the app starts."""
+    """Declare ``[websocket]`` (each WebSocket route reads it when the app starts) and
+    publish the ``websockets`` service: the connections open in this process."""
 
     name = "websocket"
     sections = {"websocket": WebSocketSettings}
+
+    def install(self, setup: Setup) -> None:
+        """Publish the count of open connections."""
+        setup.service("websockets", OpenConnections())
 
 
 class WebSocketDisconnect(Exception):
@@ -677,7 +700,15 @@ async def serve_websocket(app: Application, ctx: Context, route: Route) -> None:
         ws = upgrade.controller
         ws._accept_headers = [(k, v) for k, v in upgrade.raw_headers if k not in _BODY_HEADERS]
         endpoint: WebSocketEndpoint = route.endpoint
-        await endpoint.serve(ws)
+        connections: OpenConnections | None = app.services.get("websockets")
+        if connections is None:
+            await endpoint.serve(ws)
+            return
+        connections.changed(1)
+        try:
+            await endpoint.serve(ws)
+        finally:
+            connections.changed(-1)
     finally:
         if ctx._after_response is not None:
             await ctx.run_after_response()

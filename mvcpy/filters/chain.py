@@ -24,7 +24,15 @@ if TYPE_CHECKING:
     from mvcpy.context import Context
     from mvcpy.http.response import Response
 
-__all__ = ["CallNext", "Endpoint", "Filter", "Handler", "compose", "is_async_callable"]
+__all__ = [
+    "CallNext",
+    "Endpoint",
+    "Filter",
+    "Handler",
+    "compose",
+    "filter_name",
+    "is_async_callable",
+]
 
 Handler = Callable[["Context"], Awaitable["Response"]]
 SyncHandler = Callable[["Context"], "Response"]
@@ -52,6 +60,16 @@ def is_async_callable(obj: Any) -> bool:
         obj = obj.func
     return inspect.iscoroutinefunction(obj) or (
         callable(obj) and inspect.iscoroutinefunction(getattr(obj, "__call__", None))  # noqa: B004
+    )
+
+
+def filter_name(filter: Any) -> str:
+    """How a filter is named in route stats and spans: its function's or class's name (a
+    wrapper of mvcpy's names the filter it wraps, in ``mvcpy_filter_name``)."""
+    return (
+        getattr(filter, "mvcpy_filter_name", None)
+        or getattr(filter, "__qualname__", None)
+        or type(filter).__qualname__
     )
 
 

@@ -13,7 +13,7 @@ import asyncio
 import itertools
 import logging
 import secrets
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.errors import ConfigurationError
@@ -97,6 +97,12 @@ class Hub:
         self._rooms: dict[str, set[Subscriber]] = {}
         self._started = False
         self._start_lock: asyncio.Lock | None = None
+        #: messages sent to rooms from this process (broadcasts and fragments)
+        self.published = 0
+        #: messages handed to this process's subscribers
+        self.delivered = 0
+        #: told ``(event, n)`` for "published" and "delivered" messages (metrics)
+        self.observers: list[Callable[[str, int], Any]] = []
 
     @classmethod
     def from_settings(cls, settings: HubSettings, templates: Templates | None = None) -> Hub:
@@ -210,6 +216,9 @@ class Hub:
             excluded = frozenset(exclude)
         await self.start()
         await self.broker.publish(room, payload, excluded)
+        self.published += 1
+        for observer in self.observers:
+            observer("published", 1)
 
     async def send_to(self, connection_id: str, message: Any) -> bool:
         """Send ``message`` to one connection, in whichever process holds it.
@@ -276,16 +285,38 @@ class Hub:
         if not members:
             return False
         backlogged = False
+        offered = 0
         # A copy: an overflowing subscriber may be taken out of the room while we iterate.
         for subscriber in tuple(members):
-            if subscriber.id not in exclude and subscriber.offer(payload) == BACKLOGGED:
-                backlogged = True
+            if subscriber.id not in exclude:
+                offered += 1
+                if subscriber.offer(payload) == BACKLOGGED:
+                    backlogged = True
+        self._delivered(offered)
         return backlogged
 
     def deliver_to(self, connection_id: str, payload: Payload) -> bool:
         """Offer ``payload`` to this process's subscriber ``connection_id``."""
         subscriber = self._subscribers.get(connection_id)
-        return subscriber is not None and subscriber.offer(payload) != REFUSED
+        if subscriber is None:
+            return False
+        self._delivered(1)
+        return subscriber.offer(payload) != REFUSED
+
+    def _delivered(self, count: int) -> None:
+        self.delivered += count
+        for observer in self.observers:
+            observer("delivered", count)
+
+    def stats(self) -> dict[str, Any]:
+        """This process's connections, rooms (with their local members) and message
+        counts (the operations page)."""
+        return {
+            "connections": len(self._subscribers),
+            "rooms": {room: len(members) for room, members in self._rooms.items()},
+            "published": self.published,
+            "delivered": self.delivered,
+        }
 
     # -- event streams ------------------------------------------------------------------
     async def stream(self, room: str) -> AsyncIterator[str]:

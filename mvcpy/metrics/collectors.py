@@ -24,6 +24,8 @@ NAMES = {
     "mvcpy_db_connections_in_use": (),
     "mvcpy_jobs_total": ("job", "outcome"),
     "mvcpy_job_duration_seconds": ("job",),
+    "mvcpy_websocket_connections": (),
+    "mvcpy_hub_messages_total": ("event",),
 }
 
 _pool_lock = threading.Lock()
@@ -93,6 +95,18 @@ class Metrics:
             buckets=tuple(buckets),
             registry=self.registry,
         )
+        self.websockets = Gauge(
+            "mvcpy_websocket_connections",
+            "WebSocket connections open",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        self.hub_messages = Counter(
+            "mvcpy_hub_messages",
+            "Hub messages: published to rooms, delivered to connections",
+            NAMES["mvcpy_hub_messages_total"],
+            registry=self.registry,
+        )
         _listen_to_pools()
         with _pool_lock:
             _pool_gauges.append(self.db_in_use)
@@ -101,6 +115,14 @@ class Metrics:
         """Count one answered request."""
         self.requests.labels(route, method, str(status)).inc()
         self.duration.labels(route, method).observe(seconds)
+
+    def websocket_changed(self, delta: int) -> None:
+        """One WebSocket connection opened (+1) or closed (-1)."""
+        self.websockets.inc(delta)
+
+    def hub_event(self, event: str, count: int) -> None:
+        """Count hub messages published or delivered."""
+        self.hub_messages.labels(event).inc(count)
 
     def job_done(self, name: str, outcome: str, seconds: float) -> None:
         """Count one run of a job (a job engine's observer)."""

@@ -2,56 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.components import ServiceComponent, Setup
+from mvcpy.filters.observe import observe_requests
 from mvcpy.filters.proxies import Addresses
 from mvcpy.metrics.settings import MetricsSettings
 
 if TYPE_CHECKING:
-    from mvcpy.context import Context
-    from mvcpy.filters.chain import CallNext
-    from mvcpy.http.response import Response
     from mvcpy.metrics.collectors import Metrics
 
-__all__ = ["MetricsComponent", "MetricsFilter"]
-
-#: the route label of requests that matched no route (404, 405...)
-UNMATCHED = "<unmatched>"
-#: methods counted under their own name; any other is "OTHER", so that a client cannot
-#: make series without end by inventing methods
-_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-
-class MetricsFilter:
-    """App-wide: count each request by route name, method and status, and time it."""
-
-    __slots__ = ("metrics",)
-
-    def __init__(self, metrics: Metrics) -> None:
-        self.metrics = metrics
-
-    async def __call__(self, ctx: Context, call_next: CallNext) -> Response:
-        """Time the request; count it once it has its response (500 when it raised)."""
-        metrics = self.metrics
-        metrics.in_progress.inc()
-        start = time.perf_counter()
-        status = 500
-        try:
-            response: Response = await call_next(ctx)
-            status = response.status
-            return response
-        finally:
-            metrics.in_progress.dec()
-            route = ctx.route.name if ctx.route is not None else UNMATCHED
-            method = ctx.request.method
-            if method not in _METHODS:
-                method = "OTHER"
-            metrics.observe(route, method, status, time.perf_counter() - start)
-
-    def __repr__(self) -> str:
-        return "MetricsFilter()"
+__all__ = ["MetricsComponent"]
 
 
 class MetricsComponent(ServiceComponent):
@@ -73,7 +34,16 @@ class MetricsComponent(ServiceComponent):
         settings = setup.settings(MetricsSettings)
         metrics: Metrics = setup.services[self.service]
         allowed = Addresses(settings.allow)
-        setup.add_filter(MetricsFilter(metrics))
+        observer = observe_requests(setup)
+        observer.started.append(metrics.in_progress.inc)
+        observer.finished.append(metrics.in_progress.dec)
+        observer.done.append(metrics.observe)
+        websockets = setup.get_service("websockets")
+        if websockets is not None:
+            websockets.observers.append(metrics.websocket_changed)
+        hub = setup.get_service("hub")
+        if hub is not None:
+            hub.observers.append(metrics.hub_event)
         jobs = setup.get_service("jobs")
         if jobs is not None:  # the jobs this process runs: a worker's, or the dev server's
             jobs.observers.append(metrics.job_done)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mvcpy.filters.observe import UNMATCHED  # the span's name when no route matched
 from mvcpy.types import CURRENT_TRACER
 
 if TYPE_CHECKING:
@@ -21,9 +22,6 @@ if TYPE_CHECKING:
     from mvcpy.http.response import Response
 
 __all__ = ["TracingFilter", "listen_to_statements"]
-
-#: the name of a request's span when it matched no route
-UNMATCHED = "<unmatched>"
 
 
 class TracingFilter:

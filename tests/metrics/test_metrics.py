@@ -136,3 +136,28 @@ def test_jobs_are_counted_by_name_and_outcome(tmp_path: Path) -> None:
     assert _value(body, f'mvcpy_jobs_total{{job="{name}",outcome="succeeded"}}') == 2
     assert _value(body, f'mvcpy_jobs_total{{job="{name}",outcome="failed"}}') == 1
     assert _value(body, f'mvcpy_job_duration_seconds_count{{job="{name}"}}') == 3
+
+
+def test_websocket_connections_and_hub_messages_are_counted(tmp_path: Path) -> None:
+    from mvcpy.websocket import WebSocketController
+
+    class Echo(WebSocketController):
+        async def on_connect(self) -> None:
+            await self.accept()
+            await self.join("lobby")
+
+        async def on_message(self, data: object) -> None:
+            await self.hub.broadcast("lobby", data)
+
+    app = _app(tmp_path)
+    app.websocket("/ws", Echo, name="ws")
+    with TestClient(app) as client:
+        with client.websocket_connect("/ws") as first, client.websocket_connect("/ws") as second:
+            open_now = _value(client.get("/metrics").text, "mvcpy_websocket_connections")
+            first.send_text("hi")
+            assert first.receive_text() == "hi" and second.receive_text() == "hi"
+        body = client.get("/metrics").text
+    assert open_now == 2
+    assert _value(body, "mvcpy_websocket_connections") == 0
+    assert _value(body, 'mvcpy_hub_messages_total{event="published"}') == 1
+    assert _value(body, 'mvcpy_hub_messages_total{event="delivered"}') == 2

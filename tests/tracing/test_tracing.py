@@ -140,3 +140,30 @@ def test_the_exporter_is_a_setting(tmp_path: Path, exporter: str) -> None:
         == {"console": "ConsoleSpanExporter", "otlp": "OTLPSpanExporter"}[exporter]
     )
     tracing.shutdown()
+
+
+def test_each_filter_is_a_span_around_the_ones_it_calls(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+
+    async def outer(ctx: Any, call_next: Any) -> Any:
+        return await call_next(ctx)
+
+    def inner(ctx: Any, call_next: Any) -> Any:  # a sync filter: run with the sync action
+        return call_next(ctx)
+
+    app.use(outer)
+    app.get("/filtered/{id:int}", lambda ctx, id: {"id": id}, name="filtered", filters=[inner])
+    stats: list[Any] = []
+    app.on_request_complete(stats.append)  # route stats see the filters' own names
+    with TestClient(app) as client:
+        assert client.get("/filtered/3").json() == {"id": 3}
+        spans = {s.name: s for s in _spans(app)}
+    server, action = spans["filtered"], spans["action"]
+    local = "filter test_each_filter_is_a_span_around_the_ones_it_calls.<locals>."
+    first, second = spans[local + "outer"], spans[local + "inner"]
+    assert first.parent.span_id == server.context.span_id
+    assert second.parent.span_id == first.context.span_id
+    assert action.parent.span_id == second.context.span_id
+    assert "filter TracingFilter" not in spans  # the filter that starts the trace
+    names = [name.rsplit(".", 1)[-1] for name, _ in stats[0].filters]
+    assert names == ["TracingFilter", "outer", "inner"]
