@@ -68,6 +68,7 @@ BUILTIN_COMPONENTS: tuple[str, ...] = (
     "mvcpy.jobs.component:JobsComponent",
     "mvcpy.metrics.component:MetricsComponent",
     "mvcpy.tracing.component:TracingComponent",
+    "mvcpy.ops.component:OpsComponent",
     "mvcpy.admin.component:AdminComponent",
     "mvcpy.manual.component:DocsComponent",
 )

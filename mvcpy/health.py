@@ -81,12 +81,17 @@ class HealthCheck:
             return "error"
         return "ok"
 
+    async def results(self, app: Any) -> dict[str, str]:
+        """Run every check at once: ``{name: "ok" | "error" | "timeout"}``."""
+        names = list(self.checks)
+        results = await asyncio.gather(*(self._run(app, n, self.checks[n]) for n in names))
+        return dict(zip(names, results, strict=True))
+
     async def __call__(self, ctx: Context) -> JSONResponse:
         """Answer 200 when every check passes, else 503; the body names each check."""
-        names = list(self.checks)
-        results = await asyncio.gather(*(self._run(ctx.app, n, self.checks[n]) for n in names))
-        healthy = all(result == "ok" for result in results)
-        body = {"status": "ok" if healthy else "error", **dict(zip(names, results, strict=True))}
+        results = await self.results(ctx.app)
+        healthy = all(result == "ok" for result in results.values())
+        body = {"status": "ok" if healthy else "error", **results}
         return JSONResponse(body, 200 if healthy else 503, _HEADERS)
 
 

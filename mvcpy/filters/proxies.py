@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from mvcpy.filters.chain import CallNext
     from mvcpy.http.response import Response
 
-__all__ = ["Addresses", "ProxyHeaders"]
+__all__ = ["Addresses", "AllowedClients", "ProxyHeaders"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -50,6 +50,34 @@ class Addresses:
         except ValueError:
             return False
         return any(ip in network for network in self._networks)
+
+
+class AllowedClients:
+    """A filter: only clients whose address is among ``entries`` (addresses, networks,
+    ``"*"``) pass; the others get 403 saying which setting lets them in."""
+
+    __slots__ = ("addresses", "setting")
+
+    def __init__(self, entries: Iterable[str], setting: str) -> None:
+        self.addresses = Addresses(entries)
+        self.setting = setting
+
+    def allows(self, ctx: Context) -> bool:
+        """Whether the request's client address is allowed."""
+        client = ctx.request.client
+        return client is not None and client[0] in self.addresses
+
+    async def __call__(self, ctx: Context, call_next: CallNext) -> Response:
+        """Refuse clients outside the list with 403."""
+        if not self.allows(ctx):
+            from mvcpy.errors import HTTPError
+
+            raise HTTPError(403, f"only the addresses of {self.setting} may open this")
+        response: Response = await call_next(ctx)
+        return response
+
+    def __repr__(self) -> str:
+        return f"AllowedClients({self.setting})"
 
 
 class ProxyHeaders:

@@ -19,7 +19,11 @@ def framework_messages() -> set[str]:
     """The messages mvcpy's code and built-in pages mark (not those of generated projects)."""
     package = Path(__file__).resolve().parent.parent
     environment = jinja2.Environment(extensions=["jinja2.ext.i18n"])
-    pages = [resource_dir("static") / "pages", package / "admin" / "views"]
+    pages = [
+        resource_dir("static") / "pages",
+        package / "admin" / "views",
+        package / "ops" / "views",
+    ]
     catalog = extract_messages(package, pages, environment)
     return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
 

@@ -552,6 +552,55 @@ class JobEngine:
             self._executor = None
         self._loop = None
 
+    # -- what the operations page shows ------------------------------------------------
+    async def overview(self) -> dict[str, Any]:
+        """The jobs waiting, running and failed, by queue, and each cron job's next tick
+        (``mvcpy.ops``)."""
+        from zoneinfo import ZoneInfo
+
+        from croniter import croniter
+
+        cron = []
+        for name, job in sorted(self.jobs.items()):
+            if job.schedule is None:
+                continue
+            zone = job.schedule.timezone or self.settings.timezone
+            now = dt.datetime.now(ZoneInfo(zone))
+            upcoming = croniter(job.schedule.expression, now).get_next(dt.datetime)
+            cron.append(
+                {"job": name, "cron": job.schedule.expression, "timezone": zone,
+                 "next": upcoming.isoformat(timespec="minutes")}
+            )  # fmt: skip
+        return {"backend": self.backend, "queues": await self._queue_counts(), "cron": cron}
+
+    async def _queue_counts(self) -> list[dict[str, Any]]:
+        counts: dict[str, dict[str, int]] = {}
+        if self.backend == "memory":
+            with self._lock:
+                for item in self.queued:
+                    row = counts.setdefault(item.queue, {})
+                    row["todo"] = row.get("todo", 0) + 1
+        elif self.backend == "postgres":
+            import psycopg
+
+            connection = await psycopg.AsyncConnection.connect(self._database_url())
+            async with connection:
+                cursor = await connection.execute(
+                    "SELECT queue_name, status::text, count(*) FROM procrastinate_jobs "
+                    "WHERE status IN ('todo', 'doing', 'failed') GROUP BY 1, 2"
+                )
+                for queue, status, count in await cursor.fetchall():
+                    counts.setdefault(queue, {})[status] = count
+        elif self._papp is not None and self._tasks:  # the in-process worker has it open
+            for queue_row in await self._papp.job_manager.list_queues_async():
+                counts[queue_row["name"]] = {
+                    k: queue_row[k] for k in ("todo", "doing", "failed") if queue_row[k]
+                }
+        return [
+            {"queue": queue, **{k: row.get(k, 0) for k in ("todo", "doing", "failed")}}
+            for queue, row in sorted(counts.items())
+        ]
+
     # -- the memory backend ------------------------------------------------------------
     async def run_queued(self) -> list[QueuedJob]:
         """Run the ``memory`` backend's jobs, oldest first, including those they send, and

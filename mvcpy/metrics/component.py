@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from mvcpy.components import ServiceComponent, Setup
 from mvcpy.filters.observe import observe_requests
-from mvcpy.filters.proxies import Addresses
+from mvcpy.filters.proxies import AllowedClients
 from mvcpy.metrics.settings import MetricsSettings
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class MetricsComponent(ServiceComponent):
             return
         settings = setup.settings(MetricsSettings)
         metrics: Metrics = setup.services[self.service]
-        allowed = Addresses(settings.allow)
+        allowed = AllowedClients(settings.allow, "[metrics] allow")
         observer = observe_requests(setup)
         observer.started.append(metrics.in_progress.inc)
         observer.finished.append(metrics.in_progress.dec)
@@ -52,8 +52,7 @@ class MetricsComponent(ServiceComponent):
             from mvcpy.errors import HTTPError
             from mvcpy.http.response import Response
 
-            client = ctx.request.client
-            if client is None or client[0] not in allowed:
+            if not allowed.allows(ctx):
                 raise HTTPError(403, "metrics are readable from [metrics] allow only")
             body, content_type = metrics.exposition()
             return Response(body, headers={"content-type": content_type})

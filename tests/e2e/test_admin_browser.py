@@ -4,7 +4,8 @@
 ``mvcpy admin grant`` lets Ann in. She logs in through the project's login page, searches
 and filters the posts, meets the error of a form sent without a title, creates a post,
 edits it, deletes it after the confirmation page and deletes two more at once; the
-audit log shows each change, by her. Bob, who has an account and no permission, gets 403.
+audit log shows each change, by her; the operations page, in the project's layout, has
+counted her requests. Bob, who has an account and no permission, gets 403 from both.
 Its pictures are docs/admin.md's: ``make screenshots`` runs it with ``MVCPY_SCREENSHOTS``
 set to ``docs/images``.
 """
@@ -29,19 +30,22 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
 PASSWORD = "correct horse battery"
-SCREENSHOTS = ("admin-list.png", "admin-form-error.png", "admin-log.png")
+SCREENSHOTS = ("admin-list.png", "admin-form-error.png", "admin-log.png", "ops-dashboard.png")
 
 #: two users (confirmed) and four posts, written by the project's own models
 SEED = f"""
 from datetime import UTC, datetime
 from demo.app import app
 from demo.models.post import Post
-from demo.models.user import User
+from demo.models.user import User, grant
+from sqlalchemy import select
 with app.database.session() as db:
     for email in ("ann@example.com", "bob@example.com"):
         user = User(email=email, confirmed_at=datetime.now(UTC))
         user.set_password({PASSWORD!r})
         db.add(user)
+    db.flush()
+    grant(db, db.scalar(select(User).where(User.email == "ann@example.com")), "ops", "ops.view")
     db.add_all([
         Post(title="First post", body="Hello", published=True),
         Post(title="Second post", body="Again", published=False),
@@ -125,6 +129,7 @@ def test_the_admin_in_a_browser(
             "MVCPY_ENV": "prod",
             "MVCPY_SECRET_KEY": PROD_SECRET,
             "MVCPY_SESSION__SECURE": "false",  # plain HTTP on loopback
+            "MVCPY_OPS__ENABLED": "true",  # the operations page, for Ann (ops.view)
         },
         cwd=project,
     )
@@ -205,11 +210,21 @@ def test_the_admin_in_a_browser(
     assert "created" in lines[4]
     browser.save_screenshot(str(pictures / "admin-log.png"))
 
+    # The operations page, in the project's layout: the admin's routes counted.
+    browser.get(base + "/-/ops/")
+    wait_for(lambda: _heading(browser) == "Operations", what="the operations page")
+    routes = browser.find_element(By.ID, "routes").text
+    assert "admin.list GET" in routes and "admin.create POST" in routes
+    assert browser.find_elements(By.CSS_SELECTOR, "header a")  # the project's header
+    browser.save_screenshot(str(pictures / "ops-dashboard.png"))
+
     # Bob has an account and no permission: 403, in his browser and to a script.
     other = start_chromium(tmp_path / "bob-profile")
     try:
         _log_in(other, base, "bob@example.com")
         other.get(base + "/admin/posts/")
+        assert "403" in other.title or "Forbidden" in other.page_source
+        other.get(base + "/-/ops/")
         assert "403" in other.title or "Forbidden" in other.page_source
     finally:
         other.quit()
