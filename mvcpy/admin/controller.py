@@ -130,9 +130,13 @@ class AdminController(Controller):
             raise HTTPError(
                 400, gettext("The list cannot be ordered by %(name)s.", name=order.lstrip("-"))
             )
-        for name in [order] if order else registered.ordering:
+        names = [order] if order else list(registered.ordering)
+        for name in names:
             column = registered.columns[name.lstrip("-")]
             query = query.order_by(column.desc() if name.startswith("-") else column.asc())
+        if registered.key_name not in {name.lstrip("-") for name in names}:
+            # rows that sort alike keep one order from page to page
+            query = query.order_by(registered.columns[registered.key_name].asc())
         page = self.db.paginate(
             query,
             self.get_int("page", 1),
@@ -258,14 +262,17 @@ class AdminController(Controller):
         except ValidationError as exc:
             return self._render_form(registered, obj, exc.data, exc.field_errors, 422)
         before = {name: getattr(obj, name) for name in values}
-        for name, value in values.items():
+        # A field sent back as the form showed it is left alone: a timestamp keeps the
+        # fraction of a second its input cannot show, and the log lists real changes only.
+        changed = {n: v for n, v in values.items() if form_value(v) != form_value(before[n])}
+        for name, value in changed.items():
             setattr(obj, name, value)
         return self._save(
             registered,
             obj,
             obj,
             values,
-            audit.changes_of(before, values),
+            audit.changes_of(before, changed),
             lambda title: gettext("%(name)s %(title)s saved.", name=registered.label, title=title),
         )
 

@@ -160,11 +160,13 @@ def _kind(
         extras = {"precision": column_type.precision, "scale": scale, "step": step}
         return "decimal", "number", Decimal, extras
     if isinstance(column_type, sa.DateTime):
-        return "datetime", "datetime-local", datetime, {}
+        # what the input sends has no zone: it is UTC, as the admin shows it
+        utc = AfterValidator(lambda v: v.replace(tzinfo=UTC) if v.tzinfo is None else v)
+        return "datetime", "datetime-local", Annotated[datetime, utc], {"step": "1"}
     if isinstance(column_type, sa.Date):
         return "date", "date", date, {}
     if isinstance(column_type, sa.Time):
-        return "time", "time", time, {}
+        return "time", "time", time, {"step": "1"}
     if isinstance(column_type, sa.String):  # Text, Unicode and UnicodeText are Strings
         length = column_type.length
         if isinstance(column_type, sa.Text) or length is None:
@@ -189,13 +191,13 @@ def form_model(name: str, fields: list[AdminField]) -> type[BaseModel]:
 
 
 def form_value(value: Any) -> Any:
-    """A stored value as a form's input holds it (``datetime-local`` takes minutes, UTC)."""
+    """A stored value as a form's input holds it (``datetime-local`` takes seconds, UTC)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(timespec="minutes")
+        return value.isoformat(timespec="seconds")
     if isinstance(value, date | time):
         return value.isoformat()
     if isinstance(value, enum.Enum):

@@ -41,10 +41,11 @@ class WorkerBoard:
     def _own(self) -> Path:
         return self.directory / f"worker-{os.getpid()}.json"
 
-    def publish(self) -> None:
+    def publish(self, snapshot: dict[str, Any] | None = None) -> None:
         """Write this worker's snapshot (atomically: a reader never sees half of it)."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        snapshot = {"pid": os.getpid(), "at": time.time(), **self.collect()}
+        if snapshot is None:
+            snapshot = {"pid": os.getpid(), "at": time.time(), **self.collect()}
         fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as file:
@@ -80,7 +81,9 @@ class WorkerBoard:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.to_thread(self.publish)
+            # taken on the event loop, where the numbers change; written in a thread
+            snapshot = {"pid": os.getpid(), "at": time.time(), **self.collect()}
+            await asyncio.to_thread(self.publish, snapshot)
             await asyncio.sleep(self.interval)
 
     async def stop(self) -> None:

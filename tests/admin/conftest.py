@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from orm.conftest import isolated_url
 from sqlalchemy import create_engine
 
 from mvcpy import App
 from mvcpy.admin import audit
 from mvcpy.testing import TestClient
-from tests.orm.conftest import isolated_url
 
+from . import sites
 from .models import Base
 
 EVERYTHING = {"admin.access"} | {
@@ -54,7 +55,8 @@ def build_app(tmp_path: Path, url: str, **admin: Any) -> App:
     app = App(
         root_path=tmp_path,
         env="test",
-        config={"database": {"url": url}, "admin": {"site": "tests.admin.sites:admin", **admin}},
+        # the site by the name its module was imported under (as this test package's)
+        config={"database": {"url": url}, "admin": {"site": f"{sites.__name__}:admin", **admin}},
     )
     app.user_loader(lambda user_id: USERS.get(user_id))
     app.route("/login", lambda ctx: "the login page", name="login")

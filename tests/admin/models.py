@@ -40,5 +40,6 @@ class Post(Base):
     price: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     status: Mapped[Status] = mapped_column(Enum(Status), default=Status.draft)
     author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="RESTRICT"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     author: Mapped[Author] = relationship()

@@ -10,7 +10,7 @@ admin = Admin()
 admin.register(
     Post,
     list_display=["id", "title", "published", "author_id", "rating"],
-    fields=["title", "body", "published", "rating", "price", "status", "author_id"],
+    fields=["title", "body", "published", "rating", "price", "status", "author_id", "published_at"],
     search=["title", "body"],
     filters=["published", "author_id", "status"],
     ordering=["-id"],

@@ -261,3 +261,34 @@ def test_lists_are_paged(sqlite_app: App) -> None:
         assert "/admin/authors/?o=name&amp;page=2" in first.text
         second = client.get("/admin/authors/?o=name&page=2")
         assert len(_rows(second.text)) == 5 and "Author 29" in second.text
+
+
+def test_an_edit_changes_only_what_was_changed(sqlite_app: App) -> None:
+    from datetime import UTC, datetime
+
+    ann = _author(sqlite_app, "Ann")
+    moment = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+    with sqlite_app.database.session() as db:
+        post = Post(title="Kept", status=Status.draft, author_id=ann, published_at=moment)
+        db.add(post)
+        db.commit()
+        key = post.id
+    with TestClient(sqlite_app) as client:
+        client.login_as(1)
+        form = client.get(f"/admin/posts/{key}").text
+        assert 'value="2026-03-01T09:30:15"' in form  # UTC, to the second
+        post_form = poster(client)
+        fields = {"title": "Kept", "status": "draft", "author_id": str(ann)}
+        same = post_form(f"/admin/posts/{key}", published_at="2026-03-01T09:30:15", **fields)
+        assert same.status_code == 303
+        with sqlite_app.database.session() as db:
+            assert db.get(Post, key).published_at == moment  # the microseconds stay
+            assert audit.entries(db, model="posts") == []  # nothing changed, nothing logged
+        later = post_form(f"/admin/posts/{key}", published_at="2026-03-02T08:00", **fields)
+        assert later.status_code == 303
+        with sqlite_app.database.session() as db:
+            assert db.get(Post, key).published_at == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+            (entry,) = audit.entries(db, model="posts")
+        assert entry.changes == {
+            "published_at": ["2026-03-01T09:30:15+00:00", "2026-03-02T08:00:00+00:00"]
+        }

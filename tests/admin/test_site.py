@@ -16,6 +16,7 @@ from mvcpy.admin import Admin, audit
 from mvcpy.errors import ConfigurationError
 from mvcpy.testing import TestClient
 
+from . import sites
 from .conftest import build_app
 from .models import Author, Base, Post, Status
 
@@ -39,7 +40,9 @@ def test_the_form_follows_the_columns() -> None:
     registered = Admin().register(Post)
     fields = {field.name: field for field in registered.fields}
     # the id and the timestamp (a default computed in Python) are not edited
-    assert list(fields) == ["title", "body", "published", "rating", "price", "status", "author_id"]
+    assert list(fields) == [
+        "title", "body", "published", "rating", "price", "status", "author_id", "published_at",
+    ]  # fmt: skip
     assert [(f.kind, f.input, f.required) for f in fields.values()] == [
         ("str", "text", True),
         ("text", "textarea", False),
@@ -48,6 +51,7 @@ def test_the_form_follows_the_columns() -> None:
         ("decimal", "number", False),
         ("choice", "select", True),
         ("reference", "select", True),
+        ("datetime", "datetime-local", False),
     ]
     assert fields["title"].max_length == 200 and fields["author_id"].target is Author
     assert fields["price"].step == "0.01" and fields["status"].choices == ("draft", "live")
@@ -64,6 +68,7 @@ def test_the_form_follows_the_columns() -> None:
         "price": Decimal("2.5"),
         "status": Status.live,
         "author_id": 3,
+        "published_at": None,
     }
     for bad in (
         {"title": "x" * 201},
@@ -137,7 +142,7 @@ def test_turned_on_without_registrations_the_app_says_what_is_missing(tmp_path: 
 
 
 def test_a_site_that_is_not_an_admin_stops_the_app(tmp_path: Path) -> None:
-    app = App(root_path=tmp_path, env="test", config={"admin": {"site": "tests.admin.models:Base"}})
+    app = App(root_path=tmp_path, env="test", config={"admin": {"site": f"{Base.__module__}:Base"}})
     with pytest.raises(ConfigurationError, match="not an Admin"):
         app.start()
 
@@ -160,7 +165,7 @@ def test_check_fails_until_the_audit_log_exists(tmp_path: Path) -> None:
         env="test",
         config={
             "database": {"url": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
-            "admin": {"site": "tests.admin.sites:admin"},
+            "admin": {"site": f"{sites.__name__}:admin"},
         },
     )
     results = {result.name: result for result in run_checks(app)}
