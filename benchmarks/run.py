@@ -21,7 +21,8 @@ connections held and memory per connection, broadcast fan-out to 100 and 1,000 c
 echo latency, beside Starlette's WebSocket endpoint and Litestar's channels), ``cache``
 (``get`` per backend; a cached page), ``i18n`` (choosing a locale; a translated page),
 ``jobs`` (what sending a job adds to a request; jobs/s for one worker, beside bare
-procrastinate; PostgreSQL).
+procrastinate; PostgreSQL), ``ops`` (what ``[metrics]``, ``[ops]`` and ``[tracing]`` add
+to a request).
 Benchmarks report numbers; they never assert a timing.
 """
 
@@ -54,6 +55,7 @@ SUITES = (
     "cache",
     "i18n",
     "jobs",
+    "ops",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -162,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         i18n,
         inprocess,
         jobs,
+        ops,
         orm,
         profile_mvcpy,
         realtime,
@@ -217,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
             result = i18n.run(args.quick)
         elif suite == "jobs":
             result = jobs.run(args.quick)
+        elif suite == "ops":
+            result = ops.run(args.quick)
         else:
             result = steps.run(args.quick)
         results[suite] = result
