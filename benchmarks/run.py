@@ -22,7 +22,7 @@ echo latency, beside Starlette's WebSocket endpoint and Litestar's channels), ``
 (``get`` per backend; a cached page), ``i18n`` (choosing a locale; a translated page),
 ``jobs`` (what sending a job adds to a request; jobs/s for one worker, beside bare
 procrastinate; PostgreSQL), ``ops`` (what ``[metrics]``, ``[ops]`` and ``[tracing]`` add
-to a request).
+to a request), ``tfb`` (the TechEmpower test types beside every peer, PostgreSQL).
 Benchmarks report numbers; they never assert a timing.
 """
 
@@ -56,6 +56,7 @@ SUITES = (
     "i18n",
     "jobs",
     "ops",
+    "tfb",
 )
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -172,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         router_scaling,
         sessions,
         steps,
+        tfb,
         views,
         wire,
     )
@@ -222,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             result = jobs.run(args.quick)
         elif suite == "ops":
             result = ops.run(args.quick)
+        elif suite == "tfb":
+            result = tfb.run(args.quick)
         else:
             result = steps.run(args.quick)
         results[suite] = result

@@ -4,37 +4,15 @@ from __future__ import annotations
 
 import django
 from django.conf import settings
-from sqlalchemy.engine import make_url
 
-from benchmarks.apps.orm_spec import LIST_SIZE, TABLE, database_url
-
-
-def _databases() -> dict[str, object]:
-    url = make_url(database_url())
-    # Django asks for persistent connections to be off under ASGI (they leak per thread).
-    common = {"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False}
-    if url.get_backend_name() == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": url.database, **common}
-    options = {}
-    search_path = url.query.get("options")
-    if search_path:
-        options["options"] = search_path
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": url.database,
-        "USER": url.username or "",
-        "HOST": url.host or "",
-        "PORT": str(url.port or ""),
-        "OPTIONS": options,
-        **common,
-    }
-
+from benchmarks.apps.django_db import django_database
+from benchmarks.apps.orm_spec import LIST_SIZE, TABLE
 
 settings.configure(
     DEBUG=False,
     ALLOWED_HOSTS=["*"],
     ROOT_URLCONF=__name__,
-    DATABASES={"default": _databases()},
+    DATABASES={"default": django_database()},
     INSTALLED_APPS=[],
     MIDDLEWARE=[],
     USE_TZ=True,
