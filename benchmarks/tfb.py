@@ -23,7 +23,6 @@ import html
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,13 +38,14 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
 
 from benchmarks.apps.tfb_spec import ADDED_FORTUNE, FORTUNES, MESSAGE, WORLD_ROWS, fortunes_html
 from benchmarks.common import (
-    REPO_ROOT,
     load_average,
     markdown_table,
     median,
     process_cpu_seconds,
 )
-from benchmarks.wire import HOST, SERVER_CPU, _get, run_wrk
+from benchmarks.orm import _free_port
+from benchmarks.orm import _Server as OrmServer
+from benchmarks.wire import HOST, _get, run_wrk
 
 __all__ = ["IMPLEMENTATIONS", "TESTS", "TfbResult", "run"]
 
@@ -196,12 +196,6 @@ def _postgres_cpu_seconds() -> float:
     return total / clock
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def _database() -> Iterator[str]:
     import random
@@ -245,7 +239,9 @@ def _canonical(page: str) -> str:
     return html.unescape(re.sub(r">\s+<", "><", page.strip()))
 
 
-class _Server:
+class _Server(OrmServer):
+    """One implementation's uvicorn process (started and stopped as the orm suite's)."""
+
     def __init__(self, label: str, url: str, log_dir: Path) -> None:
         self.label = label
         self.target, self.interface = IMPLEMENTATIONS[label]
@@ -253,20 +249,6 @@ class _Server:
         self.port = _free_port()
         self.log = log_dir / f"tfb-{abs(hash(label))}.log"
         self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [
-            "taskset", "-c", SERVER_CPU,
-            sys.executable, "-m", "uvicorn", self.target, "--interface", self.interface,
-            "--host", HOST, "--port", str(self.port),
-            "--loop", "uvloop", "--http", "httptools", "--workers", "1",
-            "--log-level", "warning", "--no-access-log",
-        ]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "BENCH_DB_URL": self.url}
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
 
     def get(self, path: str) -> tuple[int, bytes]:
         return _get(self.port, path, timeout=10.0)
@@ -334,16 +316,6 @@ class _Server:
     def _expect(self, ok: bool, what: str, body: bytes) -> None:
         if not ok:
             raise RuntimeError(f"{self.label} {what}: {body[:300]!r}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
 
 
 def _settle(server: _Server, timeout: float = 10.0) -> None:
