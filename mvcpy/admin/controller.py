@@ -179,7 +179,7 @@ class AdminController(Controller):
         return self.render(
             "admin/list.html",
             page=page,
-            rows=[(registered.key_of(row), self._cells(registered, row)) for row in page.items],
+            rows=self._cells(registered, page.items),
             headers=headers,
             search=search,
             order=order or "",
@@ -333,18 +333,29 @@ class AdminController(Controller):
         """What every admin page shows around its content."""
         return {"registered": registered, "admin_models": self._visible()}
 
-    def _cells(self, registered: ModelAdmin, row: Any) -> list[str]:
-        cells = []
+    def _cells(self, registered: ModelAdmin, rows: list[Any]) -> list[tuple[Any, list[str]]]:
+        """Each row's key and shown values; a foreign key shows its row's title, the rows
+        of a page read with one query per foreign key (not one per cell)."""
+        titles: dict[str, dict[Any, str]] = {}
         for name in registered.list_display:
-            value = getattr(row, name)
-            if callable(value):
-                value = value()
             target = registered.target(name)
-            if target is not None and value is not None:
-                related = self.db.get(target, value)
-                value = self.pages.title(related) if related is not None else value
-            cells.append(display(value))
-        return cells
+            keys = {getattr(row, name) for row in rows} - {None}
+            if target is not None and keys:
+                column = sa.inspect(target).primary_key[0]
+                found = self.db.scalars(sa.select(target).where(column.in_(keys)))
+                titles[name] = {getattr(t, column.key): self.pages.title(t) for t in found}
+        shown = []
+        for row in rows:
+            cells = []
+            for name in registered.list_display:
+                value = getattr(row, name)
+                if callable(value):
+                    value = value()
+                if name in titles and value is not None:
+                    value = titles[name].get(value, value)
+                cells.append(display(value))
+            shown.append((registered.key_of(row), cells))
+        return shown
 
     def _choices(self, field: AdminField) -> list[tuple[str, str]] | None:
         """A foreign key's rows as (key, title), or None when there are more than

@@ -292,3 +292,26 @@ def test_an_edit_changes_only_what_was_changed(sqlite_app: App) -> None:
         assert entry.changes == {
             "published_at": ["2026-03-01T09:30:15+00:00", "2026-03-02T08:00:00+00:00"]
         }
+
+
+def test_a_list_reads_its_foreign_keys_once_per_page(sqlite_app: App) -> None:
+    from mvcpy.testing import assert_queries
+
+    def add_posts(count: int) -> None:
+        with sqlite_app.database.session() as db:
+            for n in range(count):
+                author = Author(name=f"Writer {n} of {count}")
+                db.add(author)
+                db.flush()
+                db.add(Post(title=f"Post {n}", status=Status.draft, author_id=author.id))
+            db.commit()
+
+    with TestClient(sqlite_app) as client:
+        client.login_as(1)
+        add_posts(3)
+        with assert_queries(4) as few:  # the count, the page, the authors, the filter's
+            assert client.get("/admin/posts/").status_code == 200
+        add_posts(9)
+        with assert_queries(few.count):  # twelve rows, twelve authors: the same queries
+            page = client.get("/admin/posts/")
+    assert ">Writer 8 of 9</td>" in page.text
