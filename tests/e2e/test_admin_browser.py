@@ -79,11 +79,17 @@ def _heading(browser: Chrome) -> str:
     return browser.find_element(By.TAG_NAME, "h1").text
 
 
-def _rows(browser: Chrome) -> list[str]:
+def _rows(browser: Chrome) -> list[str] | None:
+    """The titles of the list's rows, or None while the page is being replaced (a wait
+    then asks again)."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
 
-    return [row.find_elements(By.TAG_NAME, "td")[2].text
-            for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr[id^=row-]")]  # fmt: skip
+    try:
+        rows = browser.find_elements(By.CSS_SELECTOR, "tbody tr[id^=row-]")
+        return [row.find_elements(By.TAG_NAME, "td")[2].text for row in rows]
+    except WebDriverException:  # a row of the page that was just left
+        return None
 
 
 def _click(browser: Chrome, text: str) -> None:
@@ -146,7 +152,10 @@ def test_the_admin_in_a_browser(
     # The list: newest first; a search, then a filter on top of it.
     browser.find_element(By.LINK_TEXT, "Posts").click()
     wait_for(lambda: _heading(browser) == "Posts", what="the list of posts")
-    assert _rows(browser) == ["Old notes", "Third post", "Second post", "First post"]
+    wait_for(
+        lambda: _rows(browser) == ["Old notes", "Third post", "Second post", "First post"],
+        what="the posts, newest first",
+    )
     search = browser.find_element(By.ID, "q")
     search.send_keys("post")
     _click(browser, "Search")
@@ -196,7 +205,7 @@ def test_the_admin_in_a_browser(
     wait_for(lambda: "These 2 rows will be deleted" in browser.page_source, what="the question")
     _click(browser, "Yes, delete")
     _flash(browser, "2 posts deleted.")
-    assert _rows(browser) == ["Third post", "First post"]
+    wait_for(lambda: _rows(browser) == ["Third post", "First post"], what="the two left")
 
     # The audit log: every change, by Ann, newest first.
     _click(browser, "Audit log")
