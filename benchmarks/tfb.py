@@ -55,6 +55,8 @@ BASELINE = "raw ASGI + asyncpg"
 IMPLEMENTATIONS: dict[str, tuple[str, str]] = {
     BASELINE: ("benchmarks.apps.tfb_raw:app", "asgi3"),
     "BlackSheep (asyncpg)": ("benchmarks.apps.tfb_blacksheep:app", "asgi3"),
+    "mvcpy async (fast path)": ("benchmarks.apps.tfb_mvcpy:fast_async_app", "asgi3"),
+    "mvcpy sync (fast path)": ("benchmarks.apps.tfb_mvcpy:fast_app", "asgi3"),
     "mvcpy async (ORM)": ("benchmarks.apps.tfb_mvcpy:async_app", "asgi3"),
     "mvcpy sync (ORM)": ("benchmarks.apps.tfb_mvcpy:app", "asgi3"),
     "FastAPI + SQLAlchemy": ("benchmarks.apps.tfb_fastapi:app", "asgi3"),

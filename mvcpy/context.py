@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from mvcpy.application import Application
     from mvcpy.orm.request import RequestDB
     from mvcpy.orm.session import AsyncDbSession, DbSession
+    from mvcpy.orm.sql import AsyncSql, Sql
     from mvcpy.routing.router import Miss, Route
     from mvcpy.sessions.session import Session
 
@@ -113,6 +114,22 @@ class Context:
         if scope is None:
             scope = self.db_scope = self.app.database.request_scope()
         return scope.async_session(self.request)
+
+    @property
+    def sql(self) -> Sql:
+        """This request's runner of compiled statements (mvcpy.orm.sql), in its transaction."""
+        scope = self.db_scope
+        if scope is None:
+            scope = self.db_scope = self.app.database.request_scope()
+        return scope.sql(self.request)
+
+    @property
+    def asql(self) -> AsyncSql:
+        """This request's runner of compiled statements, awaited (for ``async def`` actions)."""
+        scope = self.db_scope
+        if scope is None:
+            scope = self.db_scope = self.app.database.request_scope()
+        return scope.async_sql(self.request)
 
     @property
     def session(self) -> Session:

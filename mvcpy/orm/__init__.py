@@ -5,17 +5,22 @@ from mvcpy.orm.errors import integrity_error_handler
 from mvcpy.orm.model import NAMING_CONVENTION, IdMixin, Model, TimestampMixin, utcnow
 from mvcpy.orm.request import RequestDB
 from mvcpy.orm.session import AsyncDbSession, DbSession, Page
+from mvcpy.orm.sql import AsyncSql, Sql
+from mvcpy.orm.statement import Statement
 from mvcpy.orm.types import UTCDateTime
 
 __all__ = [
     "NAMING_CONVENTION",
     "AsyncDbSession",
+    "AsyncSql",
     "Database",
     "DbSession",
     "IdMixin",
     "Model",
     "Page",
     "RequestDB",
+    "Sql",
+    "Statement",
     "TimestampMixin",
     "UTCDateTime",
     "async_url_for",

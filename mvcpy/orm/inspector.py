@@ -102,6 +102,13 @@ def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, ma
         counter.statements.append(sql)
 
 
+def watching() -> bool:
+    """Whether statements run now are being logged (an inspected request, an
+    :func:`assert_queries` block): the fast path (mvcpy.orm.sql) then runs them through
+    SQLAlchemy, where the listeners see them."""
+    return _current.get() is not None or bool(_counters)
+
+
 def listen() -> None:
     """Listen to every engine's statements (once a process)."""
     from sqlalchemy import Engine

@@ -12,8 +12,12 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mvcpy.orm.session import REQUEST_KEY, AsyncDbSession, DbSession
+from mvcpy.orm.sql import AsyncSql, Sql
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from mvcpy.http.request import Request
     from mvcpy.orm.availability import UnavailableLog
 
@@ -24,8 +28,20 @@ class SessionSource(Protocol):
     """Where the request's sessions come from (the app's :class:`~mvcpy.orm.Database`)."""
 
     autocommit: bool
+    #: a connection every per-request session joins (transactional tests), or None
+    test_connection: Connection | None
     #: where the source logs that it is unavailable (mvcpy.orm.availability)
     unavailable_log: UnavailableLog
+
+    @property
+    def engine(self) -> Engine:
+        """The process's engine."""
+        ...
+
+    @property
+    def async_engine(self) -> AsyncEngine:
+        """The process's async engine."""
+        ...
 
     def session(self, **info: Any) -> DbSession:
         """Return a new session."""
@@ -37,28 +53,63 @@ class SessionSource(Protocol):
 
 
 class RequestDB:
-    """This request's ``Session`` and ``AsyncSession``, each opened lazily."""
+    """This request's ``Session`` and ``AsyncSession``, each opened lazily, and its
+    statement runners ``sql``/``asql`` (mvcpy.orm.sql)."""
 
-    __slots__ = ("_async", "_sync", "database")
+    __slots__ = ("_asql", "_async", "_sql", "_sync", "database")
 
     def __init__(self, database: SessionSource) -> None:
         self.database = database
         self._sync: DbSession | None = None
         self._async: AsyncDbSession | None = None
+        self._sql: Sql | None = None
+        self._asql: AsyncSql | None = None
 
     def session(self, request: Request) -> DbSession:
         """Return the request's session, opening it on first use."""
         session = self._sync
         if session is None:
+            if self._sql is not None:  # its reads so far are done: one connection at a time
+                self._sql.release()
             session = self._sync = self.database.session(**{REQUEST_KEY: request})
         return session
 
     def async_session(self, request: Request) -> AsyncDbSession:
-        """Return the request's async session, opening it on first use."""
+        """Return the request's async session, opening it on first use.
+
+        A connection ``asql`` holds for reads is given back as the session opens, so a
+        request holds one connection at a time.
+        """
         session = self._async
         if session is None:
+            if self._asql is not None:
+                self._asql.release_soon()
             session = self._async = self.database.async_session(**{REQUEST_KEY: request})
         return session
+
+    @property
+    def session_open(self) -> bool:
+        """Whether the request's (sync) session is open."""
+        return self._sync is not None
+
+    @property
+    def async_session_open(self) -> bool:
+        """Whether the request's async session is open."""
+        return self._async is not None
+
+    def sql(self, request: Request) -> Sql:
+        """Return the request's runner of statements (sync)."""
+        runner = self._sql
+        if runner is None:
+            runner = self._sql = Sql(self, request)
+        return runner
+
+    def async_sql(self, request: Request) -> AsyncSql:
+        """Return the request's runner of statements (async)."""
+        runner = self._asql
+        if runner is None:
+            runner = self._asql = AsyncSql(self, request)
+        return runner
 
     def answer_for(self, exc: BaseException, where: str) -> Exception | None:
         """The 503 to answer ``exc`` with when it says the database is unavailable (a
@@ -73,6 +124,9 @@ class RequestDB:
         A failing commit rolls back, closes and raises (an ``IntegrityError`` becomes
         a 409 through the error handlers).
         """
+        runner = self._sql
+        if runner is not None and runner.leased:
+            runner.release()
         session = self._sync
         if session is None:
             return
@@ -87,8 +141,11 @@ class RequestDB:
 
     async def end_async(self, ok: bool, executor: Executor | None) -> None:
         """End both sessions from the event loop; the sync one on a worker thread."""
-        if self._sync is not None:
+        if self._sync is not None or (self._sql is not None and self._sql.leased):
             await asyncio.get_running_loop().run_in_executor(executor, self.end, ok)
+        runner = self._asql
+        if runner is not None and runner.leased:
+            await runner.release()
         session = self._async
         if session is None:
             return
@@ -103,5 +160,10 @@ class RequestDB:
 
     @property
     def is_open(self) -> bool:
-        """Whether a session is still open."""
-        return self._sync is not None or self._async is not None
+        """Whether a session, or a connection held for reads, is still open."""
+        return (
+            self._sync is not None
+            or self._async is not None
+            or (self._sql is not None and self._sql.leased)
+            or (self._asql is not None and self._asql.leased)
+        )

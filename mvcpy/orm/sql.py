@@ -1,0 +1,381 @@
+"""``self.sql`` and ``self.asql``: run :class:`~mvcpy.orm.statement.Statement`\\ s in the
+request's unit of work, straight on the driver.
+
+Where a statement runs:
+
+- A statement that writes or locks, and every statement once the request's session is
+  open, runs on the session's connection, in its transaction: committed after the
+  action, rolled back when it fails, like what the ORM did in the same request.
+- A plain SELECT that comes before any of those runs on a connection taken from the
+  pool for the request and given back at its end, outside a transaction, where that
+  changes nothing a request can see: PostgreSQL at READ COMMITTED (its default), where
+  every statement reads its own snapshot in a transaction too, and SQLite, whose driver
+  begins a transaction only before a write. It saves the BEGIN and COMMIT round trips of
+  a request that only reads. Other databases (MySQL and MariaDB read at REPEATABLE READ)
+  run every statement in the transaction.
+
+psycopg's statements are prepared on the server (``prepare=True``); SQLite's driver
+caches its own. While the query inspector or tracing watch the engine's statements,
+they run through SQLAlchemy's connection, so they are counted and traced like the
+others. Driver errors become SQLAlchemy's (``IntegrityError`` is a 409, a lost
+connection a 503, as for the ORM).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.util import greenlet_spawn
+
+from mvcpy.errors import HTTPError
+from mvcpy.orm.inspector import watching
+from mvcpy.orm.statement import CompiledStatement, Statement
+from mvcpy.types import CURRENT_TRACER
+
+if TYPE_CHECKING:
+    from sqlalchemy.pool import PoolProxiedConnection
+
+    from mvcpy.http.request import Request
+    from mvcpy.orm.request import RequestDB
+
+__all__ = ["AsyncSql", "Sql"]
+
+T = TypeVar("T")
+
+_Result = tuple[Sequence[Any], int]
+
+
+def _observed() -> bool:
+    """Whether something watches this request's statements: the query inspector or
+    tracing (their listeners are on every engine, and do nothing outside such requests)."""
+    return watching() or CURRENT_TRACER.get() is not None
+
+
+def _prepares(dialect: Dialect) -> bool:
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+def _may_read_outside(engine: Engine) -> bool:
+    """Whether a plain SELECT may run before the transaction on ``engine`` (see above)."""
+    dialect = engine.dialect
+    if dialect.name == "sqlite":
+        return dialect.driver == "pysqlite"
+    # known once the engine has connected (the first request goes through the session)
+    level = getattr(dialect, "default_isolation_level", None)
+    return _prepares(dialect) and level == "READ COMMITTED"
+
+
+def _driver_error(
+    dialect: Dialect, exc: Exception, sql: str, args: Any, connection: Any
+) -> tuple[DBAPIError, bool] | None:
+    """``exc`` as SQLAlchemy raises it, and whether it lost the connection; None when
+    it is not the driver's."""
+    dbapi = dialect.loaded_dbapi
+    if not isinstance(exc, dbapi.Error):
+        return None
+    lost = dialect.is_disconnect(exc, connection, None)
+    wrapped = DBAPIError.instance(sql, args, exc, dbapi.Error, connection_invalidated=lost)
+    return wrapped, lost  # type: ignore[return-value]  # a DBAPIError for a driver's error
+
+
+def _execute(
+    dbapi: Any, compiled: CompiledStatement, args: Any, many: bool, prepare: bool
+) -> _Result:
+    cursor: Any = dbapi.cursor()
+    try:
+        if many:
+            cursor.executemany(compiled.sql, args)
+        elif prepare:
+            cursor.execute(compiled.sql, args, prepare=True)
+        else:
+            cursor.execute(compiled.sql, args)
+        rows = cursor.fetchall() if cursor.description is not None else ()
+        return rows, cursor.rowcount
+    finally:
+        cursor.close()
+
+
+class _Handle:
+    """What ``Sql`` and ``AsyncSql`` share: the reading of results."""
+
+    __slots__ = ("_lease", "_request", "_scope")
+
+    def __init__(self, scope: RequestDB, request: Request) -> None:
+        self._scope = scope
+        self._request = request
+        #: the pooled connection plain SELECTs run on before the transaction begins
+        self._lease: PoolProxiedConnection | None = None
+
+    @staticmethod
+    def _args(
+        compiled: CompiledStatement,
+        params: Mapping[str, Any],
+        many: Iterable[Mapping[str, Any]] | None,
+    ) -> Any:
+        if many is None:
+            return compiled.parameters(params)
+        if params:
+            raise TypeError("execute_many takes its rows' values as mappings, not keywords")
+        return [compiled.parameters(row) for row in many]
+
+    @property
+    def leased(self) -> bool:
+        """Whether a connection is held outside the transaction."""
+        return self._lease is not None
+
+
+class Sql(_Handle):
+    """``self.sql`` in sync actions: run statements on the request's connection."""
+
+    __slots__ = ()
+
+    def all(self, statement: Statement[T], **params: Any) -> list[T]:
+        """Every row the statement returns."""
+        compiled, rows, _ = self._run(statement, params, None)
+        return statement.build(compiled, rows)
+
+    def first(self, statement: Statement[T], **params: Any) -> T | None:
+        """The first row, or None."""
+        compiled, rows, _ = self._run(statement, params, None)
+        return statement.build(compiled, rows[:1])[0] if rows else None
+
+    def first_or_404(self, statement: Statement[T], message: str | None = None, **params: Any) -> T:
+        """The first row, or answer 404."""
+        row = self.first(statement, **params)
+        if row is None:
+            raise HTTPError(404, message or "Not found")
+        return row
+
+    def scalar(self, statement: Statement[Any], **params: Any) -> Any:
+        """The first column of the first row, or None."""
+        compiled, rows, _ = self._run(statement, params, None)
+        return compiled.rows(rows[:1])[0][0] if rows else None
+
+    def execute(self, statement: Statement[Any], **params: Any) -> int:
+        """Run a statement that returns no rows; the number of rows it changed."""
+        return self._run(statement, params, None)[2]
+
+    def execute_many(self, statement: Statement[Any], rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run a statement once per mapping of ``rows`` (psycopg pipelines them)."""
+        return self._run(statement, {}, rows)[2]
+
+    def _run(
+        self,
+        statement: Statement[Any],
+        params: Mapping[str, Any],
+        many: Iterable[Mapping[str, Any]] | None,
+    ) -> tuple[CompiledStatement, Sequence[Any], int]:
+        database = self._scope.database
+        engine = database.engine
+        dialect = engine.dialect
+        compiled = statement.compiled(dialect)
+        args = self._args(compiled, params, many)
+        observed = _observed()
+        if (
+            compiled.reads
+            and many is None
+            and not self._scope.session_open
+            and database.test_connection is None
+            and not observed
+            and _may_read_outside(engine)
+        ):
+            lease = self._lease
+            if lease is None:
+                lease = self._lease = engine.raw_connection()
+                if _prepares(dialect):
+                    lease.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+            try:
+                return (
+                    compiled,
+                    *_execute(lease.dbapi_connection, compiled, args, False, _prepares(dialect)),
+                )
+            except Exception as exc:
+                error = _driver_error(dialect, exc, compiled.sql, args, lease.dbapi_connection)
+                if error is None:
+                    raise
+                if error[1]:
+                    self._lease = None
+                    lease.invalidate(exc)
+                raise error[0] from exc
+        self.release()
+        connection = self._scope.session(self._request).connection()
+        if observed or (not _prepares(dialect) and dialect.name != "sqlite"):
+            result = connection.exec_driver_sql(compiled.sql, args)
+            rows = result.fetchall() if result.returns_rows else ()
+            return compiled, rows, result.rowcount
+        dbapi = connection.connection.dbapi_connection
+        try:
+            return (
+                compiled,
+                *_execute(dbapi, compiled, args, many is not None, _prepares(dialect)),
+            )
+        except Exception as exc:
+            error = _driver_error(dialect, exc, compiled.sql, args, dbapi)
+            if error is None:
+                raise
+            if error[1]:
+                connection.invalidate(exc)
+            raise error[0] from exc
+
+    def release(self) -> None:
+        """Give the connection held outside the transaction back to the pool."""
+        lease = self._lease
+        if lease is None:
+            return
+        self._lease = None
+        if _prepares(self._scope.database.engine.dialect):
+            lease.dbapi_connection.autocommit = False  # type: ignore[union-attr]
+        lease.close()
+
+
+class AsyncSql(_Handle):
+    """``self.asql`` in async actions: the same as :class:`Sql`, awaited."""
+
+    __slots__ = ("_releasing",)
+
+    def __init__(self, scope: RequestDB, request: Request) -> None:
+        super().__init__(scope, request)
+        self._releasing: asyncio.Task[None] | None = None
+
+    async def all(self, statement: Statement[T], **params: Any) -> list[T]:
+        """Every row the statement returns."""
+        compiled, rows, _ = await self._run(statement, params, None)
+        return statement.build(compiled, rows)
+
+    async def first(self, statement: Statement[T], **params: Any) -> T | None:
+        """The first row, or None."""
+        compiled, rows, _ = await self._run(statement, params, None)
+        return statement.build(compiled, rows[:1])[0] if rows else None
+
+    async def first_or_404(
+        self, statement: Statement[T], message: str | None = None, **params: Any
+    ) -> T:
+        """The first row, or answer 404."""
+        row = await self.first(statement, **params)
+        if row is None:
+            raise HTTPError(404, message or "Not found")
+        return row
+
+    async def scalar(self, statement: Statement[Any], **params: Any) -> Any:
+        """The first column of the first row, or None."""
+        compiled, rows, _ = await self._run(statement, params, None)
+        return compiled.rows(rows[:1])[0][0] if rows else None
+
+    async def execute(self, statement: Statement[Any], **params: Any) -> int:
+        """Run a statement that returns no rows; the number of rows it changed."""
+        return (await self._run(statement, params, None))[2]
+
+    async def execute_many(
+        self, statement: Statement[Any], rows: Iterable[Mapping[str, Any]]
+    ) -> int:
+        """Run a statement once per mapping of ``rows`` (psycopg pipelines them)."""
+        return (await self._run(statement, {}, rows))[2]
+
+    async def _run(
+        self,
+        statement: Statement[Any],
+        params: Mapping[str, Any],
+        many: Iterable[Mapping[str, Any]] | None,
+    ) -> tuple[CompiledStatement, Sequence[Any], int]:
+        async_engine = self._scope.database.async_engine
+        engine = async_engine.sync_engine
+        dialect = engine.dialect
+        compiled = statement.compiled(dialect)
+        args = self._args(compiled, params, many)
+        observed = _observed()
+        native = _prepares(dialect)  # psycopg's AsyncConnection; others through SQLAlchemy
+        if (
+            compiled.reads
+            and many is None
+            and native
+            and not self._scope.async_session_open
+            and not observed
+            and _may_read_outside(engine)
+        ):
+            lease = self._lease
+            if lease is None:
+                lease = await async_engine.raw_connection()
+                self._lease = lease
+                await lease.driver_connection.set_autocommit(True)  # type: ignore[union-attr]
+            try:
+                return (
+                    compiled,
+                    *await _execute_async(lease.driver_connection, compiled, args, False),
+                )
+            except Exception as exc:
+                error = _driver_error(dialect, exc, compiled.sql, args, lease.dbapi_connection)
+                if error is None:
+                    raise
+                if error[1]:
+                    self._lease = None
+                    await greenlet_spawn(lease.invalidate, exc)
+                raise error[0] from exc
+        await self.release()
+        connection = await self._scope.async_session(self._request).connection()
+        if observed or not native:
+            result = await connection.exec_driver_sql(compiled.sql, args)
+            rows = result.fetchall() if result.returns_rows else ()
+            return compiled, rows, result.rowcount
+        raw = await connection.get_raw_connection()
+        try:
+            return (
+                compiled,
+                *await _execute_async(raw.driver_connection, compiled, args, many is not None),
+            )
+        except Exception as exc:
+            error = _driver_error(dialect, exc, compiled.sql, args, raw.dbapi_connection)
+            if error is None:
+                raise
+            if error[1]:
+                await connection.invalidate(exc)
+            raise error[0] from exc
+
+    async def release(self) -> None:
+        """Give the connection held outside the transaction back to the pool."""
+        pending = self._releasing
+        if pending is not None:
+            self._releasing = None
+            await pending
+        lease = self._lease
+        if lease is not None:
+            self._lease = None
+            await _give_back(lease)
+
+    def release_soon(self) -> None:
+        """Give the connection back from code on the event loop that cannot await (the
+        async session opening): in a task, awaited at the request's end at the latest."""
+        lease = self._lease
+        if lease is not None:
+            self._lease = None
+            self._releasing = asyncio.get_running_loop().create_task(_give_back(lease))
+
+    @property
+    def leased(self) -> bool:
+        """Whether a connection is held outside the transaction, or being given back."""
+        return self._lease is not None or self._releasing is not None
+
+
+async def _give_back(lease: PoolProxiedConnection) -> None:
+    try:
+        await lease.driver_connection.set_autocommit(False)  # type: ignore[union-attr]
+    finally:
+        await greenlet_spawn(lease.close)  # the pool's reset awaits through SQLAlchemy
+
+
+async def _execute_async(
+    driver: Any, compiled: CompiledStatement, args: Any, many: bool
+) -> _Result:
+    cursor = driver.cursor()
+    try:
+        if many:
+            await cursor.executemany(compiled.sql, args)
+        else:
+            await cursor.execute(compiled.sql, args, prepare=True)
+        rows = await cursor.fetchall() if cursor.description is not None else ()
+        return rows, cursor.rowcount
+    finally:
+        await cursor.close()

@@ -1,0 +1,237 @@
+"""Statements compiled once, for the hot reads and writes of ``self.sql``/``self.asql``.
+
+A :class:`Statement` wraps a SQLAlchemy Core statement (``select``, ``insert``,
+``update``, ``delete``) with named ``bindparam``\\ s. It is compiled the first time it
+runs on a database and the SQL text, parameter order, bind and result processors are
+kept, so a request pays for none of SQLAlchemy's per-execution work: the parameters go
+to the driver as they are (through psycopg's prepared statements on PostgreSQL), and
+the rows come back as tuples or as ``into(**columns)`` objects. docs/models.md shows it
+beside the ORM.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, TypeVar, overload
+
+from sqlalchemy import Executable, Select
+from sqlalchemy.engine import Dialect
+
+__all__ = ["CompiledStatement", "Statement"]
+
+T = TypeVar("T")
+
+#: A row lock (PostgreSQL, MySQL/MariaDB): held until the transaction ends, so such a
+#: SELECT must run inside the request's transaction.
+_LOCKING = re.compile(
+    r"\bFOR\s+(NO\s+KEY\s+UPDATE|KEY\s+SHARE|UPDATE|SHARE)\b|\bLOCK\s+IN\s+SHARE\s+MODE\b"
+)
+
+
+class CompiledStatement:
+    """A statement as one database's driver takes it, and how to fill it and read it."""
+
+    __slots__ = (
+        "_escaped",
+        "columns",
+        "defaults",
+        "names",
+        "processors",
+        "reads",
+        "results",
+        "returns_rows",
+        "sql",
+    )
+
+    def __init__(self, statement: Any, dialect: Dialect, writes: bool) -> None:
+        compiled: Any = statement.compile(dialect=dialect)
+        #: name -> BindParameter, for the parameters the SQL holds (``compiled.binds``
+        #: also lists some under a second key)
+        binds = {name: bind for bind, name in compiled.bind_names.items()}
+        if any(getattr(bind, "expanding", False) for bind in binds.values()):
+            raise TypeError(
+                "a Statement cannot hold an expanding IN (its SQL changes with the list): "
+                "on PostgreSQL compare with = any(bindparam(...)) and pass a list"
+            )
+        self.sql: str = compiled.string
+        escaped: Mapping[str, str] = compiled.escaped_bind_names or {}
+        #: positional drivers: the parameters' names in order; None: named (a dict)
+        self.names: tuple[str, ...] | None = (
+            tuple(compiled.positiontup) if compiled.positional else None
+        )
+        #: the values written into the statement (``where(World.id == 5)``), and the
+        #: Python-side column defaults SQLAlchemy computes for each execution
+        self.defaults: dict[str, Any] = {}
+        self._collect_defaults(compiled, binds)
+        #: bind processors by parameter name (a TypeDecorator's ``process_bind_param``)
+        self.processors: dict[str, Callable[[Any], Any]] = {}
+        for name, bind in binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self.processors[name] = processor
+        if escaped:  # names the driver cannot take as they are (``%(a b)s``)
+            self.names = self.names and tuple(escaped.get(n, n) for n in self.names)
+        self._escaped = escaped
+        columns = list(getattr(statement, "exported_columns", ()) or ())
+        self.returns_rows: bool = bool(columns)
+        self.columns: tuple[str, ...] = tuple(str(column.key) for column in columns)
+        #: result processors by column index (``UTCDateTime`` gives back aware datetimes)
+        self.results: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(
+            (index, processor)
+            for index, column in enumerate(columns)
+            if (processor := _result_processor(column.type, dialect)) is not None
+        )
+        #: whether this may run outside a transaction: a plain SELECT that locks nothing
+        self.reads: bool = (
+            not writes
+            and isinstance(statement, Select)
+            and self.sql.lstrip().upper().startswith("SELECT")
+            and _LOCKING.search(self.sql) is None
+        )
+
+    def _collect_defaults(self, compiled: Any, binds: Mapping[str, Any]) -> None:
+        for name, bind in binds.items():
+            if not bind.required and bind.callable is None and bind.value is not None:
+                self.defaults[name] = bind.value
+        prefetch = [*compiled.insert_prefetch, *compiled.update_prefetch]
+        for column in prefetch:
+            default = column.onupdate if column in compiled.update_prefetch else column.default
+            if default is None:
+                continue
+            if default.is_scalar:
+                self.defaults[column.key] = _Fixed(default.arg)
+            elif default.is_callable:
+                self.defaults[column.key] = _Computed(default.arg)
+            else:
+                raise TypeError(
+                    f"column {column.key!r} has a default a Statement cannot compute "
+                    "(a SQL expression or sequence): set it in the statement"
+                )
+
+    def parameters(self, given: Mapping[str, Any]) -> Any:
+        """The driver's parameters for the values ``given`` by name."""
+        values = dict(self.defaults)
+        for name, value in values.items():
+            if isinstance(value, _Fixed | _Computed):
+                values[name] = value()
+        values.update(given)
+        processors = self.processors
+        if processors:
+            for name, processor in processors.items():
+                if name in values:
+                    values[name] = processor(values[name])
+        names = self.names
+        try:
+            if names is not None:
+                return tuple(values[name] for name in names)
+            escaped = self._escaped
+            if escaped:
+                values = {escaped.get(name, name): value for name, value in values.items()}
+            return values
+        except KeyError as exc:
+            raise TypeError(f"the statement needs a value for {exc.args[0]!r}") from None
+
+    def rows(self, raw: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The driver's rows as tuples, each value through its column's result processor."""
+        results = self.results
+        if not results:
+            return [tuple(row) for row in raw]
+        converted = []
+        for row in raw:
+            values = list(row)
+            for index, processor in results:
+                values[index] = processor(values[index])
+            converted.append(tuple(values))
+        return converted
+
+
+class _Fixed:
+    """A column default that is a value."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __call__(self) -> Any:
+        return self.value
+
+
+class _Computed:
+    """A column default that is a function, called for each execution."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[Any], Any]) -> None:
+        self.function = function
+
+    def __call__(self) -> Any:
+        return self.function(None)  # SQLAlchemy wraps zero-argument functions to take a context
+
+
+class Statement(Generic[T]):
+    """A Core statement compiled once per database, run by ``self.sql``/``self.asql``.
+
+    ``into`` builds each row from its columns by name (a dataclass, a pydantic model,
+    ``dict``); without it rows are tuples. A SELECT that locks nothing may run before
+    the request's transaction begins (docs/models.md); ``writes=True`` keeps a SELECT
+    that calls a function which writes inside it.
+    """
+
+    __slots__ = ("_compiled", "into", "statement", "writes")
+
+    @overload
+    def __init__(
+        self: Statement[tuple[Any, ...]],
+        statement: Executable,
+        *,
+        into: None = None,
+        writes: bool = False,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self, statement: Executable, *, into: Callable[..., T], writes: bool = False
+    ) -> None: ...
+
+    def __init__(
+        self, statement: Executable, *, into: Callable[..., T] | None = None, writes: bool = False
+    ) -> None:
+        if not isinstance(statement, Executable) or not hasattr(statement, "compile"):
+            raise TypeError(f"Statement takes a SQLAlchemy Core statement, not {statement!r}")
+        if into is not None and not getattr(statement, "exported_columns", None):
+            raise TypeError("into= needs a statement that returns rows (a SELECT, RETURNING)")
+        self.statement = statement
+        self.into = into
+        self.writes = writes
+        self._compiled: dict[type[Dialect], CompiledStatement] = {}
+
+    def compiled(self, dialect: Dialect) -> CompiledStatement:
+        """The statement compiled for ``dialect`` (once per dialect class)."""
+        key = type(dialect)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = CompiledStatement(self.statement, dialect, self.writes)
+        return compiled
+
+    def build(self, compiled: CompiledStatement, raw: Sequence[Any]) -> list[T]:
+        """The driver's rows as this statement gives them: tuples, or ``into`` objects."""
+        rows = compiled.rows(raw)
+        into = self.into
+        if into is None:
+            return rows  # type: ignore[return-value]
+        columns = compiled.columns
+        return [into(**dict(zip(columns, row, strict=True))) for row in rows]
+
+    def __repr__(self) -> str:
+        return f"<Statement {str(self.statement)!r}>"
+
+
+def _result_processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How ``dialect``'s driver values of ``column_type`` become Python values (SQLite's
+    text datetimes, a TypeDecorator's ``process_result_value``)."""
+    processor: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).result_processor(
+        dialect, None
+    )
+    return processor

@@ -1,0 +1,339 @@
+"""The fast path: ``self.sql``/``self.asql`` run compiled statements in the request's
+unit of work, on SQLite, PostgreSQL and MariaDB (sync) and SQLite and PostgreSQL (async)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import (
+    bindparam,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+
+from mvcpy import App, Controller
+from mvcpy.orm import Statement
+from mvcpy.orm.statement import CompiledStatement
+from mvcpy.testing import TestClient
+
+from .conftest import create_tables, isolated_url
+from .models import Author, Counter
+
+NEW_AUTHOR = Statement(
+    insert(Author).values(email=bindparam("email"), name=bindparam("name")).returning(Author.id)
+)
+AUTHOR = Statement(
+    select(Author.id, Author.email, Author.created_at).where(Author.email == bindparam("email"))
+)
+AUTHORS = Statement(select(Author.email).order_by(Author.email))
+COUNT_BY_NAME = Statement(select(Author.id).where(Author.name == bindparam("name")))
+RENAME = Statement(
+    update(Author).where(Author.email == bindparam("old")).values(email=bindparam("new"))
+)
+DELETE_ALL = Statement(delete(Author))
+COUNTER = Statement(insert(Counter).values(name=bindparam("name"), value=bindparam("value")))
+COUNTERS = Statement(select(Counter.name, Counter.value).order_by(Counter.name))
+
+
+@dataclasses.dataclass
+class Row:
+    id: int
+    email: str
+    created_at: datetime
+
+
+AUTHOR_ROW = Statement(AUTHOR.statement, into=Row)
+
+
+class SyncAuthors(Controller):
+    def create(self) -> Any:
+        new_id = self.sql.scalar(NEW_AUTHOR, email=self.get_string("email"), name="")
+        return {"id": new_id}
+
+    def show(self) -> Any:
+        row = self.sql.first_or_404(AUTHOR_ROW, email=self.get_string("email"))
+        return {"id": row.id, "email": row.email, "aware": row.created_at.tzinfo is not None}
+
+    def index(self) -> Any:
+        return [email for (email,) in self.sql.all(AUTHORS)]
+
+    def create_then_fail(self) -> Any:
+        self.sql.execute(NEW_AUTHOR, email="doomed@example.com", name="")
+        raise RuntimeError("boom after the insert")
+
+    def read_write_read(self) -> Any:
+        before = self.sql.all(AUTHORS)  # outside the transaction where it may
+        self.db.add(Author(email=self.get_string("email")))
+        self.db.flush()
+        after = self.sql.all(AUTHORS)  # in the session's transaction: sees the flush
+        return {"before": len(before), "after": len(after)}
+
+    def rename(self) -> Any:
+        changed = self.sql.execute(RENAME, old=self.get_string("old"), new=self.get_string("new"))
+        orm = self.db.scalars(select(Author.email).order_by(Author.email)).all()
+        return {"changed": changed, "orm": list(orm)}
+
+    def counters(self) -> Any:
+        rows = [{"name": f"c{i}", "value": i} for i in range(int(self.get_string("n")))]
+        written = self.sql.execute_many(COUNTER, rows)
+        return {"written": written, "rows": [list(r) for r in self.sql.all(COUNTERS)]}
+
+
+class AsyncAuthors(Controller):
+    async def create(self) -> Any:
+        new_id = await self.asql.scalar(NEW_AUTHOR, email=self.get_string("email"), name="")
+        return {"id": new_id}
+
+    async def show(self) -> Any:
+        row = await self.asql.first_or_404(AUTHOR_ROW, email=self.get_string("email"))
+        return {"id": row.id, "email": row.email, "aware": row.created_at.tzinfo is not None}
+
+    async def index(self) -> Any:
+        return [email for (email,) in await self.asql.all(AUTHORS)]
+
+    async def create_then_fail(self) -> Any:
+        await self.asql.execute(NEW_AUTHOR, email="doomed@example.com", name="")
+        raise RuntimeError("boom after the insert")
+
+    async def read_write_read(self) -> Any:
+        before = await self.asql.all(AUTHORS)
+        self.adb.add(Author(email=self.get_string("email")))
+        await self.adb.flush()
+        after = await self.asql.all(AUTHORS)
+        return {"before": len(before), "after": len(after)}
+
+    async def rename(self) -> Any:
+        old, new = self.get_string("old"), self.get_string("new")
+        changed = await self.asql.execute(RENAME, old=old, new=new)
+        orm = (await self.adb.scalars(select(Author.email).order_by(Author.email))).all()
+        return {"changed": changed, "orm": list(orm)}
+
+    async def counters(self) -> Any:
+        rows = [{"name": f"c{i}", "value": i} for i in range(int(self.get_string("n")))]
+        written = await self.asql.execute_many(COUNTER, rows)
+        return {"written": written, "rows": [list(r) for r in await self.asql.all(COUNTERS)]}
+
+
+def build(make_app: Callable[..., App], url: str, controller: type[Controller], **db: Any) -> App:
+    create_tables(url)
+    app = make_app(database={"url": url, **db})
+    app.router("/authors", controller, "get:index;post:create")
+    app.router("/author", controller, "get:show")
+    app.router("/fail", controller, "post:create_then_fail")
+    app.router("/mixed", controller, "post:read_write_read")
+    app.router("/rename", controller, "post:rename")
+    app.router("/counters", controller, "post:counters")
+    return app
+
+
+def rows_of(url: str, sql: str) -> list[Any]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def exercise(client: TestClient, url: str) -> None:
+    """What every backend and both kinds of action must do alike."""
+    first = client.post("/authors", data={"email": "bea@example.com"})
+    assert first.status_code == 200
+    client.post("/authors", data={"email": "al@example.com"})
+    # Committed before the response: another connection sees both rows.
+    assert [r[0] for r in rows_of(url, "SELECT email FROM orm_authors ORDER BY email")] == [
+        "al@example.com",
+        "bea@example.com",
+    ]
+    assert client.get("/authors").json() == ["al@example.com", "bea@example.com"]
+    # into= builds the dataclass; UTCDateTime's result processor gives an aware datetime.
+    shown = client.get("/author", params={"email": "bea@example.com"}).json()
+    assert shown == {"id": first.json()["id"], "email": "bea@example.com", "aware": True}
+    assert client.get("/author", params={"email": "nobody@example.com"}).status_code == 404
+    # A failing action rolls back what its statements wrote.
+    assert client.post("/fail").status_code == 500
+    assert rows_of(url, "SELECT count(*) FROM orm_authors WHERE email = 'doomed@example.com'") == [
+        (0,)
+    ]
+    # The ORM and the statements share one transaction, in both orders.
+    mixed = client.post("/mixed", data={"email": "cy@example.com"}).json()
+    assert mixed == {"before": 2, "after": 3}
+    renamed = client.post("/rename", data={"old": "cy@example.com", "new": "cyd@example.com"})
+    assert renamed.json() == {
+        "changed": 1,
+        "orm": ["al@example.com", "bea@example.com", "cyd@example.com"],
+    }
+    counters = client.post("/counters", data={"n": "3"}).json()
+    assert counters["rows"] == [["c0", 0], ["c1", 1], ["c2", 2]]
+    # A unique violation is a 409, as from the ORM, and writes nothing.
+    assert client.post("/authors", data={"email": "al@example.com"}).status_code == 409
+    assert rows_of(url, "SELECT count(*) FROM orm_authors") == [(3,)]
+
+
+def test_sync_statements(make_app: Callable[..., App], db_url: str) -> None:
+    # One pooled connection: a read holding a connection while the session asks for
+    # another would wait for the pool (a 503), so this also proves the hand-over.
+    app = build(make_app, db_url, SyncAuthors, pool_size=1, max_overflow=0, pool_timeout=2)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        exercise(client, db_url)
+        assert app.database.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_async_statements(make_app: Callable[..., App], async_db_url: str) -> None:
+    app = build(make_app, async_db_url, AsyncAuthors, pool_size=1, max_overflow=0, pool_timeout=2)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        exercise(client, async_db_url)
+        pool = app.database.async_engine.sync_engine.pool
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+#: A setting that lasts until the end of the transaction (``is_local``), and its value:
+#: a read that finds it ran in the same transaction as the one that set it.
+MARK = Statement(select(func.set_config("mvcpy.mark", "set", True)))
+MARKED = Statement(select(func.coalesce(func.current_setting("mvcpy.mark", True), "")))
+
+
+class Transactions(Controller):
+    async def alone(self) -> Any:
+        await self.asql.scalar(MARK)
+        return {"marked": await self.asql.scalar(MARKED)}
+
+    async def after_orm(self) -> Any:
+        await self.adb.scalar(select(Author.id).limit(1))
+        await self.asql.scalar(MARK)
+        return {"marked": await self.asql.scalar(MARKED)}
+
+    def alone_sync(self) -> Any:
+        self.sql.scalar(MARK)
+        return {"marked": self.sql.scalar(MARKED)}
+
+
+def test_reads_run_before_the_transaction_on_postgres(
+    make_app: Callable[..., App], request: pytest.FixtureRequest, tmp_path: Any
+) -> None:
+    urls = isolated_url("postgres", request, tmp_path)
+    url = next(urls)
+    try:
+        app = build(make_app, url, AsyncAuthors, pool_size=1, max_overflow=0)
+        app.router("/alone", Transactions, "get:alone")
+        app.router("/alone-sync", Transactions, "get:alone_sync")
+        app.router("/after-orm", Transactions, "get:after_orm")
+        with TestClient(app, raise_server_exceptions=False) as client:
+            client.get("/after-orm")  # the engines learn the isolation level on connecting
+            client.get("/alone-sync")
+            # Plain SELECTs first in the request run each on its own: no BEGIN, no COMMIT
+            # round trip, and nothing of one is left for the next.
+            assert client.get("/alone").json() == {"marked": ""}
+            assert client.get("/alone-sync").json() == {"marked": ""}
+            # Once the session is open, statements run in its transaction.
+            assert client.get("/after-orm").json() == {"marked": "set"}
+            # The connection went back to the pool ready for the session's transactions.
+            client.post("/authors", data={"email": "bo@example.com"})
+            assert client.post("/fail").status_code == 500
+            assert client.get("/authors").json() == ["bo@example.com"]
+    finally:
+        next(urls, None)
+
+
+def test_statements_are_counted_by_the_query_inspector(
+    make_app: Callable[..., App], db_url: str
+) -> None:
+    app = build(make_app, db_url, SyncAuthors, inspect_queries=True)
+    with TestClient(app) as client:
+        client.post("/authors", data={"email": "al@example.com"})
+        response = client.get("/authors")
+        assert response.json() == ["al@example.com"]
+        assert response.headers["X-Query-Count"] == "1"
+
+
+def test_a_statement_is_compiled_once_per_dialect() -> None:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    statement = Statement(select(Author.id).where(Author.email == bindparam("email")))
+    pg = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
+    first = statement.compiled(pg)
+    assert statement.compiled(pg) is first
+    assert first.sql.endswith("WHERE orm_authors.email = %(email)s::VARCHAR")
+    assert first.parameters({"email": "a"}) == {"email": "a"}
+    lite = statement.compiled(sqlite.pysqlite.dialect())  # type: ignore[attr-defined]
+    assert lite.parameters({"email": "a"}) == ("a",)
+    with pytest.raises(TypeError, match="needs a value for 'email'"):
+        lite.parameters({})
+
+
+def test_what_may_run_before_the_transaction() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    pg = postgresql.psycopg.dialect()  # type: ignore[attr-defined]
+    plain = Statement(select(Author.id))
+    locking = Statement(select(Author.id).with_for_update())
+    marked = Statement(select(Author.id), writes=True)
+    assert plain.compiled(pg).reads
+    assert not locking.compiled(pg).reads
+    assert not marked.compiled(pg).reads
+    assert not NEW_AUTHOR.compiled(pg).reads
+    # A value written into the statement and a column's Python default are filled in.
+    fixed = Statement(select(Author.id).where(Author.name == "x"))
+    assert list(fixed.compiled(pg).parameters({}).values()) == ["x"]
+    created = Statement(insert(Author).values(email=bindparam("email")))
+    values = created.compiled(pg).parameters({"email": "a"})
+    assert values["email"] == "a" and isinstance(values["created_at"], datetime)
+
+
+def test_mistakes_are_refused_when_the_statement_is_made() -> None:
+    from sqlalchemy.dialects import postgresql
+
+    with pytest.raises(TypeError, match="Core statement"):
+        Statement("SELECT 1")  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match="returns rows"):
+        Statement(delete(Author), into=dict)
+    expanding = Statement(select(Author.id).where(Author.id.in_(bindparam("ids", expanding=True))))
+    with pytest.raises(TypeError, match="expanding IN"):
+        expanding.compiled(postgresql.psycopg.dialect())  # type: ignore[attr-defined]
+    assert isinstance(
+        Statement(select(Author.id)).compiled(postgresql.psycopg.dialect()),  # type: ignore[attr-defined]
+        CompiledStatement,
+    )
+
+
+@pytest.mark.parametrize("controller", [SyncAuthors, AsyncAuthors])
+def test_a_lost_connection_is_a_503_then_replaced(
+    make_app: Callable[..., App],
+    request: pytest.FixtureRequest,
+    tmp_path: Any,
+    controller: type[Controller],
+) -> None:
+    urls = isolated_url("postgres", request, tmp_path)
+    url = next(urls)
+    name = f"mvcpy_lost_{controller.__name__.lower()}"
+    try:
+        app = build(make_app, f"{url}&application_name={name}", controller, pool_size=1)
+        with TestClient(app, raise_server_exceptions=False) as client:
+            client.post("/authors", data={"email": "al@example.com"})
+            assert client.get("/authors").status_code == 200
+            engine = create_engine(url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                killed = conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = :name"
+                    ),
+                    {"name": name},
+                ).all()
+            engine.dispose()
+            assert killed
+            lost = client.get("/authors")
+            assert lost.status_code == 503
+            assert lost.headers["Retry-After"]
+            assert client.get("/authors").json() == ["al@example.com"]
+    finally:
+        next(urls, None)
