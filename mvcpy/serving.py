@@ -12,7 +12,6 @@ import inspect
 import logging
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from mvcpy.config.core import DEFAULT_SECRET_KEY, FormSettings
@@ -29,6 +28,7 @@ from mvcpy.results import to_response
 from mvcpy.routing.mount import MountEndpoint
 from mvcpy.routing.router import Miss, Route, request_path
 from mvcpy.stats import RouteStat, StatsRecorder, timed_chain
+from mvcpy.threads import WorkerThreads
 from mvcpy.types import REFUSED_KEY, ASGIApp, Receive, Scope, Send
 from mvcpy.unit_of_work import UnitOfWork, database_answer, end_late_session
 from mvcpy.websocket import WebSocketEndpoint, serve_websocket
@@ -114,9 +114,7 @@ def assemble(
     table = app.route_table
     table.strict_slashes = core.strict_slashes
     table.redirect_fixed_path = core.redirect_fixed_path
-    executor = ThreadPoolExecutor(
-        max_workers=core.worker_threads, thread_name_prefix="mvcpy-worker"
-    )
+    executor = WorkerThreads(core.worker_threads, thread_name_prefix="mvcpy-worker")
     app._executor = executor
     app.sessions = app.services.get("sessions")
     prepare_filters(app)  # [filters] built-ins from the config; filter.bind(app)
@@ -183,7 +181,7 @@ class Dispatcher:
         self,
         app: Application,
         miss_handler: Handler,
-        executor: ThreadPoolExecutor,
+        executor: WorkerThreads,
         on_complete: list[Callable[[RouteStat], Any]],
     ) -> None:
         core = app.config.core

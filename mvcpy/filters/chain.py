@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mvcpy.threads import in_thread
+
 if TYPE_CHECKING:
     from mvcpy.context import Context
     from mvcpy.http.response import Response
@@ -110,7 +112,7 @@ class _ThreadHop:
         ctx.request.loop = loop
         # Context variables set by async filters (a request id for logging) stay visible.
         run = contextvars.copy_context().run
-        return await loop.run_in_executor(self.executor, run, self.fn, ctx)
+        return await in_thread(self.executor, run, self.fn, ctx)
 
 
 class _SyncFilterOverAsync:
@@ -127,7 +129,7 @@ class _SyncFilterOverAsync:
         loop = asyncio.get_running_loop()
         ctx.request.loop = loop
         run = contextvars.copy_context().run
-        return await loop.run_in_executor(self.executor, run, self._run, ctx)
+        return await in_thread(self.executor, run, self._run, ctx)
 
     def _run(self, ctx: Context) -> Response:
         return self.filter(ctx, self._call_next_blocking)  # type: ignore[no-any-return]

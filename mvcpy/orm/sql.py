@@ -82,6 +82,11 @@ def _driver_error(
     return wrapped, lost  # type: ignore[return-value]  # a DBAPIError for a driver's error
 
 
+def _returns_rows(compiled: CompiledStatement, cursor: Any) -> bool:
+    known = compiled.returns_rows
+    return cursor.description is not None if known is None else known
+
+
 def _execute(
     dbapi: Any, compiled: CompiledStatement, args: Any, many: bool, prepare: bool
 ) -> _Result:
@@ -93,7 +98,7 @@ def _execute(
             cursor.execute(compiled.sql, args, prepare=True)
         else:
             cursor.execute(compiled.sql, args)
-        rows = cursor.fetchall() if cursor.description is not None else ()
+        rows = cursor.fetchall() if _returns_rows(compiled, cursor) else ()
         return rows, cursor.rowcount
     finally:
         cursor.close()
@@ -375,7 +380,7 @@ async def _execute_async(
             await cursor.executemany(compiled.sql, args)
         else:
             await cursor.execute(compiled.sql, args, prepare=True)
-        rows = await cursor.fetchall() if cursor.description is not None else ()
+        rows = await cursor.fetchall() if _returns_rows(compiled, cursor) else ()
         return rows, cursor.rowcount
     finally:
         await cursor.close()

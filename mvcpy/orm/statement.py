@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import Executable, Select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.dml import UpdateBase
 
 __all__ = ["CompiledStatement", "Statement"]
 
@@ -74,7 +75,11 @@ class CompiledStatement:
             self.names = self.names and tuple(escaped.get(n, n) for n in self.names)
         self._escaped = escaped
         columns = list(getattr(statement, "exported_columns", ()) or ())
-        self.returns_rows: bool = bool(columns)
+        #: whether it returns rows: known for Core's SELECT, INSERT, UPDATE and DELETE;
+        #: None for ``text()``, where the driver tells
+        self.returns_rows: bool | None = (
+            bool(columns) if isinstance(statement, Select | UpdateBase) else None
+        )
         self.columns: tuple[str, ...] = tuple(str(column.key) for column in columns)
         #: result processors by column index (``UTCDateTime`` gives back aware datetimes)
         self.results: tuple[tuple[int, Callable[[Any], Any]], ...] = tuple(

@@ -337,3 +337,29 @@ def test_a_lost_connection_is_a_503_then_replaced(
             assert client.get("/authors").json() == ["al@example.com"]
     finally:
         next(urls, None)
+
+
+class TextController(Controller):
+    def run(self) -> Any:
+        changed = self.sql.execute(RENAME_ALL, suffix=".org")
+        return {"changed": changed, "one": self.sql.scalar(ONE), "rows": self.sql.all(EMAILS)}
+
+
+RENAME_ALL = Statement(text("UPDATE orm_authors SET email = email || :suffix"))
+ONE = Statement(text("SELECT 1"))
+EMAILS = Statement(text("SELECT email FROM orm_authors ORDER BY email"))
+
+
+def test_text_statements_run_in_the_transaction(make_app: Callable[..., App], db_url: str) -> None:
+    app = build(make_app, db_url, SyncAuthors)
+    app.router("/text", TextController, "post:run")
+    with TestClient(app) as client:
+        client.post("/authors", data={"email": "al@example"})
+        if "mysql" in db_url or "mariadb" in db_url:  # || is OR there, not concatenation
+            return
+        assert client.post("/text").json() == {
+            "changed": 1,
+            "one": 1,
+            "rows": [["al@example.org"]],
+        }
+    assert not Statement(text("SELECT 1")).compiled(create_engine("sqlite://").dialect).reads
