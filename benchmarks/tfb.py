@@ -58,12 +58,16 @@ IMPLEMENTATIONS: dict[str, tuple[str, str]] = {
     "mvcpy async (fast path)": ("benchmarks.apps.tfb_mvcpy:fast_async_app", "asgi3"),
     "mvcpy sync (fast path)": ("benchmarks.apps.tfb_mvcpy:fast_app", "asgi3"),
     "mvcpy async (ORM)": ("benchmarks.apps.tfb_mvcpy:async_app", "asgi3"),
+    "mvcpy async asyncpg (fast path)": ("benchmarks.apps.tfb_mvcpy:fast_asyncpg_app", "asgi3"),
+    "mvcpy async asyncpg (ORM)": ("benchmarks.apps.tfb_mvcpy:asyncpg_app", "asgi3"),
     "mvcpy sync (ORM)": ("benchmarks.apps.tfb_mvcpy:app", "asgi3"),
     "FastAPI + SQLAlchemy": ("benchmarks.apps.tfb_fastapi:app", "asgi3"),
     "Litestar + SQLAlchemy": ("benchmarks.apps.tfb_litestar:app", "asgi3"),
     "Flask + SQLAlchemy": ("benchmarks.apps.tfb_flask:app", "wsgi"),
     "Django ORM": ("benchmarks.apps.tfb_django:app", "asgi3"),
 }
+#: mvcpy's async fast paths, judged against the raw app
+FAST_PATHS = ("mvcpy async (fast path)", "mvcpy async asyncpg (fast path)")
 #: test -> path
 TESTS: dict[str, str] = {
     "json": "/json",
@@ -142,7 +146,7 @@ class TfbResult:
         lines = []
         for test in [t for t in ("db", "queries 20", "fortunes", "updates 20") if t in self.tests]:
             raw = self.cell(cpu, BASELINE, test)
-            for ours in ("mvcpy async (ORM)", "mvcpy sync (ORM)"):
+            for ours in ("mvcpy async (ORM)", "mvcpy async asyncpg (ORM)", "mvcpy sync (ORM)"):
                 if ours not in have:
                     continue
                 mine = self.cell(cpu, ours, test)
@@ -156,13 +160,28 @@ class TfbResult:
                         f"ORM peer ({cheapest}) costs {gain:.2f}x as much (target 1.5x): "
                         f"{verdict}"
                     )
-            if {"mvcpy async (ORM)", "mvcpy sync (ORM)"} <= have:
-                a = self.cell(cpu, "mvcpy async (ORM)", test)
-                b = self.cell(cpu, "mvcpy sync (ORM)", test)
-                verdict = "reached" if a <= b else "NOT reached"
-                lines.append(
-                    f"{test}: async {a:,.0f} µs vs sync {b:,.0f} µs (async no costlier): {verdict}"
-                )
+            for fast in FAST_PATHS:
+                if fast in have:
+                    mine = self.cell(cpu, fast, test)
+                    verdict = "reached" if mine <= 1.5 * raw else "NOT reached"
+                    lines.append(
+                        f"{test}: {fast} {mine:,.0f} µs, {mine / raw:.2f}x raw "
+                        f"(target within 1.5x): {verdict}"
+                    )
+            for a_label, s_label in (
+                ("mvcpy async (ORM)", "mvcpy sync (ORM)"),
+                ("mvcpy async asyncpg (ORM)", "mvcpy sync (ORM)"),
+                ("mvcpy async (fast path)", "mvcpy sync (fast path)"),
+                ("mvcpy async asyncpg (fast path)", "mvcpy sync (fast path)"),
+            ):
+                if {a_label, s_label} <= have:
+                    a = self.cell(cpu, a_label, test)
+                    b = self.cell(cpu, s_label, test)
+                    verdict = "reached" if a <= b else "NOT reached"
+                    lines.append(
+                        f"{test}: {a_label} {a:,.0f} µs vs {s_label} {b:,.0f} µs "
+                        f"(async no costlier): {verdict}"
+                    )
         if "plaintext" in self.tests and {"mvcpy async (ORM)", "mvcpy sync (ORM)"} <= have:
             a = self.cell(cpu, "mvcpy async (ORM)", "plaintext")
             b = self.cell(cpu, "mvcpy sync (ORM)", "plaintext")

@@ -5,6 +5,7 @@ ones, ``app``) and the fast path, statements compiled once (``self.asql``,
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import String, bindparam, select, update
@@ -182,7 +183,7 @@ class FastSyncController(Controller):
         return worlds
 
 
-def build(controller: type[Controller]) -> App:
+def build(controller: type[Controller], async_driver: str = "") -> App:
     app = App(
         __name__,
         env="prod",
@@ -190,7 +191,14 @@ def build(controller: type[Controller]) -> App:
             "secret_key": "benchmark-" + "x" * 32,
             "views": ["tfb_views"],
             "templates": {"bytecode_cache": ""},
-            "database": {"url": database_url(), "pool_size": POOL_SIZE, "max_overflow": 0},
+            "database": {
+                "url": database_url(),
+                "async_url": async_driver and database_url().replace("psycopg", async_driver, 1),
+                "pool_size": POOL_SIZE,
+                "max_overflow": 0,
+            },
+            # the default unless a sweep sets it (BENCHMARKS.md: sizing the worker threads)
+            "worker_threads": int(os.environ.get("TFB_WORKER_THREADS", "40")),
         },
     )
     actions = {"json": "hello", "plaintext": "plain", "db": "single", "queries": "queries",
@@ -204,3 +212,6 @@ app = build(SyncController)
 async_app = build(AsyncController)
 fast_app = build(FastSyncController)
 fast_async_app = build(FastAsyncController)
+# the same controllers over asyncpg (``[database] async_url = "postgresql+asyncpg://..."``)
+asyncpg_app = build(AsyncController, "asyncpg")
+fast_asyncpg_app = build(FastAsyncController, "asyncpg")

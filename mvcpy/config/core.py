@@ -51,8 +51,10 @@ class CoreSettings(Section):
     strict_slashes: bool = False
     #: redirect ``//``, ``/./``, ``/../`` and wrong case to the registered path
     redirect_fixed_path: bool = False
-    #: size of the pool that runs sync code
-    worker_threads: PositiveInt = 40
+    #: threads that run sync code (actions, filters) per process: at most this many sync
+    #: requests run at once; raise it for actions that wait on slow services
+    #: (BENCHMARKS.md: 4-16 cost less CPU per request than 40)
+    worker_threads: PositiveInt = 8
     #: template directories, relative to the project
     views: StrList = Field(default_factory=lambda: ["views"])
     #: components of the project (``"module:Class"``), installed after the built-ins

@@ -45,13 +45,15 @@ def unavailable_reason(exc: BaseException) -> str | None:
     original = exc.orig
     if exc.connection_invalidated:
         return "the connection to the database was lost"
+    # Before the class: SQLAlchemy's asyncpg adapter raises a statement timeout as a
+    # plain DBAPIError, psycopg as an OperationalError.
+    state = getattr(original, "sqlstate", None)
+    if state in _PG_STATES:
+        return "the database did not answer in time" if state == "57014" else str(original)
     if not isinstance(exc, sa.OperationalError | sa.InterfaceError):
         return None
     if exc.statement is None:  # raised while connecting
         return "cannot connect to the database"
-    state = getattr(original, "sqlstate", None)
-    if state in _PG_STATES:
-        return "the database did not answer in time" if state == "57014" else str(original)
     code = original.args[0] if original is not None and original.args else None
     if code in _MYSQL_CODES:
         return "the database did not answer in time" if code != 1040 else str(original)

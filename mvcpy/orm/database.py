@@ -33,6 +33,7 @@ _DRIVER_HINTS = {
     "aiomysql": "pip install aiomysql, or set [database] async_url",
     "asyncmy": "pip install asyncmy, or set [database] async_url",
     "aiosqlite": "pip install aiosqlite",
+    "asyncpg": "pip install 'mvcpy-web[postgres]'",
 }
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -77,6 +78,12 @@ def _timeouts(url: URL, settings: DatabaseSettings) -> dict[str, Any]:
     connect, statement = settings.connect_timeout, settings.statement_timeout
     if backend == "sqlite":
         return {"timeout": statement or 5.0}  # seconds to wait for a lock
+    if backend == "postgresql" and driver == "asyncpg":
+        # asyncpg takes server settings as a dict, and no libpq ``options``
+        settings_ = _libpq_options(url)
+        if statement:
+            settings_["statement_timeout"] = str(int(statement * 1000))
+        return {"timeout": connect, "server_settings": settings_}
     if backend == "postgresql":
         args: dict[str, Any] = {"connect_timeout": max(1, math.ceil(connect))}
         if statement:
@@ -90,6 +97,27 @@ def _timeouts(url: URL, settings: DatabaseSettings) -> dict[str, Any]:
             args["read_timeout"] = args["write_timeout"] = max(1, math.ceil(statement))
         return args
     return {}
+
+
+#: libpq's URL arguments that asyncpg takes as server settings instead
+_SERVER_SETTINGS = ("options", "application_name")
+
+
+def _libpq_options(url: URL) -> dict[str, str]:
+    """The server settings of a libpq URL's ``options`` (``-c name=value``) and
+    ``application_name``, as asyncpg takes them."""
+    options = url.query.get("options", "")
+    options = options if isinstance(options, str) else " ".join(options)
+    found: dict[str, str] = {}
+    name = url.query.get("application_name")
+    if isinstance(name, str):
+        found["application_name"] = name
+    words = options.replace("-c ", "-c").split()
+    for word in words:
+        if word.startswith("-c") and "=" in word:
+            name, _, value = word[2:].partition("=")
+            found[name] = value
+    return found
 
 
 def _mysql_utc(dbapi_connection: Any, _record: Any) -> None:
@@ -235,8 +263,11 @@ class Database:
                 self._check_process()
                 if self._async_engine is None:
                     url = self.async_url
+                    options = self._engine_options(url)
+                    if url.get_driver_name() == "asyncpg":  # taken into server_settings
+                        url = url.difference_update_query(_SERVER_SETTINGS)
                     try:
-                        self._async_engine = create_async_engine(url, **self._engine_options(url))
+                        self._async_engine = create_async_engine(url, **options)
                     except (ModuleNotFoundError, NoSuchModuleError) as exc:
                         raise _driver_error(url, exc) from None
                     _setup_engine(self._async_engine.sync_engine, url)

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.util import greenlet_spawn
 
 from mvcpy.errors import HTTPError
@@ -56,7 +56,13 @@ def _observed() -> bool:
 
 
 def _prepares(dialect: Dialect) -> bool:
+    """Whether the driver is psycopg 3 (statements prepared with ``prepare=True``)."""
     return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+def _asyncpg(dialect: Dialect) -> bool:
+    """Whether the driver is asyncpg (statements prepared by its own cache)."""
+    return dialect.name == "postgresql" and dialect.driver == "asyncpg"
 
 
 def _may_read_outside(engine: Engine) -> bool:
@@ -66,7 +72,7 @@ def _may_read_outside(engine: Engine) -> bool:
         return dialect.driver == "pysqlite"
     # known once the engine has connected (the first request goes through the session)
     level = getattr(dialect, "default_isolation_level", None)
-    return _prepares(dialect) and level == "READ COMMITTED"
+    return (_prepares(dialect) or _asyncpg(dialect)) and level == "READ COMMITTED"
 
 
 def _driver_error(
@@ -80,6 +86,32 @@ def _driver_error(
     lost = dialect.is_disconnect(exc, connection, None)
     wrapped = DBAPIError.instance(sql, args, exc, dbapi.Error, connection_invalidated=lost)
     return wrapped, lost  # type: ignore[return-value]  # a DBAPIError for a driver's error
+
+
+def _asyncpg_error(
+    exc: Exception, sql: str, args: Any, driver: Any
+) -> tuple[DBAPIError, bool] | None:
+    """An error of asyncpg's as SQLAlchemy raises it (SQLAlchemy translates asyncpg's
+    errors in its own adapter, which these reads do not go through), and whether it lost
+    the connection; None when it is not the driver's."""
+    import asyncpg
+    from asyncpg.exceptions import InternalClientError, PostgresConnectionError
+
+    lost_kinds = (
+        asyncpg.InterfaceError,
+        InternalClientError,
+        PostgresConnectionError,
+        OSError,
+        TimeoutError,
+    )
+    if isinstance(exc, lost_kinds) or driver.is_closed():
+        return OperationalError(sql, args, exc, connection_invalidated=True), True
+    if isinstance(exc, asyncpg.PostgresError):
+        state = str(getattr(exc, "sqlstate", "") or "")
+        if state[:2] in ("57", "53"):  # a statement timeout, a shutdown, no resources
+            return OperationalError(sql, args, exc), False
+        return DBAPIError(sql, args, exc), False
+    return None
 
 
 def _returns_rows(compiled: CompiledStatement, cursor: Any) -> bool:
@@ -296,7 +328,7 @@ class AsyncSql(_Handle):
         if (
             compiled.reads
             and many is None
-            and native
+            and (native or _asyncpg(dialect))
             and not self._scope.async_session_open
             and not observed
             and _may_read_outside(engine)
@@ -305,14 +337,20 @@ class AsyncSql(_Handle):
             if lease is None:
                 lease = await async_engine.raw_connection()
                 self._lease = lease
-                await lease.driver_connection.set_autocommit(True)  # type: ignore[union-attr]
+                if native:  # asyncpg runs outside a transaction unless asked
+                    await lease.driver_connection.set_autocommit(True)  # type: ignore[union-attr]
+            driver: Any = lease.driver_connection
             try:
-                return (
-                    compiled,
-                    *await _execute_async(lease.driver_connection, compiled, args, False),
-                )
+                if native:
+                    return (compiled, *await _execute_async(driver, compiled, args, False))
+                rows = await driver.fetch(compiled.sql, *args)
+                return compiled, rows, len(rows)
             except Exception as exc:
-                error = _driver_error(dialect, exc, compiled.sql, args, lease.dbapi_connection)
+                error = (
+                    _driver_error(dialect, exc, compiled.sql, args, lease.dbapi_connection)
+                    if native
+                    else _asyncpg_error(exc, compiled.sql, args, driver)
+                )
                 if error is None:
                     raise
                 if error[1]:
@@ -365,8 +403,10 @@ class AsyncSql(_Handle):
 
 
 async def _give_back(lease: PoolProxiedConnection) -> None:
+    driver: Any = lease.driver_connection
     try:
-        await lease.driver_connection.set_autocommit(False)  # type: ignore[union-attr]
+        if hasattr(driver, "set_autocommit"):  # psycopg; asyncpg was left as it was
+            await driver.set_autocommit(False)
     finally:
         await greenlet_spawn(lease.close)  # the pool's reset awaits through SQLAlchemy
 

@@ -4,7 +4,7 @@ unit of work, on SQLite, PostgreSQL and MariaDB (sync) and SQLite and PostgreSQL
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -217,13 +217,46 @@ class Transactions(Controller):
         return {"marked": self.sql.scalar(MARKED)}
 
 
+def asyncpg_url(url: str) -> str:
+    """The same database through asyncpg (``[database] async_url``)."""
+    return url.replace("postgresql+psycopg://", "postgresql+asyncpg://", 1)
+
+
+@pytest.fixture
+def postgres_db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """An empty, private PostgreSQL schema."""
+    yield from isolated_url("postgres", request, tmp_path)
+
+
+def test_async_statements_on_asyncpg(make_app: Callable[..., App], postgres_db: str) -> None:
+    app = build(
+        make_app,
+        postgres_db,
+        AsyncAuthors,
+        async_url=asyncpg_url(postgres_db),
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=2,
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        exercise(client, postgres_db)
+        assert app.database.async_engine.dialect.driver == "asyncpg"
+        pool = app.database.async_engine.sync_engine.pool
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("async_driver", ["psycopg", "asyncpg"])
 def test_reads_run_before_the_transaction_on_postgres(
-    make_app: Callable[..., App], request: pytest.FixtureRequest, tmp_path: Any
+    make_app: Callable[..., App],
+    request: pytest.FixtureRequest,
+    tmp_path: Any,
+    async_driver: str,
 ) -> None:
     urls = isolated_url("postgres", request, tmp_path)
     url = next(urls)
+    driver = {"async_url": asyncpg_url(url)} if async_driver == "asyncpg" else {}
     try:
-        app = build(make_app, url, AsyncAuthors, pool_size=1, max_overflow=0)
+        app = build(make_app, url, AsyncAuthors, pool_size=1, max_overflow=0, **driver)
         app.router("/alone", Transactions, "get:alone")
         app.router("/alone-sync", Transactions, "get:alone_sync")
         app.router("/after-orm", Transactions, "get:after_orm")
@@ -305,18 +338,24 @@ def test_mistakes_are_refused_when_the_statement_is_made() -> None:
     )
 
 
-@pytest.mark.parametrize("controller", [SyncAuthors, AsyncAuthors])
+@pytest.mark.parametrize(
+    ("controller", "async_driver"),
+    [(SyncAuthors, ""), (AsyncAuthors, "psycopg"), (AsyncAuthors, "asyncpg")],
+)
 def test_a_lost_connection_is_a_503_then_replaced(
     make_app: Callable[..., App],
     request: pytest.FixtureRequest,
     tmp_path: Any,
     controller: type[Controller],
+    async_driver: str,
 ) -> None:
     urls = isolated_url("postgres", request, tmp_path)
     url = next(urls)
-    name = f"mvcpy_lost_{controller.__name__.lower()}"
+    name = f"mvcpy_lost_{controller.__name__.lower()}_{async_driver}"
+    named = f"{url}&application_name={name}"
+    driver = {"async_url": asyncpg_url(named)} if async_driver == "asyncpg" else {}
     try:
-        app = build(make_app, f"{url}&application_name={name}", controller, pool_size=1)
+        app = build(make_app, named, controller, pool_size=1, **driver)
         with TestClient(app, raise_server_exceptions=False) as client:
             client.post("/authors", data={"email": "al@example.com"})
             assert client.get("/authors").status_code == 200
@@ -363,3 +402,30 @@ def test_text_statements_run_in_the_transaction(make_app: Callable[..., App], db
             "rows": [["al@example.org"]],
         }
     assert not Statement(text("SELECT 1")).compiled(create_engine("sqlite://").dialect).reads
+
+
+class Settings(Controller):
+    async def show(self) -> Any:
+        names = ("search_path", "statement_timeout", "application_name")
+        return {name: await self.adb.scalar(text(f"SHOW {name}")) for name in names}
+
+    async def slow(self) -> Any:
+        return {"slept": await self.adb.scalar(text("SELECT pg_sleep(3)"))}
+
+
+def test_asyncpg_takes_the_urls_and_the_timeouts_settings(
+    make_app: Callable[..., App], postgres_db: str
+) -> None:
+    named = f"{postgres_db}&application_name=mvcpy_settings"
+    app = build(make_app, named, AsyncAuthors, async_url=asyncpg_url(named), statement_timeout=0.5)
+    app.router("/settings", Settings, "get:show")
+    app.router("/slow", Settings, "get:slow")
+    schema = postgres_db.rsplit("%3D", 1)[1]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/settings").json() == {
+            "search_path": schema,
+            "statement_timeout": "500ms",
+            "application_name": "mvcpy_settings",
+        }
+        slow = client.get("/slow")  # the statement timeout is a 503, as on psycopg
+        assert slow.status_code == 503
