@@ -197,8 +197,12 @@ def build(controller: type[Controller], async_driver: str = "") -> App:
                 "pool_size": POOL_SIZE,
                 "max_overflow": 0,
             },
-            # the default unless a sweep sets it (BENCHMARKS.md: sizing the worker threads)
-            "worker_threads": int(os.environ.get("TFB_WORKER_THREADS", "40")),
+            # mvcpy's default unless a sweep sets it (BENCHMARKS.md: the worker threads)
+            **(
+                {"worker_threads": int(threads)}
+                if (threads := os.environ.get("TFB_THREADS"))
+                else {}
+            ),
         },
     )
     actions = {"json": "hello", "plaintext": "plain", "db": "single", "queries": "queries",
