@@ -3,7 +3,9 @@ unit of work, on SQLite, PostgreSQL and MariaDB (sync) and SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -429,3 +431,34 @@ def test_asyncpg_takes_the_urls_and_the_timeouts_settings(
         }
         slow = client.get("/slow")  # the statement timeout is a 503, as on psycopg
         assert slow.status_code == 503
+
+
+class Holding(Controller):
+    async def hold(self) -> Any:
+        emails = await self.asql.all(AUTHORS)  # the connection is held until the end
+        await asyncio.sleep(0.3)
+        return {"emails": len(emails)}
+
+
+@pytest.mark.parametrize("async_driver", ["psycopg", "asyncpg"])
+def test_overflow_connections_go_back_to_the_pool(
+    make_app: Callable[..., App], postgres_db: str, async_driver: str
+) -> None:
+    driver = {"async_url": asyncpg_url(postgres_db)} if async_driver == "asyncpg" else {}
+    app = build(make_app, postgres_db, AsyncAuthors, pool_size=1, max_overflow=2, **driver)
+    app.router("/hold", Holding, "get:hold")
+    with TestClient(app) as client:
+        answers: list[Any] = []
+        holders = [
+            threading.Thread(target=lambda: answers.append(client.get("/hold").json()))
+            for _ in range(3)
+        ]
+        for holder in holders:
+            holder.start()
+        for holder in holders:
+            holder.join()
+        assert answers == [{"emails": 0}] * 3
+        pool: Any = app.database.async_engine.sync_engine.pool
+        assert pool.checkedout() == 0
+        assert pool.overflow() <= 0  # the overflow connections were closed, not kept
+        assert client.get("/hold").json() == {"emails": 0}
