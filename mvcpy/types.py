@@ -7,8 +7,10 @@ from contextvars import ContextVar
 from typing import Any
 
 __all__ = [
+    "CURRENT_QUERY_LOG",
     "CURRENT_TRACER",
     "QUERIES_KEY",
+    "QUERY_COUNTERS",
     "REFUSED_KEY",
     "USER_KEY",
     "ASGIApp",
@@ -41,3 +43,8 @@ QUERIES_KEY = "_mvcpy_queries"
 #: through which the core and the views add the action's and the templates' spans; None
 #: when tracing is off, which costs them one lookup
 CURRENT_TRACER: ContextVar[Any] = ContextVar("mvcpy_tracer", default=None)
+#: The query inspector's log of the request running now (mvcpy.orm.inspector), or None;
+#: the fast path (mvcpy.orm.sql) runs statements through SQLAlchemy while one is open.
+CURRENT_QUERY_LOG: ContextVar[Any] = ContextVar("mvcpy_query_log", default=None)
+#: The open ``assert_queries`` blocks (mvcpy.orm.inspector), which count every thread's.
+QUERY_COUNTERS: list[Any] = []

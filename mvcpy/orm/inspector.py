@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from mvcpy.types import QUERIES_KEY
+from mvcpy.types import CURRENT_QUERY_LOG, QUERIES_KEY, QUERY_COUNTERS
 
 if TYPE_CHECKING:
     from mvcpy.context import Context
@@ -39,8 +39,8 @@ logger = logging.getLogger("mvcpy.queries")
 _FRAMING = re.compile(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
-_current: ContextVar[QueryLog | None] = ContextVar("mvcpy_query_log", default=None)
-_counters: list[QueryCounter] = []
+_current: ContextVar[QueryLog | None] = CURRENT_QUERY_LOG
+_counters: list[QueryCounter] = QUERY_COUNTERS
 _lock = threading.Lock()
 
 
@@ -100,13 +100,6 @@ def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, ma
         log.entries.append((sql, seconds))
     for counter in list(_counters):
         counter.statements.append(sql)
-
-
-def watching() -> bool:
-    """Whether statements run now are being logged (an inspected request, an
-    :func:`assert_queries` block): the fast path (mvcpy.orm.sql) then runs them through
-    SQLAlchemy, where the listeners see them."""
-    return _current.get() is not None or bool(_counters)
 
 
 def listen() -> None:

@@ -25,22 +25,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.util import greenlet_spawn
 
 from mvcpy.errors import HTTPError
-from mvcpy.orm.inspector import watching
 from mvcpy.orm.statement import CompiledStatement, Statement
-from mvcpy.types import CURRENT_TRACER
+from mvcpy.types import CURRENT_QUERY_LOG, CURRENT_TRACER, QUERY_COUNTERS
 
 if TYPE_CHECKING:
     from sqlalchemy.pool import PoolProxiedConnection
 
     from mvcpy.http.request import Request
-    from mvcpy.orm.request import RequestDB
 
 __all__ = ["AsyncSql", "Sql"]
 
@@ -49,10 +47,39 @@ T = TypeVar("T")
 _Result = tuple[Sequence[Any], int]
 
 
+class Scope(Protocol):
+    """The request's database scope, as the runners use it (mvcpy.orm.request.RequestDB)."""
+
+    #: the app's Database: its engines and ``test_connection``
+    database: Any
+
+    @property
+    def session_open(self) -> bool:
+        """Whether the request's session is open."""
+        ...
+
+    @property
+    def async_session_open(self) -> bool:
+        """Whether the request's async session is open."""
+        ...
+
+    def session(self, request: Request) -> Any:
+        """The request's session, opened on first use."""
+        ...
+
+    def async_session(self, request: Request) -> Any:
+        """The request's async session, opened on first use."""
+        ...
+
+
 def _observed() -> bool:
     """Whether something watches this request's statements: the query inspector or
     tracing (their listeners are on every engine, and do nothing outside such requests)."""
-    return watching() or CURRENT_TRACER.get() is not None
+    return (
+        CURRENT_QUERY_LOG.get() is not None
+        or bool(QUERY_COUNTERS)
+        or CURRENT_TRACER.get() is not None
+    )
 
 
 def _prepares(dialect: Dialect) -> bool:
@@ -141,7 +168,7 @@ class _Handle:
 
     __slots__ = ("_lease", "_request", "_scope")
 
-    def __init__(self, scope: RequestDB, request: Request) -> None:
+    def __init__(self, scope: Scope, request: Request) -> None:
         self._scope = scope
         self._request = request
         #: the pooled connection plain SELECTs run on before the transaction begins
@@ -224,7 +251,7 @@ class Sql(_Handle):
             if lease is None:
                 lease = self._lease = engine.raw_connection()
                 if _prepares(dialect):
-                    lease.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+                    lease.dbapi_connection.autocommit = True
             try:
                 return (
                     compiled,
@@ -274,7 +301,7 @@ class AsyncSql(_Handle):
 
     __slots__ = ("_releasing",)
 
-    def __init__(self, scope: RequestDB, request: Request) -> None:
+    def __init__(self, scope: Scope, request: Request) -> None:
         super().__init__(scope, request)
         self._releasing: asyncio.Task[None] | None = None
 
@@ -337,7 +364,7 @@ class AsyncSql(_Handle):
             if lease is None:
                 lease = self._lease = await async_engine.raw_connection()
                 if native:  # asyncpg runs outside a transaction unless asked
-                    await lease.driver_connection.set_autocommit(True)  # type: ignore[union-attr]
+                    await lease.driver_connection.set_autocommit(True)
             driver: Any = lease.driver_connection
             try:
                 if native:
