@@ -25,9 +25,20 @@ import psycopg
 import uvloop
 from sqlalchemy import bindparam, create_engine, select, text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.util import greenlet_spawn
 
-from benchmarks.apps.tfb_mvcpy import World
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class World(_Base):
+    __tablename__ = "world"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    randomnumber: Mapped[int]
+
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 READS = 3_000
