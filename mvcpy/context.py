@@ -102,34 +102,30 @@ class Context:
     @property
     def db(self) -> DbSession:
         """This request's database session, opened on first use and ended with the action."""
-        scope = self.db_scope
-        if scope is None:
-            scope = self.db_scope = self.app.database.request_scope()
-        return scope.session(self.request)
+        return self.database_scope.session(self.request)
 
     @property
     def adb(self) -> AsyncDbSession:
         """This request's async database session (for ``async def`` actions)."""
-        scope = self.db_scope
-        if scope is None:
-            scope = self.db_scope = self.app.database.request_scope()
-        return scope.async_session(self.request)
+        return self.database_scope.async_session(self.request)
 
     @property
     def sql(self) -> Sql:
         """This request's runner of compiled statements (mvcpy.orm.sql), in its transaction."""
-        scope = self.db_scope
-        if scope is None:
-            scope = self.db_scope = self.app.database.request_scope()
-        return scope.sql(self.request)
+        return self.database_scope.sql(self.request)
 
     @property
     def asql(self) -> AsyncSql:
         """This request's runner of compiled statements, awaited (for ``async def`` actions)."""
+        return self.database_scope.async_sql(self.request)
+
+    @property
+    def database_scope(self) -> RequestDB:
+        """What this request opened of the database (``db_scope``), made on first use."""
         scope = self.db_scope
         if scope is None:
             scope = self.db_scope = self.app.database.request_scope()
-        return scope.async_sql(self.request)
+        return scope
 
     @property
     def session(self) -> Session:

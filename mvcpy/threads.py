@@ -99,16 +99,19 @@ class WorkerThreads(Executor):
                 queue.put(None)  # the next thread stops too
                 return
             settle, fn, args = work
+            del work
+            error: BaseException | None = None
+            result: Any = None
             try:
                 result = fn(*args)
-            except _Cancelled:
-                pass
             except BaseException as exc:
-                settle(None, exc)
-            else:
-                settle(result, None)
-            del work, settle, fn, args  # no reference kept while idle
+                error = exc
+            # Idle before the answer: the call the answer leads to finds this thread free
+            # instead of starting another one.
             idle.release()
+            if not isinstance(error, _Cancelled):
+                settle(result, error)
+            del settle, fn, args, result, error  # no reference kept while idle
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop the threads once the queued calls have run (``Executor.shutdown``)."""

@@ -52,9 +52,9 @@ class CoreSettings(Section):
     #: redirect ``//``, ``/./``, ``/../`` and wrong case to the registered path
     redirect_fixed_path: bool = False
     #: threads that run sync code (actions, filters) per process: at most this many sync
-    #: requests run at once; raise it for actions that wait on slow services
-    #: (BENCHMARKS.md: 4-16 cost less CPU per request than 40)
-    worker_threads: PositiveInt = 8
+    #: requests run at once (docs/controllers.md: fewer cost less CPU on a busy worker,
+    #: more keep the site answering while requests wait on a slow database)
+    worker_threads: PositiveInt = 40
     #: template directories, relative to the project
     views: StrList = Field(default_factory=lambda: ["views"])
     #: components of the project (``"module:Class"``), installed after the built-ins

@@ -14,11 +14,11 @@ Where a statement runs:
   a request that only reads. Other databases (MySQL and MariaDB read at REPEATABLE READ)
   run every statement in the transaction.
 
-psycopg's statements are prepared on the server (``prepare=True``); SQLite's driver
-caches its own. While the query inspector or tracing watch the engine's statements,
-they run through SQLAlchemy's connection, so they are counted and traced like the
-others. Driver errors become SQLAlchemy's (``IntegrityError`` is a 409, a lost
-connection a 503, as for the ORM).
+psycopg's statements are prepared on the server (``prepare=True``); asyncpg (reads
+outside the transaction) and SQLite's driver cache their own. While the query inspector
+or tracing watch the request's statements, they run through SQLAlchemy's connection, so
+they are counted and traced like the others. Driver errors become SQLAlchemy's
+(``IntegrityError`` is a 409, a lost connection a 503, as for the ORM).
 """
 
 from __future__ import annotations
