@@ -24,7 +24,7 @@ they are counted and traced like the others. Driver errors become SQLAlchemy's
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Dialect, Engine
@@ -163,6 +163,27 @@ def _execute(
         cursor.close()
 
 
+def _run_direct(
+    dialect: Dialect,
+    dbapi: Any,
+    compiled: CompiledStatement,
+    args: Any,
+    many: bool,
+    lost: Callable[[Exception], Any],
+) -> _Result:
+    """Run on a sync DB-API connection; a driver error raised as SQLAlchemy's, after
+    ``lost(exc)`` when it lost the connection."""
+    try:
+        return _execute(dbapi, compiled, args, many, _prepares(dialect))
+    except Exception as exc:
+        error = _driver_error(dialect, exc, compiled.sql, args, dbapi)
+        if error is None:
+            raise
+        if error[1]:
+            lost(exc)
+        raise error[0] from exc
+
+
 class _Handle:
     """What ``Sql`` and ``AsyncSql`` share: the reading of results."""
 
@@ -252,19 +273,9 @@ class Sql(_Handle):
                 lease = self._lease = engine.raw_connection()
                 if _prepares(dialect):
                     lease.dbapi_connection.autocommit = True
-            try:
-                return (
-                    compiled,
-                    *_execute(lease.dbapi_connection, compiled, args, False, _prepares(dialect)),
-                )
-            except Exception as exc:
-                error = _driver_error(dialect, exc, compiled.sql, args, lease.dbapi_connection)
-                if error is None:
-                    raise
-                if error[1]:
-                    self._lease = None
-                    lease.invalidate(exc)
-                raise error[0] from exc
+            return compiled, *_run_direct(
+                dialect, lease.dbapi_connection, compiled, args, False, self._lose
+            )
         self.release()
         connection = self._scope.session(self._request).connection()
         if observed or (not _prepares(dialect) and dialect.name != "sqlite"):
@@ -272,18 +283,14 @@ class Sql(_Handle):
             rows = result.fetchall() if result.returns_rows else ()
             return compiled, rows, result.rowcount
         dbapi = connection.connection.dbapi_connection
-        try:
-            return (
-                compiled,
-                *_execute(dbapi, compiled, args, many is not None, _prepares(dialect)),
-            )
-        except Exception as exc:
-            error = _driver_error(dialect, exc, compiled.sql, args, dbapi)
-            if error is None:
-                raise
-            if error[1]:
-                connection.invalidate(exc)
-            raise error[0] from exc
+        lost = connection.invalidate
+        return compiled, *_run_direct(dialect, dbapi, compiled, args, many is not None, lost)
+
+    def _lose(self, exc: Exception) -> None:
+        """Drop the held connection: the database lost it."""
+        lease, self._lease = self._lease, None
+        if lease is not None:
+            lease.invalidate(exc)
 
     def release(self) -> None:
         """Give the connection held outside the transaction back to the pool."""

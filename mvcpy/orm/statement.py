@@ -36,6 +36,7 @@ class CompiledStatement:
     __slots__ = (
         "_escaped",
         "columns",
+        "computed",
         "defaults",
         "names",
         "processors",
@@ -61,9 +62,12 @@ class CompiledStatement:
         self.names: tuple[str, ...] | None = (
             tuple(compiled.positiontup) if compiled.positional else None
         )
-        #: the values written into the statement (``where(World.id == 5)``), and the
-        #: Python-side column defaults SQLAlchemy computes for each execution
+        #: the values written into the statement (``where(World.id == 5)``) and the
+        #: columns' fixed Python-side defaults
         self.defaults: dict[str, Any] = {}
+        #: the columns' Python-side defaults that are functions, called for each run that
+        #: gives no value (SQLAlchemy wraps them to take an execution context: None here)
+        self.computed: dict[str, Callable[[Any], Any]] = {}
         self._collect_defaults(compiled, binds)
         #: bind processors by parameter name (a TypeDecorator's ``process_bind_param``)
         self.processors: dict[str, Callable[[Any], Any]] = {}
@@ -105,9 +109,9 @@ class CompiledStatement:
             if default is None:
                 continue
             if default.is_scalar:
-                self.defaults[column.key] = _Fixed(default.arg)
+                self.defaults[column.key] = default.arg
             elif default.is_callable:
-                self.defaults[column.key] = _Computed(default.arg)
+                self.computed[column.key] = default.arg
             else:
                 raise TypeError(
                     f"column {column.key!r} has a default a Statement cannot compute "
@@ -116,11 +120,10 @@ class CompiledStatement:
 
     def parameters(self, given: Mapping[str, Any]) -> Any:
         """The driver's parameters for the values ``given`` by name."""
-        values = dict(self.defaults)
-        for name, value in values.items():
-            if isinstance(value, _Fixed | _Computed):
-                values[name] = value()
-        values.update(given)
+        values = {**self.defaults, **given}
+        for name, function in self.computed.items():
+            if name not in values:
+                values[name] = function(None)
         processors = self.processors
         if processors:
             for name, processor in processors.items():
@@ -149,30 +152,6 @@ class CompiledStatement:
                 values[index] = processor(values[index])
             converted.append(tuple(values))
         return converted
-
-
-class _Fixed:
-    """A column default that is a value."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __call__(self) -> Any:
-        return self.value
-
-
-class _Computed:
-    """A column default that is a function, called for each execution."""
-
-    __slots__ = ("function",)
-
-    def __init__(self, function: Callable[[Any], Any]) -> None:
-        self.function = function
-
-    def __call__(self) -> Any:
-        return self.function(None)  # SQLAlchemy wraps zero-argument functions to take a context
 
 
 class Statement(Generic[T]):
