@@ -15,7 +15,9 @@ Where a statement runs:
   run every statement in the transaction.
 
 psycopg's statements are prepared on the server (``prepare=True``); asyncpg (reads
-outside the transaction) and SQLite's driver cache their own. While the query inspector
+outside the transaction) and SQLite's driver cache their own. The sync drivers of
+PostgreSQL (psycopg), SQLite and MySQL/MariaDB (PyMySQL, mysqlclient) are called
+directly; any other driver through SQLAlchemy's connection. While the query inspector
 or tracing watch the request's statements, they run through SQLAlchemy's connection, so
 they are counted and traced like the others. Driver errors become SQLAlchemy's
 (``IntegrityError`` is a 409, a lost connection a 503, as for the ORM).
@@ -80,6 +82,11 @@ def _observed() -> bool:
         or bool(QUERY_COUNTERS)
         or CURRENT_TRACER.get() is not None
     )
+
+
+#: the sync drivers statements run on directly (their DB-API calls are all SQLAlchemy
+#: makes for them); others go through SQLAlchemy's connection, which may add to them
+_DIRECT_DRIVERS = frozenset({"psycopg", "pysqlite", "pymysql", "mysqldb"})
 
 
 def _prepares(dialect: Dialect) -> bool:
@@ -278,7 +285,7 @@ class Sql(_Handle):
             )
         self.release()
         connection = self._scope.session(self._request).connection()
-        if observed or (not _prepares(dialect) and dialect.name != "sqlite"):
+        if observed or dialect.driver not in _DIRECT_DRIVERS:
             result = connection.exec_driver_sql(compiled.sql, args)
             rows = result.fetchall() if result.returns_rows else ()
             return compiled, rows, result.rowcount

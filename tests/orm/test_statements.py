@@ -305,6 +305,43 @@ def test_a_statement_is_compiled_once_per_dialect() -> None:
         lite.parameters({})
 
 
+def test_into_builds_each_row_by_column_name() -> None:
+    """``into`` gets every column under its own name, whatever order its fields are in
+    (a dataclass or named tuple in the columns' order is filled positionally)."""
+    from typing import NamedTuple
+
+    from sqlalchemy.dialects import sqlite
+
+    @dataclasses.dataclass
+    class InOrder:
+        email: str
+        name: str
+
+    @dataclasses.dataclass
+    class Reversed:
+        name: str
+        email: str
+
+    @dataclasses.dataclass(kw_only=True)
+    class KeywordsOnly:
+        email: str
+        name: str
+
+    class Pair(NamedTuple):
+        email: str
+        name: str
+
+    lite = sqlite.pysqlite.dialect()  # type: ignore[attr-defined]
+    query = select(Author.email, Author.name)
+    raw = [("a@x", "Ann"), ("b@x", "Bo")]
+    for into in (InOrder, Reversed, KeywordsOnly, Pair):
+        statement = Statement(query, into=into)
+        rows = statement.build(statement.compiled(lite), raw)
+        assert [(row.email, row.name) for row in rows] == raw, into  # type: ignore[attr-defined]
+    as_dicts = Statement(query, into=dict)
+    assert as_dicts.build(as_dicts.compiled(lite), raw)[1] == {"email": "b@x", "name": "Bo"}
+
+
 def test_what_may_run_before_the_transaction() -> None:
     from sqlalchemy.dialects import postgresql
 
@@ -358,26 +395,53 @@ def test_a_lost_connection_is_a_503_then_replaced(
     driver = {"async_url": asyncpg_url(named)} if async_driver == "asyncpg" else {}
     try:
         app = build(make_app, named, controller, pool_size=1, **driver)
-        with TestClient(app, raise_server_exceptions=False) as client:
-            client.post("/authors", data={"email": "al@example.com"})
-            assert client.get("/authors").status_code == 200
-            engine = create_engine(url, isolation_level="AUTOCOMMIT")
-            with engine.connect() as conn:
-                killed = conn.execute(
-                    text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE application_name = :name"
-                    ),
-                    {"name": name},
-                ).all()
-            engine.dispose()
-            assert killed
-            lost = client.get("/authors")
-            assert lost.status_code == 503
-            assert lost.headers["Retry-After"]
-            assert client.get("/authors").json() == ["al@example.com"]
+
+        def kill(conn: Any) -> list[Any]:
+            query = (
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :n"
+            )
+            return conn.execute(text(query), {"n": name}).all()
+
+        _lose_and_recover(app, url, kill)
     finally:
         next(urls, None)
+
+
+def test_a_lost_mariadb_connection_is_a_503_then_replaced(
+    make_app: Callable[..., App], request: pytest.FixtureRequest, tmp_path: Any
+) -> None:
+    """PyMySQL is called directly too: a connection the server killed is invalidated."""
+    urls = isolated_url("mariadb", request, tmp_path)
+    url = next(urls)
+    try:
+        app = build(make_app, url, SyncAuthors, pool_size=1)
+
+        def kill(conn: Any) -> list[Any]:
+            mine = conn.execute(text("SELECT CONNECTION_ID()")).scalar()
+            query = "SELECT id FROM information_schema.PROCESSLIST WHERE db = DATABASE()"
+            ids = conn.execute(text(query)).scalars()
+            return [conn.execute(text(f"KILL {int(i)}")) for i in ids if i != mine]
+
+        _lose_and_recover(app, url, kill)
+    finally:
+        next(urls, None)
+
+
+def _lose_and_recover(app: App, url: str, kill: Callable[[Any], list[Any]]) -> None:
+    """The app's connection, killed by the server (``kill(admin connection)``), makes one
+    request a 503; the next gets a new connection."""
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.post("/authors", data={"email": "al@example.com"})
+        assert client.get("/authors").status_code == 200
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            killed = kill(conn)
+        engine.dispose()
+        assert killed
+        lost = client.get("/authors")
+        assert lost.status_code == 503
+        assert lost.headers["Retry-After"]
+        assert client.get("/authors").json() == ["al@example.com"]
 
 
 class TextController(Controller):

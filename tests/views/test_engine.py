@@ -187,6 +187,26 @@ def test_registered_filters_globals_and_tests(make_app, views) -> None:
     assert app.templates.render("r.html", {}) == "AB! xx 42 3.14 True True"
 
 
+def test_a_global_added_after_a_template_loaded_reaches_it(make_app, views) -> None:
+    """Templates hold their globals as one flat dict (cheaper to copy per render), so a
+    global registered once a template is cached must still reach that template."""
+    views("g.html", "{{ motto | default('none') }}")
+    app = make_app(env="prod")
+    assert app.templates.render("g.html", {}) == "none"
+    app.templates.add_global("ship it", "motto")  # type: ignore[type-var]
+    assert app.templates.render("g.html", {}) == "ship it"
+    assert app.templates.render("g.html", {"motto": "mine"}) == "mine"  # the context wins
+
+
+def test_one_templates_own_globals_stay_its_own(make_app, views) -> None:
+    views("a.html", "{{ colour | default('unset') }}")
+    views("b.html", "{{ colour | default('unset') }}")
+    env = make_app().templates.env
+    assert env.get_template("a.html", globals={"colour": "red"}).render() == "red"
+    assert env.get_template("b.html").render() == "unset"
+    assert "colour" not in env.globals
+
+
 def test_layout_and_sections(make_app, views) -> None:
     views(
         "layouts/main.html", "<body>{% block content %}{% endblock %}{{ sections.scripts }}</body>"
