@@ -1,12 +1,18 @@
-"""Database endpoints over the wire: mvcpy beside Flask, FastAPI and Django (SQLite, PostgreSQL).
+"""Database endpoints over the wire: mvcpy beside Flask, FastAPI and Django (SQLite,
+PostgreSQL, MariaDB).
 
 Each app (``benchmarks/apps/orm_*.py``) answers ``GET /items/42`` (one row by primary
 key) and ``GET /items`` (20 rows as a JSON list) from a table of 200 rows, with its
-framework's usual per-request session. Every server is one uvicorn worker pinned to
-CPU 0 (Flask through uvicorn's WSGI interface); ``wrk`` runs on CPU 1. The frameworks
-run in a different order each round; the median req/s is reported. PostgreSQL runs
-need the local server (127.0.0.1:5432, database ``test``); the tables live in a schema
-of their own, dropped at the end. No timing is ever asserted.
+framework's usual per-request session; mvcpy also on its fast path (statements compiled
+once, ``self.sql``/``self.asql``). Every server is one uvicorn worker pinned to CPU 0
+(Flask through uvicorn's WSGI interface); ``wrk`` runs on CPU 1. The frameworks run in a
+different order each round; the median req/s and server CPU per request (utime + stime
+of the server from ``/proc`` around the run, over the requests) are reported.
+PostgreSQL runs need the local server (127.0.0.1:5432, database ``test``), MariaDB runs
+the local one (127.0.0.1:3306, root); the tables live in a schema or database of their
+own, dropped at the end. On MariaDB only the apps whose drivers the install has run
+(PyMySQL, sync: no aiomysql, and Django would need mysqlclient). No timing is ever
+asserted.
 """
 
 from __future__ import annotations
@@ -24,8 +30,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from benchmarks.apps.orm_spec import ENDPOINTS, LIST_SIZE, ROWS, TABLE, row_values
-from benchmarks.common import REPO_ROOT, load_average, markdown_table, median
+from benchmarks.common import (
+    REPO_ROOT,
+    load_average,
+    markdown_table,
+    median,
+    process_cpu_seconds,
+)
 from benchmarks.wire import HOST, SERVER_CPU, _get, run_wrk
 
 __all__ = ["FRAMEWORKS", "OrmResult", "run"]
@@ -34,17 +49,35 @@ __all__ = ["FRAMEWORKS", "OrmResult", "run"]
 FRAMEWORKS: dict[str, tuple[str, str]] = {
     "mvcpy (sync)": ("benchmarks.apps.orm_mvcpy:app", "asgi3"),
     "mvcpy (async)": ("benchmarks.apps.orm_mvcpy:async_app", "asgi3"),
+    "mvcpy fast path (sync)": ("benchmarks.apps.orm_mvcpy:fast_app", "asgi3"),
+    "mvcpy fast path (async)": ("benchmarks.apps.orm_mvcpy:fast_async_app", "asgi3"),
     "Flask + SQLAlchemy": ("benchmarks.apps.orm_flask:app", "wsgi"),
     "FastAPI + SQLAlchemy": ("benchmarks.apps.orm_fastapi:app", "asgi3"),
     "Django ORM": ("benchmarks.apps.orm_django:app", "asgi3"),
 }
 PEERS = ("Flask + SQLAlchemy", "FastAPI + SQLAlchemy", "Django ORM")
+#: each fast path and the ORM path it is measured against
+FAST_PATHS = {"mvcpy fast path (sync)": "mvcpy (sync)", "mvcpy fast path (async)": "mvcpy (async)"}
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MARIADB = "mysql+pymysql://root@127.0.0.1:3306/test"
+DATABASES = ("SQLite", "PostgreSQL", "MariaDB")
+#: the frameworks that run on MariaDB: PyMySQL's sync ones
+MARIADB_FRAMEWORKS = (
+    "mvcpy (sync)",
+    "mvcpy fast path (sync)",
+    "Flask + SQLAlchemy",
+    "FastAPI + SQLAlchemy",
+)
+
+
+def frameworks_on(database: str) -> list[str]:
+    """The frameworks that run on ``database``."""
+    return list(MARIADB_FRAMEWORKS if database == "MariaDB" else FRAMEWORKS)
 
 
 @dataclass
 class OrmResult:
-    """req/s samples by (database, framework, endpoint)."""
+    """req/s samples, and server µs per request, by (database, framework, endpoint)."""
 
     samples: dict[tuple[str, str, str], list[float]]
     databases: list[str]
@@ -53,10 +86,31 @@ class OrmResult:
     duration: int
     warnings: list[str] = field(default_factory=list)
     load: list[str] = field(default_factory=list)
+    server_us: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
 
     def rps(self, database: str, framework: str, endpoint: str) -> float:
         """Median requests per second."""
         return median(self.samples[(database, framework, endpoint)])
+
+    def us(self, database: str, framework: str, endpoint: str) -> float:
+        """Median server CPU µs per request."""
+        return median(self.server_us[(database, framework, endpoint)])
+
+    def fast_path_lines(self) -> list[str]:
+        """What each fast path saves over its ORM path, per database and endpoint."""
+        lines = []
+        for database in self.databases:
+            for fast, orm in FAST_PATHS.items():
+                if fast not in frameworks_on(database):
+                    continue
+                for endpoint in ENDPOINTS:
+                    ours = self.us(database, fast, endpoint)
+                    theirs = self.us(database, orm, endpoint)
+                    lines.append(
+                        f"{database} {endpoint}: {fast} {ours:,.0f} µs vs {orm} {theirs:,.0f}"
+                        f" µs of server CPU per request: {theirs / ours:.2f}x cheaper"
+                    )
+        return lines
 
     def targets(self) -> list[str]:
         """mvcpy (sync) against every peer, per database and endpoint."""
@@ -64,7 +118,7 @@ class OrmResult:
         for database in self.databases:
             for endpoint in ENDPOINTS:
                 ours = self.rps(database, "mvcpy (sync)", endpoint)
-                peers = [p for p in PEERS if p in self.frameworks]
+                peers = [p for p in PEERS if p in frameworks_on(database)]
                 best = max(peers, key=lambda p: self.rps(database, p, endpoint))
                 theirs = self.rps(database, best, endpoint)
                 verdict = "reached" if ours > theirs else "NOT reached"
@@ -83,12 +137,17 @@ class OrmResult:
         ]
         for database in self.databases:
             rows = []
-            for framework in self.frameworks:
-                rows.append(
-                    [framework] + [f"{self.rps(database, framework, e):,.0f}" for e in ENDPOINTS]
-                )
-            parts.append(f"### {database}\n\n" + markdown_table(["framework", *ENDPOINTS], rows))
-        parts.append("\n".join(f"- {line}" for line in self.targets()))
+            for framework in frameworks_on(database):
+                row = [framework]
+                for e in ENDPOINTS:
+                    row += [f"{self.rps(database, framework, e):,.0f}"]
+                    row += [f"{self.us(database, framework, e):,.0f}"]
+                rows.append(row)
+            headers = ["framework"]
+            for e in ENDPOINTS:
+                headers += [f"{e} req/s", f"{e} server µs/req"]
+            parts.append(f"### {database}\n\n" + markdown_table(headers, rows))
+        parts.append("\n".join(f"- {line}" for line in self.targets() + self.fast_path_lines()))
         if self.warnings:
             parts.append("Warnings:\n" + "\n".join(f"- {w}" for w in self.warnings))
         parts.append("Load average per round: " + "; ".join(self.load))
@@ -132,6 +191,12 @@ def _databases(tmp: Path, names: list[str]) -> Iterator[dict[str, str]]:
     try:
         if "SQLite" in names:
             urls["SQLite"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+        if "MariaDB" in names:
+            admin_my = create_engine(MARIADB, isolation_level="AUTOCOMMIT")
+            with admin_my.connect() as conn:
+                conn.execute(text(f"CREATE DATABASE {schema}"))
+            admin_my.dispose()
+            urls["MariaDB"] = MARIADB.rsplit("/", 1)[0] + f"/{schema}"
         if "PostgreSQL" in names:
             admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
@@ -145,6 +210,11 @@ def _databases(tmp: Path, names: list[str]) -> Iterator[dict[str, str]]:
             with admin.connect() as conn:
                 conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             admin.dispose()
+        if "MariaDB" in urls:
+            admin_my = create_engine(MARIADB, isolation_level="AUTOCOMMIT")
+            with admin_my.connect() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {schema}"))
+            admin_my.dispose()
 
 
 class _Server:
@@ -202,7 +272,7 @@ class _Server:
 
 def run(quick: bool = False, databases: list[str] | None = None, log: bool = True) -> OrmResult:
     """Run every framework on every database, interleaved, and return the samples."""
-    names = databases or ["SQLite", "PostgreSQL"]
+    names = databases or list(DATABASES)
     labels = list(FRAMEWORKS)
     rounds = 3 if quick else 5
     duration = 1 if quick else 2
@@ -212,7 +282,7 @@ def run(quick: bool = False, databases: list[str] | None = None, log: bool = Tru
         _databases(Path(tmp), names) as urls,
     ):
         for database, url in urls.items():
-            servers = [_Server(label, url, Path(tmp)) for label in labels]
+            servers = [_Server(label, url, Path(tmp)) for label in frameworks_on(database)]
             try:
                 for server in servers:
                     server.start()
@@ -225,7 +295,10 @@ def run(quick: bool = False, databases: list[str] | None = None, log: bool = Tru
                     shift = index % len(servers)
                     for endpoint, path in ENDPOINTS.items():
                         for server in servers[shift:] + servers[:shift]:
+                            assert server.process is not None
+                            cpu = process_cpu_seconds(server.process.pid)
                             got = run_wrk(f"http://{HOST}:{server.port}{path}", duration, 32)
+                            cpu = process_cpu_seconds(server.process.pid) - cpu
                             if got.non_2xx or got.socket_errors:
                                 result.warnings.append(
                                     f"{database} {server.label} {endpoint} round {index + 1}: "
@@ -233,10 +306,13 @@ def run(quick: bool = False, databases: list[str] | None = None, log: bool = Tru
                                 )
                             key = (database, server.label, endpoint)
                             result.samples.setdefault(key, []).append(got.requests_per_second)
+                            per_request = cpu / max(got.requests, 1) * 1e6
+                            result.server_us.setdefault(key, []).append(per_request)
                             if log:
                                 print(
                                     f"   {database:10} {server.label:22} {endpoint:8} "
-                                    f"{got.requests_per_second:9,.0f} req/s",
+                                    f"{got.requests_per_second:9,.0f} req/s "
+                                    f"{per_request:7,.0f} µs/req",
                                     file=sys.stderr,
                                     flush=True,
                                 )
@@ -247,5 +323,6 @@ def run(quick: bool = False, databases: list[str] | None = None, log: bool = Tru
 
 
 if __name__ == "__main__":
-    report = run(quick="--quick" in sys.argv)
+    chosen = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--databases=")), "")
+    report = run(quick="--quick" in sys.argv, databases=chosen.split(",") if chosen else None)
     print(report.markdown())

@@ -1,13 +1,17 @@
-"""mvcpy: ``self.db`` in a sync controller (``app``) and ``self.adb`` in an async one."""
+"""mvcpy: ``self.db`` in a sync controller (``app``) and ``self.adb`` in an async one
+(``async_app``); the fast path, statements compiled once, with ``self.sql``
+(``fast_app``) and ``self.asql`` (``fast_async_app``)."""
 
 from __future__ import annotations
 
-from sqlalchemy import String, select
+from dataclasses import dataclass
+
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from benchmarks.apps.orm_spec import LIST_SIZE, POOL_SIZE, TABLE, database_url
 from mvcpy import App, Controller
-from mvcpy.orm import Model
+from mvcpy.orm import Model, Statement
 
 
 class Item(Model):
@@ -19,7 +23,7 @@ class Item(Model):
     stock: Mapped[int]
 
 
-def as_dict(item: Item) -> dict[str, object]:
+def as_dict(item: Item | ItemRow) -> dict[str, object]:
     return {"id": item.id, "name": item.name, "price": item.price, "stock": item.stock}
 
 
@@ -45,6 +49,39 @@ class AsyncItemsController(Controller):
         return [as_dict(item) for item in items]
 
 
+@dataclass(slots=True)
+class ItemRow:
+    id: int
+    name: str
+    price: float
+    stock: int
+
+
+COLUMNS = (Item.id, Item.name, Item.price, Item.stock)
+ONE = Statement(select(*COLUMNS).where(Item.id == bindparam("id")), into=ItemRow)
+FIRST = Statement(select(*COLUMNS).order_by(Item.id).limit(LIST_SIZE), into=ItemRow)
+
+
+class FastItemsController(Controller):
+    """The same reads as statements compiled once, on the worker pool."""
+
+    def show(self, id: int) -> object:
+        return as_dict(self.sql.first_or_404(ONE, id=id))
+
+    def index(self) -> object:
+        return [as_dict(item) for item in self.sql.all(FIRST)]
+
+
+class AsyncFastItemsController(Controller):
+    """The same on the event loop."""
+
+    async def show(self, id: int) -> object:
+        return as_dict(await self.asql.first_or_404(ONE, id=id))
+
+    async def index(self) -> object:
+        return [as_dict(item) for item in await self.asql.all(FIRST)]
+
+
 def build(controller: type[Controller]) -> App:
     app = App(
         __name__,
@@ -61,3 +98,5 @@ def build(controller: type[Controller]) -> App:
 
 app = build(ItemsController)
 async_app = build(AsyncItemsController)
+fast_app = build(FastItemsController)
+fast_async_app = build(AsyncFastItemsController)
