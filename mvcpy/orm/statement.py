@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from decimal import Decimal
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import Executable, Select
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, processors
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.sql.dml import UpdateBase
 
 __all__ = ["CompiledStatement", "Statement"]
@@ -235,7 +237,31 @@ def _takes_in_order(into: Callable[..., Any], columns: Sequence[str]) -> bool:
 def _result_processor(column_type: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
     """How ``dialect``'s driver values of ``column_type`` become Python values (SQLite's
     text datetimes, a TypeDecorator's ``process_result_value``)."""
-    processor: Callable[[Any], Any] | None = column_type.dialect_impl(dialect).result_processor(
-        dialect, None
-    )
+    impl = column_type.dialect_impl(dialect)
+    try:
+        processor: Callable[[Any], Any] | None = impl.result_processor(dialect, None)
+    except (TypeError, InvalidRequestError):
+        # PostgreSQL's numeric processors choose by the type the driver reports for the
+        # column, which is known only once it has run: convert whatever comes back
+        if not hasattr(impl, "asdecimal"):
+            raise
+        return _numeric_processor(impl)
     return processor
+
+
+def _numeric_processor(impl: Any) -> Callable[[Any], Any]:
+    """A ``Numeric``/``Float`` column's values as the type asks: ``Decimal`` when it is
+    ``asdecimal``, else ``float``, whatever the database's own type of the column."""
+    if impl.asdecimal:
+        scale = getattr(impl, "_effective_decimal_return_scale", None) or impl.scale or 10
+        to_decimal = processors.to_decimal_processor_factory(Decimal, scale)
+
+        def as_decimal(value: Any) -> Any:
+            return value if value is None or type(value) is Decimal else to_decimal(value)
+
+        return as_decimal
+
+    def as_float(value: Any) -> Any:
+        return value if value is None or type(value) is float else float(value)
+
+    return as_float

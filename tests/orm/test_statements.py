@@ -12,13 +12,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import (
+    Float,
+    Integer,
+    Numeric,
     bindparam,
+    cast,
     create_engine,
     delete,
     func,
     insert,
     select,
     text,
+    type_coerce,
     update,
 )
 
@@ -245,6 +250,49 @@ def test_async_statements_on_asyncpg(make_app: Callable[..., App], postgres_db: 
         assert app.database.async_engine.dialect.driver == "asyncpg"
         pool = app.database.async_engine.sync_engine.pool
         assert pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+_N = bindparam("n", type_=Integer)
+#: numbers whose Python type depends on how PostgreSQL's driver reports the column: a
+#: float, a Decimal, and a NUMERIC the statement says is a Float (so a float)
+NUMBERS = Statement(
+    select(
+        cast(_N, Float).label("f"),
+        cast(_N, Numeric(10, 2)).label("d"),
+        type_coerce(cast(_N, Numeric(10, 2)), Float).label("coerced"),
+    )
+)
+
+
+class Numbers(Controller):
+    def fast(self) -> Any:
+        return _typed(self.sql.first_or_404(NUMBERS, n=3))
+
+    async def fast_async(self) -> Any:
+        return _typed(await self.asql.first_or_404(NUMBERS, n=3))
+
+    def orm(self) -> Any:
+        return _typed(self.db.execute(NUMBERS.statement, {"n": 3}).one())
+
+
+def _typed(row: Any) -> list[str]:
+    return [f"{type(value).__name__} {value}" for value in row]
+
+
+@pytest.mark.parametrize("async_driver", ["psycopg", "asyncpg"])
+def test_numbers_come_back_as_sqlalchemy_gives_them_on_postgres(
+    make_app: Callable[..., App], postgres_db: str, async_driver: str
+) -> None:
+    driver = {"async_url": asyncpg_url(postgres_db)} if async_driver == "asyncpg" else {}
+    app = make_app(database={"url": postgres_db, **driver})
+    app.router("/fast", Numbers, "get:fast")
+    app.router("/fast_async", Numbers, "get:fast_async")
+    app.router("/orm", Numbers, "get:orm")
+    with TestClient(app) as client:
+        expected = client.get("/orm").json()
+        assert expected == ["float 3.0", "Decimal 3.00", "float 3.0"]
+        assert client.get("/fast").json() == expected
+        assert client.get("/fast_async").json() == expected
 
 
 @pytest.mark.parametrize("async_driver", ["psycopg", "asyncpg"])
