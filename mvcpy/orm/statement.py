@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from decimal import Decimal
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import Executable, Select
