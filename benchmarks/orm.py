@@ -299,10 +299,11 @@ def run(quick: bool = False, databases: list[str] | None = None, log: bool = Tru
                             cpu = process_cpu_seconds(server.process.pid)
                             got = run_wrk(f"http://{HOST}:{server.port}{path}", duration, 32)
                             cpu = process_cpu_seconds(server.process.pid) - cpu
-                            if got.non_2xx or got.socket_errors:
+                            if got.non_2xx or got.socket_errors or not got.requests:
                                 result.warnings.append(
                                     f"{database} {server.label} {endpoint} round {index + 1}: "
-                                    f"{got.non_2xx} non-2xx, {got.socket_errors} socket errors"
+                                    f"{got.requests} requests answered, {got.non_2xx} non-2xx, "
+                                    f"{got.socket_errors} socket errors"
                                 )
                             key = (database, server.label, endpoint)
                             result.samples.setdefault(key, []).append(got.requests_per_second)

@@ -124,7 +124,8 @@ class Context:
         """What this request opened of the database (``db_scope``), made on first use."""
         scope = self.db_scope
         if scope is None:
-            scope = self.db_scope = self.app.database.request_scope()
+            app = self.app
+            scope = self.db_scope = app.database.request_scope(app._executor)
         return scope
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -301,9 +302,10 @@ class Database:
             )
         return factory(info=info)
 
-    def request_scope(self) -> RequestDB:
-        """Return the per-request holder of this request's sessions."""
-        return RequestDB(self)
+    def request_scope(self, executor: Executor | None = None) -> RequestDB:
+        """Return the per-request holder of this request's sessions; ``executor``: the
+        app's worker threads (None: asyncio's default executor)."""
+        return RequestDB(self, executor)
 
     # -- shutdown ---------------------------------------------------------------------
     async def dispose(self) -> None:

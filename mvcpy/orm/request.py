@@ -58,10 +58,12 @@ class RequestDB:
     """This request's ``Session`` and ``AsyncSession``, each opened lazily, and its
     statement runners ``sql``/``asql`` (mvcpy.orm.sql)."""
 
-    __slots__ = ("_asql", "_async", "_sql", "_sync", "database")
+    __slots__ = ("_asql", "_async", "_sql", "_sync", "database", "executor")
 
-    def __init__(self, database: SessionSource) -> None:
+    def __init__(self, database: SessionSource, executor: Executor | None = None) -> None:
         self.database = database
+        #: the app's worker threads, for what must not run on the event loop
+        self.executor = executor
         self._sync: DbSession | None = None
         self._async: AsyncDbSession | None = None
         self._sql: Sql | None = None

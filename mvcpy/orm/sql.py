@@ -13,6 +13,10 @@ Where a statement runs:
   begins a transaction only before a write. It saves the BEGIN and COMMIT round trips of
   a request that only reads. Other databases (MySQL and MariaDB read at REPEATABLE READ)
   run every statement in the transaction.
+- In async actions on a SQLite file, such a read runs on the app's worker threads,
+  through the sync driver, in one hop: aiosqlite, the async driver, runs each of its
+  calls on a thread of its own anyway, and took four hops and SQLAlchemy's greenlet for
+  one read.
 
 psycopg's statements are prepared on the server (``prepare=True``); asyncpg (reads
 outside the transaction) and SQLite's driver cache their own. The sync drivers of
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Dialect, Engine
@@ -35,6 +40,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from mvcpy.errors import HTTPError
 from mvcpy.orm.statement import CompiledStatement, Statement
+from mvcpy.threads import in_thread
 from mvcpy.types import CURRENT_QUERY_LOG, CURRENT_TRACER, QUERY_COUNTERS
 
 if TYPE_CHECKING:
@@ -54,6 +60,8 @@ class Scope(Protocol):
 
     #: the app's Database: its engines and ``test_connection``
     database: Any
+    #: the app's worker threads (None: asyncio's default executor)
+    executor: Executor | None
 
     @property
     def session_open(self) -> bool:
@@ -107,6 +115,31 @@ def _may_read_outside(engine: Engine) -> bool:
     # known once the engine has connected (the first request goes through the session)
     level = getattr(dialect, "default_isolation_level", None)
     return (_prepares(dialect) or _asyncpg(dialect)) and level == "READ COMMITTED"
+
+
+def _reads_on_threads(database: Any) -> bool:
+    """Whether the async runner's reads before the transaction go to the worker threads
+    (see above): a SQLite file (each engine has an in-memory database of its own), with
+    no test connection that the sessions join."""
+    engine = database.engine
+    name = engine.url.database or ""
+    return (
+        engine.dialect.driver == "pysqlite"
+        and name not in ("", ":memory:")
+        and "mode=memory" not in name
+        and database.test_connection is None
+    )
+
+
+def _read_pooled(engine: Engine, compiled: CompiledStatement, args: Any) -> _Result:
+    """Run a read on a connection of ``engine``'s pool, given back at once."""
+    lease = engine.raw_connection()
+    try:
+        return _run_direct(
+            engine.dialect, lease.dbapi_connection, compiled, args, False, lease.invalidate
+        )
+    finally:
+        lease.close()
 
 
 def _driver_error(
@@ -359,12 +392,27 @@ class AsyncSql(_Handle):
         params: Mapping[str, Any],
         many: Iterable[Mapping[str, Any]] | None,
     ) -> tuple[CompiledStatement, Sequence[Any], int]:
-        async_engine = self._scope.database.async_engine
+        database = self._scope.database
+        async_engine = database.async_engine
         engine = async_engine.sync_engine
         dialect = engine.dialect
+        observed = _observed()
+        if (
+            dialect.name == "sqlite"
+            and many is None
+            and not self._scope.async_session_open
+            and not observed
+            and _reads_on_threads(database)
+        ):
+            sync_engine = database.engine
+            compiled = statement.compiled(sync_engine.dialect)
+            if compiled.reads:
+                args = self._args(compiled, params, None)
+                return compiled, *await in_thread(
+                    self._scope.executor, _read_pooled, sync_engine, compiled, args
+                )
         compiled = statement.compiled(dialect)
         args = self._args(compiled, params, many)
-        observed = _observed()
         native = _prepares(dialect)  # psycopg's AsyncConnection; others through SQLAlchemy
         if (
             compiled.reads
