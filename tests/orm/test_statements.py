@@ -203,6 +203,29 @@ def test_async_statements(make_app: Callable[..., App], async_db_url: str) -> No
         assert pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
+class InMemory(Controller):
+    async def create(self) -> Any:
+        connection = await self.adb.connection()
+        await connection.run_sync(lambda c: Author.metadata.create_all(c, [Author.__table__]))
+        self.adb.add(Author(email=self.get_string("email")))
+        return {}
+
+    async def index(self) -> Any:
+        return [email for (email,) in await self.asql.all(AUTHORS)]
+
+
+def test_async_reads_of_an_in_memory_sqlite_database_stay_on_its_engine(
+    make_app: Callable[..., App],
+) -> None:
+    """Reads of a SQLite file go to the worker threads through the sync driver; an
+    in-memory database is one per engine, so there they stay on the async one."""
+    app = make_app(database={"url": "sqlite://"})
+    app.router("/authors", InMemory, "get:index;post:create")
+    with TestClient(app) as client:
+        client.post("/authors", data={"email": "mem@example.com"})
+        assert client.get("/authors").json() == ["mem@example.com"]
+
+
 #: A setting that lasts until the end of the transaction (``is_local``), and its value:
 #: a read that finds it ran in the same transaction as the one that set it.
 MARK = Statement(select(func.set_config("mvcpy.mark", "set", True)))
