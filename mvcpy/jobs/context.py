@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from mvcpy.config.settings import Config
     from mvcpy.orm.request import RequestDB
     from mvcpy.orm.session import AsyncDbSession, DbSession
+    from mvcpy.orm.sql import AsyncSql, Sql
 
 __all__ = ["JobContext"]
 
@@ -78,6 +79,16 @@ class JobContext:
     def adb(self) -> AsyncDbSession:
         """The job's async database session (for ``async def`` jobs)."""
         return self._db_scope().async_session(None)  # type: ignore[arg-type]
+
+    @property
+    def sql(self) -> Sql:
+        """The job's runner of compiled statements (mvcpy.orm.sql), in its transaction."""
+        return self._db_scope().sql(None)  # type: ignore[arg-type]
+
+    @property
+    def asql(self) -> AsyncSql:
+        """The job's runner of compiled statements, awaited (for ``async def`` jobs)."""
+        return self._db_scope().async_sql(None)  # type: ignore[arg-type]
 
     def end(self, ok: bool) -> None:
         """Commit (``ok``) or roll back the job's sync session, from its thread."""

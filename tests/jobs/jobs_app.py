@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, func, insert, select
 
 from mvcpy import App
 from mvcpy.jobs import JobContext, job
+from mvcpy.orm import Statement
 
 metadata = MetaData()
 #: one row per side effect; ``key`` is the job's idempotency key
@@ -61,6 +62,26 @@ def record(ctx: JobContext, key: str, value: int = 0) -> None:
 async def record_async(ctx: JobContext, key: str, value: int = 0) -> None:
     """Record one side effect from an async job."""
     await ctx.adb.execute(insert(effects).values(key=key, value=value))
+
+
+#: a statement compiled once (mvcpy.orm.Statement), for the jobs' fast path
+RECORD = Statement(insert(effects).values(key=bindparam("key"), value=bindparam("value")))
+
+
+@job(retries=0)
+def record_fast(ctx: JobContext, key: str, fail: bool = False) -> None:
+    """Record through ``ctx.sql``; fail after the write when asked (it is rolled back)."""
+    ctx.sql.execute(RECORD, key=key, value=1)
+    if fail:
+        raise RuntimeError(f"{key} fails after its write")
+
+
+@job(retries=0)
+async def record_fast_async(ctx: JobContext, key: str, fail: bool = False) -> None:
+    """Record through ``ctx.asql``; fail after the write when asked."""
+    await ctx.asql.execute(RECORD, key=key, value=1)
+    if fail:
+        raise RuntimeError(f"{key} fails after its write")
 
 
 @job(retries=2)

@@ -67,6 +67,18 @@ def test_a_job_sent_from_a_job_joins_its_unit_of_work(app: App, jobs: EnqueuedJo
     assert _keys(app) == ["p2", "p2-child"]
 
 
+@pytest.mark.parametrize("fast", [jobs_app.record_fast, jobs_app.record_fast_async])
+def test_a_jobs_statements_commit_with_it_or_roll_back(
+    app: App, jobs: EnqueuedJobs, fast: jobs_app.Job
+) -> None:
+    app.start()
+    fast.send("kept")
+    fast.send("dropped", fail=True)
+    with pytest.raises(RuntimeError, match="dropped fails after its write"):
+        jobs.run()
+    assert _keys(app) == ["kept"]
+
+
 def test_models_and_datetimes_reach_the_job(app: App, jobs: EnqueuedJobs) -> None:
     app.start()
     when = dt.datetime(2026, 12, 5, 9, 30, tzinfo=dt.UTC)
