@@ -19,6 +19,7 @@ from mvcpy.translation import install_gettext
 from mvcpy.types import CURRENT_TRACER
 from mvcpy.views.errors import TemplateRenderError, locate, session_helper
 from mvcpy.views.filters import BEEGO_FILTERS
+from mvcpy.views.output import CodeGenerator
 from mvcpy.views.settings import StaticSettings, TemplatesSettings
 from mvcpy.views.static import StaticURLs
 
@@ -87,8 +88,11 @@ class _Environment(jinja2.Environment):
     107 µs page with mvcpy's 33 globals (BENCHMARKS.md). A flat dict copies in C. The
     price: a template sees the environment's globals as they were when it was loaded, so
     :meth:`Templates.add_global` empties the template cache (Jinja asks anyway that
-    globals not change once templates are loaded).
+    globals not change once templates are loaded). Autoescaped output is escaped to
+    plain strings (mvcpy.views.output).
     """
+
+    code_generator_class = CodeGenerator
 
     def make_globals(self, d: Any) -> dict[str, Any]:
         flat = dict(self.globals)
