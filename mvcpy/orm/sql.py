@@ -346,11 +346,12 @@ class Sql(_Handle):
 class AsyncSql(_Handle):
     """``self.asql`` in async actions: the same as :class:`Sql`, awaited."""
 
-    __slots__ = ("_releasing",)
+    __slots__ = ("_plan", "_releasing")
 
     def __init__(self, scope: Scope, request: Request) -> None:
         super().__init__(scope, request)
         self._releasing: asyncio.Task[None] | None = None
+        self._plan: _AsyncPlan | None = None
 
     async def all(self, statement: Statement[T], **params: Any) -> list[T]:
         """Every row the statement returns."""
@@ -392,19 +393,15 @@ class AsyncSql(_Handle):
         params: Mapping[str, Any],
         many: Iterable[Mapping[str, Any]] | None,
     ) -> tuple[CompiledStatement, Sequence[Any], int]:
-        database = self._scope.database
-        async_engine = database.async_engine
-        engine = async_engine.sync_engine
-        dialect = engine.dialect
+        plan = self._plan
+        if plan is None:
+            plan = self._plan = _AsyncPlan(self._scope.database)
+        dialect = plan.dialect
         observed = _observed()
-        if (
-            dialect.name == "sqlite"
-            and many is None
-            and not self._scope.async_session_open
-            and not observed
-            and _reads_on_threads(database)
-        ):
-            sync_engine = database.engine
+        #: a statement that may run before the transaction, on a connection of its own
+        before = many is None and not observed and not self._scope.async_session_open
+        if before and plan.threads:
+            sync_engine = self._scope.database.engine
             compiled = statement.compiled(sync_engine.dialect)
             if compiled.reads:
                 args = self._args(compiled, params, None)
@@ -413,18 +410,11 @@ class AsyncSql(_Handle):
                 )
         compiled = statement.compiled(dialect)
         args = self._args(compiled, params, many)
-        native = _prepares(dialect)  # psycopg's AsyncConnection; others through SQLAlchemy
-        if (
-            compiled.reads
-            and many is None
-            and (native or _asyncpg(dialect))
-            and not self._scope.async_session_open
-            and not observed
-            and _may_read_outside(engine)
-        ):
+        native = plan.native  # psycopg's AsyncConnection; others through SQLAlchemy
+        if before and plan.outside and compiled.reads:
             lease = self._lease
             if lease is None:
-                lease = self._lease = await async_engine.raw_connection()
+                lease = self._lease = await plan.async_engine.raw_connection()
                 if native:  # asyncpg runs outside a transaction unless asked
                     await lease.driver_connection.set_autocommit(True)
             driver: Any = lease.driver_connection
@@ -493,6 +483,24 @@ class AsyncSql(_Handle):
     def leased(self) -> bool:
         """Whether a connection is held outside the transaction, or being given back."""
         return self._lease is not None or self._releasing is not None
+
+
+class _AsyncPlan:
+    """What a request's async statements need to know of the database, worked out at its
+    first statement (PERF: not again for each of its statements)."""
+
+    __slots__ = ("async_engine", "dialect", "native", "outside", "threads")
+
+    def __init__(self, database: Any) -> None:
+        self.async_engine = database.async_engine
+        engine = self.async_engine.sync_engine
+        self.dialect: Dialect = engine.dialect
+        #: psycopg: its AsyncConnection is called directly
+        self.native = _prepares(self.dialect)
+        #: reads before the transaction run on a connection of their own, on the driver
+        self.outside = (self.native or _asyncpg(self.dialect)) and _may_read_outside(engine)
+        #: reads before the transaction run on the worker threads (a SQLite file)
+        self.threads = self.dialect.name == "sqlite" and _reads_on_threads(database)
 
 
 async def _give_back(lease: PoolProxiedConnection, pool: Any) -> None:

@@ -38,6 +38,7 @@ class CompiledStatement:
 
     __slots__ = (
         "_escaped",
+        "_plain",
         "columns",
         "computed",
         "defaults",
@@ -81,6 +82,8 @@ class CompiledStatement:
         if escaped:  # names the driver cannot take as they are (``%(a b)s``)
             self.names = self.names and tuple(escaped.get(n, n) for n in self.names)
         self._escaped = escaped
+        #: nothing to fill in or convert: the values given are the parameters
+        self._plain = not (self.defaults or self.computed or self.processors or escaped)
         columns = list(getattr(statement, "exported_columns", ()) or ())
         #: whether it returns rows: known for Core's SELECT, INSERT, UPDATE and DELETE;
         #: None for ``text()``, where the driver tells
@@ -123,6 +126,12 @@ class CompiledStatement:
 
     def parameters(self, given: Mapping[str, Any]) -> Any:
         """The driver's parameters for the values ``given`` by name."""
+        names = self.names
+        if self._plain and names is not None:  # PERF: the common case, in one pass
+            try:
+                return tuple([given[name] for name in names])
+            except KeyError as exc:
+                raise TypeError(f"the statement needs a value for {exc.args[0]!r}") from None
         values = {**self.defaults, **given}
         for name, function in self.computed.items():
             if name not in values:
@@ -132,7 +141,6 @@ class CompiledStatement:
             for name, processor in processors.items():
                 if name in values:
                     values[name] = processor(values[name])
-        names = self.names
         try:
             if names is not None:
                 return tuple(values[name] for name in names)
