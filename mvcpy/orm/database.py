@@ -12,14 +12,19 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 
 from mvcpy.errors import ConfigurationError
 from mvcpy.orm.availability import UnavailableLog
 from mvcpy.orm.request import RequestDB
-from mvcpy.orm.session import AsyncDbSession, DbSession
+from mvcpy.orm.session import OWN_CONNECTION, AsyncDbSession, DbSession
 from mvcpy.orm.settings import DatabaseSettings
 
 __all__ = ["DEFAULT_SQLITE_PATH", "Database", "async_url_for"]
@@ -42,6 +47,15 @@ _ASYNC_DRIVERS = {
     "mysql": "mysql+aiomysql",
     "mariadb": "mariadb+aiomysql",
 }
+
+
+def _begin_on(session: Session, connection: Connection) -> None:
+    """Make ``connection``'s transaction the session's own now, not at its first
+    statement: the connection may already be in one on the database (writes of the
+    request's ``sql``/``asql`` before it), which the session's commit must commit even if
+    it runs no statement itself. BEGIN is implicit in PostgreSQL's and SQLite's drivers,
+    so this does no I/O."""
+    session.connection()
 
 
 def _is_memory(url: URL) -> bool:
@@ -276,8 +290,10 @@ class Database:
         return engine
 
     # -- sessions ---------------------------------------------------------------------
-    def session(self, **info: Any) -> DbSession:
-        """Open a new session (the caller closes it)."""
+    def session(self, pooled: PoolProxiedConnection | None = None, **info: Any) -> DbSession:
+        """Open a new session (the caller closes it). ``pooled``: a connection checked out
+        of the pool for the session to run on (a request's session takes over the connection
+        its reads used); it goes back to the pool as the request ends."""
         connection = self.test_connection
         if connection is not None:
             return DbSession(
@@ -291,15 +307,29 @@ class Database:
             factory = self._sessions = sessionmaker(
                 self.engine, class_=DbSession, expire_on_commit=False
             )
+        if pooled is not None:
+            own = Connection(self.engine, pooled)
+            session = factory(bind=own, info={**info, OWN_CONNECTION: own})
+            _begin_on(session, own)
+            return session
         return factory(info=info)
 
-    def async_session(self, **info: Any) -> AsyncDbSession:
-        """Open a new async session (the caller closes it)."""
+    def async_session(
+        self, pooled: PoolProxiedConnection | None = None, **info: Any
+    ) -> AsyncDbSession:
+        """Open a new async session (the caller closes it); ``pooled`` as for
+        :meth:`session`, from the async engine's pool."""
         factory = self._async_sessions
+        engine = self.async_engine
         if factory is None or self._pid != os.getpid():
             factory = self._async_sessions = async_sessionmaker(
-                self.async_engine, class_=AsyncDbSession, expire_on_commit=False
+                engine, class_=AsyncDbSession, expire_on_commit=False
             )
+        if pooled is not None:
+            own = Connection(engine.sync_engine, pooled)
+            session = factory(bind=AsyncConnection(engine, own), info={**info, OWN_CONNECTION: own})
+            _begin_on(session.sync_session, own)
+            return session
         return factory(info=info)
 
     def request_scope(self, executor: Executor | None = None) -> RequestDB:

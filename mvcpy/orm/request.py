@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.util import greenlet_spawn
 
-from mvcpy.orm.session import REQUEST_KEY, AsyncDbSession, DbSession
+from mvcpy.orm.session import OWN_CONNECTION, REQUEST_KEY, AsyncDbSession, DbSession
 from mvcpy.orm.sql import AsyncSql, Sql
 from mvcpy.threads import in_thread
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
     from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.pool import PoolProxiedConnection
 
     from mvcpy.http.request import Request
     from mvcpy.orm.availability import UnavailableLog
@@ -45,12 +46,14 @@ class SessionSource(Protocol):
         """The process's async engine."""
         ...
 
-    def session(self, **info: Any) -> DbSession:
-        """Return a new session."""
+    def session(self, pooled: PoolProxiedConnection | None = None, **info: Any) -> DbSession:
+        """Return a new session, on ``pooled`` if given."""
         ...
 
-    def async_session(self, **info: Any) -> AsyncDbSession:
-        """Return a new async session."""
+    def async_session(
+        self, pooled: PoolProxiedConnection | None = None, **info: Any
+    ) -> AsyncDbSession:
+        """Return a new async session, on ``pooled`` if given."""
         ...
 
 
@@ -73,22 +76,29 @@ class RequestDB:
         """Return the request's session, opening it on first use."""
         session = self._sync
         if session is None:
-            if self._sql is not None:  # its reads so far are done: one connection at a time
-                self._sql.release()
-            session = self._sync = self.database.session(**{REQUEST_KEY: request})
+            # PERF: the transaction runs on the connection the reads before it used
+            lease = self._sql.hand_over() if self._sql is not None else None
+            session = self._sync = self.database.session(lease, **{REQUEST_KEY: request})
         return session
 
-    def async_session(self, request: Request) -> AsyncDbSession:
+    def async_session(
+        self, request: Request, lease: PoolProxiedConnection | None = None
+    ) -> AsyncDbSession:
         """Return the request's async session, opening it on first use.
 
-        A connection ``asql`` holds for reads is given back as the session opens, so a
-        request holds one connection at a time.
+        A request holds one connection at a time: the session runs on ``lease``, the
+        connection ``asql`` held (handed over as a statement of its opens the session),
+        or on the one where ``asql``'s writes began the transaction; else the connection
+        ``asql`` held for reads is given back as the session opens.
         """
         session = self._async
         if session is None:
-            if self._asql is not None:
-                self._asql.release_soon()
-            session = self._async = self.database.async_session(**{REQUEST_KEY: request})
+            runner = self._asql
+            if lease is None and runner is not None:
+                lease = runner.take_transaction()  # its writes so far: the session goes on
+                if lease is None:
+                    runner.release_soon()
+            session = self._async = self.database.async_session(lease, **{REQUEST_KEY: request})
         return session
 
     @property
@@ -141,15 +151,16 @@ class RequestDB:
         """End both sessions from the event loop; the sync one on a worker thread."""
         if self._sync is not None or (self._sql is not None and self._sql.leased):
             await in_thread(executor, self.end, ok)
+        commit = ok and self.database.autocommit
         runner = self._asql
         if runner is not None and runner.leased:
-            await runner.release()
+            await runner.end(commit)  # the transaction its writes began, if any
         session = self._async
         if session is None:
             return
         self._async = None
         # PERF: one hop into SQLAlchemy's greenlet for the commit and the close, not two.
-        await greenlet_spawn(_finish, session.sync_session, ok and self.database.autocommit)
+        await greenlet_spawn(_finish, session.sync_session, commit)
 
     @property
     def is_open(self) -> bool:
@@ -163,11 +174,17 @@ class RequestDB:
 
 
 def _finish(session: Any, commit: bool) -> None:
-    """Commit or roll back ``session``, then close it."""
+    """Commit or roll back ``session``, then close it, and the connection it was opened
+    on if it owns one."""
     try:
         if commit:
             session.commit()
         else:
             session.rollback()
     finally:
-        session.close()
+        try:
+            session.close()
+        finally:
+            own = session.info.pop(OWN_CONNECTION, None)
+            if own is not None:
+                own.close()

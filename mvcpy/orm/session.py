@@ -23,6 +23,9 @@ T = TypeVar("T")
 
 #: ``Session.info`` key of the request a per-request session belongs to.
 REQUEST_KEY = "mvcpy.request"
+#: ``Session.info`` key of the connection a per-request session runs on and closes as
+#: it ends (one handed over by the request's runner of statements), if any
+OWN_CONNECTION = "mvcpy.connection"
 
 
 @dataclass

@@ -7,12 +7,18 @@ Where a statement runs:
   open, runs on the session's connection, in its transaction: committed after the
   action, rolled back when it fails, like what the ORM did in the same request.
 - A plain SELECT that comes before any of those runs on a connection taken from the
-  pool for the request and given back at its end, outside a transaction, where that
-  changes nothing a request can see: PostgreSQL at READ COMMITTED (its default), where
-  every statement reads its own snapshot in a transaction too, and SQLite, whose driver
-  begins a transaction only before a write. It saves the BEGIN and COMMIT round trips of
-  a request that only reads. Other databases (MySQL and MariaDB read at REPEATABLE READ)
-  run every statement in the transaction.
+  pool for the request, outside a transaction, where that changes nothing a request can
+  see: PostgreSQL at READ COMMITTED (its default), where every statement reads its own
+  snapshot in a transaction too, and SQLite, whose driver begins a transaction only
+  before a write. It saves the BEGIN and COMMIT round trips of a request that only
+  reads. Other databases (MySQL and MariaDB read at REPEATABLE READ) run every
+  statement in the transaction.
+- The request's transaction then runs on that same connection: the session takes it
+  over as it opens, so a request checks out one connection, not two. In async actions
+  on PostgreSQL, ``asql``'s first write begins the transaction there itself, on the
+  driver, and commits or rolls it back as the request ends; a session opened later goes
+  on in it. (An async session the ORM opens before any write takes a connection of its
+  own, and the held one goes back.)
 - In async actions on a SQLite file, such a read runs on the app's worker threads,
   through the sync driver, in one hop: aiosqlite, the async driver, runs each of its
   calls on a thread of its own anyway, and took four hops and SQLAlchemy's greenlet for
@@ -35,7 +41,7 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.util import greenlet_spawn
 
 from mvcpy.errors import HTTPError
@@ -77,8 +83,8 @@ class Scope(Protocol):
         """The request's session, opened on first use."""
         ...
 
-    def async_session(self, request: Request) -> Any:
-        """The request's async session, opened on first use."""
+    def async_session(self, request: Request, lease: PoolProxiedConnection | None = None) -> Any:
+        """The request's async session, opened on first use (on ``lease`` if given)."""
         ...
 
 
@@ -164,19 +170,17 @@ def _asyncpg_error(
     import asyncpg
     from asyncpg.exceptions import InternalClientError, PostgresConnectionError
 
-    lost_kinds = (
-        asyncpg.InterfaceError,
-        InternalClientError,
-        PostgresConnectionError,
-        OSError,
-        TimeoutError,
-    )
+    lost_kinds = (InternalClientError, PostgresConnectionError, OSError, TimeoutError)
     if isinstance(exc, lost_kinds) or driver.is_closed():
         return OperationalError(sql, args, exc, connection_invalidated=True), True
+    if isinstance(exc, asyncpg.InterfaceError):  # a bad parameter (DataError), a misuse
+        return InterfaceError(sql, args, exc), False
     if isinstance(exc, asyncpg.PostgresError):
         state = str(getattr(exc, "sqlstate", "") or "")
         if state[:2] in ("57", "53"):  # a statement timeout, a shutdown, no resources
             return OperationalError(sql, args, exc), False
+        if state[:2] == "23":  # a unique, foreign key, not null or check violation
+            return IntegrityError(sql, args, exc), False
         return DBAPIError(sql, args, exc), False
     return None
 
@@ -316,7 +320,6 @@ class Sql(_Handle):
             return compiled, *_run_direct(
                 dialect, lease.dbapi_connection, compiled, args, False, self._lose
             )
-        self.release()
         connection = self._scope.session(self._request).connection()
         if observed or dialect.driver not in _DIRECT_DRIVERS:
             result = connection.exec_driver_sql(compiled.sql, args)
@@ -332,26 +335,35 @@ class Sql(_Handle):
         if lease is not None:
             lease.invalidate(exc)
 
-    def release(self) -> None:
-        """Give the connection held outside the transaction back to the pool."""
+    def hand_over(self) -> PoolProxiedConnection | None:
+        """Give up the connection held outside the transaction, ready for one (psycopg's
+        out of autocommit), for the request's session to run on; None if none is held."""
         lease = self._lease
         if lease is None:
-            return
+            return None
         self._lease = None
         if _prepares(self._scope.database.engine.dialect):
             lease.dbapi_connection.autocommit = False  # type: ignore[union-attr]
-        lease.close()
+        return lease
+
+    def release(self) -> None:
+        """Give the connection held outside the transaction back to the pool."""
+        lease = self.hand_over()
+        if lease is not None:
+            lease.close()
 
 
 class AsyncSql(_Handle):
     """``self.asql`` in async actions: the same as :class:`Sql`, awaited."""
 
-    __slots__ = ("_plan", "_releasing")
+    __slots__ = ("_plan", "_releasing", "_writing")
 
     def __init__(self, scope: Scope, request: Request) -> None:
         super().__init__(scope, request)
         self._releasing: asyncio.Task[None] | None = None
         self._plan: _AsyncPlan | None = None
+        #: whether a write began the request's transaction on the held connection
+        self._writing = False
 
     async def all(self, statement: Statement[T], **params: Any) -> list[T]:
         """Every row the statement returns."""
@@ -411,32 +423,20 @@ class AsyncSql(_Handle):
         compiled = statement.compiled(dialect)
         args = self._args(compiled, params, many)
         native = plan.native  # psycopg's AsyncConnection; others through SQLAlchemy
-        if before and plan.outside and compiled.reads:
-            lease = self._lease
-            if lease is None:
-                lease = self._lease = await plan.async_engine.raw_connection()
-                if native:  # asyncpg runs outside a transaction unless asked
-                    await lease.driver_connection.set_autocommit(True)
-            driver: Any = lease.driver_connection
-            try:
-                if native:
-                    return (compiled, *await _execute_async(driver, compiled, args, False))
-                rows = await driver.fetch(compiled.sql, *args)
-                return compiled, rows, len(rows)
-            except Exception as exc:
-                error = (
-                    _driver_error(dialect, exc, compiled.sql, args, lease.dbapi_connection)
-                    if native
-                    else _asyncpg_error(exc, compiled.sql, args, driver)
-                )
-                if error is None:
-                    raise
-                if error[1]:
-                    self._lease = None
-                    await greenlet_spawn(lease.invalidate, exc)
-                raise error[0] from exc
-        await self.release()
-        connection = await self._scope.async_session(self._request).connection()
+        if (
+            plan.outside
+            and not observed
+            and not self._scope.async_session_open
+            and (native or compiled.returns_rows is not None)
+        ):
+            writes = many is not None or not compiled.reads
+            return compiled, *await self._on_lease(plan, compiled, args, many, writes)
+        if self._scope.async_session_open:
+            await self.release()  # one being given back as the session opened
+            session = self._scope.async_session(self._request)
+        else:
+            session = self._scope.async_session(self._request, await self.hand_over())
+        connection = await session.connection()
         if observed or not native:
             result = await connection.exec_driver_sql(compiled.sql, args)
             rows = result.fetchall() if result.returns_rows else ()
@@ -454,6 +454,96 @@ class AsyncSql(_Handle):
             if error[1]:
                 await connection.invalidate(exc)
             raise error[0] from exc
+
+    async def _on_lease(
+        self,
+        plan: _AsyncPlan,
+        compiled: CompiledStatement,
+        args: Any,
+        many: Iterable[Mapping[str, Any]] | None,
+        writes: bool,
+    ) -> _Result:
+        """Run on the connection held for the request, on the driver: a read outside a
+        transaction until the first write, which begins the request's transaction there
+        (PERF: no session, no greenlet; the session takes the connection over if the
+        request opens one)."""
+        lease = self._lease
+        if lease is None:
+            lease = self._lease = await plan.async_engine.raw_connection()
+            if plan.native:  # asyncpg runs outside a transaction unless asked
+                await lease.driver_connection.set_autocommit(True)
+        driver: Any = lease.driver_connection
+        try:
+            if writes and not self._writing:
+                await _begin(lease)
+                self._writing = True
+            if plan.native:
+                return await _execute_async(driver, compiled, args, many is not None)
+            return await _asyncpg_execute(driver, compiled, args, many)
+        except Exception as exc:
+            await self._fail(plan.dialect, exc, compiled.sql, args)
+            raise
+
+    async def _fail(self, dialect: Dialect, exc: Exception, sql: str, args: Any) -> None:
+        """Raise ``exc`` of the held connection as SQLAlchemy would; drop the connection
+        if it is lost. Returns only when ``exc`` is not the driver's."""
+        lease = self._lease
+        assert lease is not None
+        error = _lease_error(dialect, exc, sql, args, lease)
+        if error is None:
+            return
+        if error[1]:
+            self._lease = None
+            self._writing = False
+            await greenlet_spawn(lease.invalidate, exc)
+        raise error[0] from exc
+
+    async def hand_over(self) -> PoolProxiedConnection | None:
+        """Give up the connection held for the request, for its session to run on: in
+        the transaction its writes began, else ready for one (psycopg's out of
+        autocommit); None if none is held."""
+        lease = self.take_transaction()
+        if lease is not None:
+            return lease
+        lease = self._lease
+        if lease is None:
+            return None
+        self._lease = None
+        driver: Any = lease.driver_connection
+        if hasattr(driver, "set_autocommit"):  # psycopg; asyncpg was left as it was
+            try:
+                await driver.set_autocommit(False)
+            except Exception as exc:
+                await greenlet_spawn(lease.invalidate, exc)
+                raise
+        return lease
+
+    def take_transaction(self) -> PoolProxiedConnection | None:
+        """Give up the held connection if a write began the request's transaction on it,
+        for the session to go on with; else None."""
+        if not self._writing:
+            return None
+        lease, self._lease = self._lease, None
+        self._writing = False
+        return lease
+
+    async def end(self, commit: bool) -> None:
+        """Commit (``commit``) or roll back the transaction the writes began on the held
+        connection, then give the connection back. A failing commit raises as the
+        session's would (an ``IntegrityError`` is a 409); the connection goes back all
+        the same."""
+        lease = self._lease
+        try:
+            if self._writing and lease is not None:
+                self._writing = False
+                try:
+                    await _end(lease, commit)
+                except Exception as exc:
+                    sql = "COMMIT" if commit else "ROLLBACK"
+                    await self._fail(self._scope.database.async_engine.dialect, exc, sql, ())
+                    raise
+        finally:
+            await self.release()
 
     async def release(self) -> None:
         """Give the connection held outside the transaction back to the pool."""
@@ -501,6 +591,55 @@ class _AsyncPlan:
         self.outside = (self.native or _asyncpg(self.dialect)) and _may_read_outside(engine)
         #: reads before the transaction run on the worker threads (a SQLite file)
         self.threads = self.dialect.name == "sqlite" and _reads_on_threads(database)
+
+
+async def _begin(lease: PoolProxiedConnection) -> None:
+    """Begin a transaction on ``lease``: psycopg's BEGIN goes with the next statement;
+    asyncpg's through SQLAlchemy's adapter, so that the adapter knows of it, and commits
+    it, if the request's session takes the connection over."""
+    driver: Any = lease.driver_connection
+    if hasattr(driver, "set_autocommit"):
+        await driver.set_autocommit(False)
+    else:
+        await lease.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+
+
+async def _end(lease: PoolProxiedConnection, commit: bool) -> None:
+    """Commit or roll back the transaction :func:`_begin` began on ``lease``."""
+    driver: Any = lease.driver_connection
+    if hasattr(driver, "set_autocommit"):
+        await (driver.commit() if commit else driver.rollback())
+        return
+    adapter: Any = lease.dbapi_connection
+    transaction = adapter._transaction
+    if transaction is not None:  # the adapter forgets it, whatever the outcome
+        await adapter._call_and_discard(transaction.commit if commit else transaction.rollback)
+
+
+async def _asyncpg_execute(
+    driver: Any, compiled: CompiledStatement, args: Any, many: Iterable[Any] | None
+) -> _Result:
+    """Run on asyncpg's connection (its statement cache prepares the SQL once)."""
+    if many is not None:
+        await driver.executemany(compiled.sql, args)
+        return (), -1  # asyncpg does not say how many rows changed
+    if compiled.returns_rows:
+        rows = await driver.fetch(compiled.sql, *args)
+        return rows, len(rows)
+    status = await driver.execute(compiled.sql, *args)  # "UPDATE 3", "INSERT 0 1"
+    count = status.rpartition(" ")[2]
+    return (), int(count) if count.isdigit() else -1
+
+
+def _lease_error(
+    dialect: Dialect, exc: Exception, sql: str, args: Any, lease: PoolProxiedConnection
+) -> tuple[DBAPIError, bool] | None:
+    """``exc`` of a connection held for the request as SQLAlchemy raises it, and whether
+    it lost the connection; None when it is not the driver's (or the adapter's)."""
+    error = _driver_error(dialect, exc, sql, args, lease.dbapi_connection)
+    if error is None and _asyncpg(dialect):
+        error = _asyncpg_error(exc, sql, args, lease.driver_connection)
+    return error
 
 
 async def _give_back(lease: PoolProxiedConnection, pool: Any) -> None:
