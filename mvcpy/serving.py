@@ -140,7 +140,7 @@ def assemble(
         resolve = getattr(route.endpoint, "resolve", None)
         if resolve is not None:
             resolve(app.container)
-        endpoint: Any = UnitOfWork(route.endpoint, executor, traced)
+        endpoint: Any = UnitOfWork(route.endpoint, traced)
         filters = traced_chain(route.filters) if traced else route.filters
         if on_complete and not websocket:  # route stats: time filters and action
             filters, endpoint = timed_chain(filters, endpoint)
@@ -266,7 +266,7 @@ class Dispatcher:
             if request._form is not None or request._cleanups is not None:
                 await request.aclose()
             if ctx.db_scope is not None:  # a filter used ctx.db after the endpoint
-                await end_late_session(ctx, False, self._executor)
+                await end_late_session(ctx, False)
 
     async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a WebSocket scope: the handshake through the route's filters, then the socket."""

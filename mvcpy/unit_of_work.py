@@ -15,7 +15,6 @@ mvcpy.jobs) finds it; a running job sets it to its own unit of work.
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -48,22 +47,21 @@ class Unit(Protocol):
 current_unit: ContextVar[Unit | None] = ContextVar("mvcpy_unit", default=None)
 
 
-async def end_late_session(ctx: Context, ok: bool, executor: Executor | None) -> None:
+async def end_late_session(ctx: Context, ok: bool) -> None:
     """End a database session a filter opened after the endpoint's unit of work ended:
     committed only when ``ok`` (a WebSocket handshake that was accepted), else rolled back."""
     db_scope = ctx.db_scope
     if db_scope is not None and db_scope.is_open:
-        await db_scope.end_async(ok, executor)
+        await db_scope.end_async(ok)
 
 
 class UnitOfWork:
     """Wrap an endpoint: commit the request's database session after it, or roll back."""
 
-    __slots__ = ("endpoint", "executor", "is_sync", "traced")
+    __slots__ = ("endpoint", "is_sync", "traced")
 
-    def __init__(self, endpoint: Endpoint, executor: Executor | None, traced: bool = False) -> None:
+    def __init__(self, endpoint: Endpoint, traced: bool = False) -> None:
         self.endpoint = endpoint
-        self.executor = executor
         self.is_sync = endpoint.is_sync
         #: whether the app traces requests (mvcpy.tracing): else no tracer is looked up
         self.traced = traced
@@ -107,13 +105,13 @@ class UnitOfWork:
                 with tracer.start_as_current_span("action", attributes=_action(ctx)):
                     response = await self.endpoint.call_async(ctx)
             if ctx.db_scope is not None:  # commit before the response goes out
-                await ctx.db_scope.end_async(response.status < 500, self.executor)
+                await ctx.db_scope.end_async(response.status < 500)
         except BaseException as exc:
             if ctx.db_scope is None:
                 raise
             answer = database_answer(ctx, exc)
             try:
-                await ctx.db_scope.end_async(False, self.executor)  # roll back
+                await ctx.db_scope.end_async(False)  # roll back
             except Exception:
                 if answer is None:
                     raise

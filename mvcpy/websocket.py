@@ -687,7 +687,7 @@ async def serve_websocket(app: Application, ctx: Context, route: Route) -> None:
             response = await handle_error(ctx, exc, route.error_handlers, app.debug)
         upgrade = response if isinstance(response, WebSocketUpgrade) else None
         # A filter that used ctx.db around the handshake: kept only if it was accepted.
-        await end_late_session(ctx, upgrade is not None, app._executor)
+        await end_late_session(ctx, upgrade is not None)
         if upgrade is None:
             if response is not None:
                 await deny(ctx.scope, ctx.receive, ctx.send, response)

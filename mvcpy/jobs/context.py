@@ -36,6 +36,7 @@ class JobContext:
         scheduled_at: dt.datetime | None,
         services: Services,
         config: Config,
+        executor: Executor | None = None,
     ) -> None:
         #: the job's name (``module.function``)
         self.name = name
@@ -48,6 +49,8 @@ class JobContext:
         #: the app's services (``services["mail"]``, ``services["cache"]``...)
         self.services = services
         self._config = config
+        #: where the job's sessions end what must not run on the event loop
+        self._executor = executor
         self._scope: RequestDB | None = None
 
     def settings(self, model: type[S]) -> S:
@@ -67,7 +70,7 @@ class JobContext:
     def _db_scope(self) -> RequestDB:
         scope = self._scope
         if scope is None:
-            scope = self._scope = self.services["database"].request_scope()
+            scope = self._scope = self.services["database"].request_scope(self._executor)
         return scope
 
     @property
@@ -95,10 +98,10 @@ class JobContext:
         if self._scope is not None:
             self._scope.end(ok)
 
-    async def end_async(self, ok: bool, executor: Executor | None) -> None:
+    async def end_async(self, ok: bool) -> None:
         """Commit (``ok``) or roll back the job's sessions, from the event loop."""
         if self._scope is not None:
-            await self._scope.end_async(ok, executor)
+            await self._scope.end_async(ok)
 
     def __repr__(self) -> str:
         return f"<JobContext {self.name} id={self.job_id} attempts={self.attempts}>"

@@ -317,6 +317,7 @@ class JobEngine:
             scheduled_at=scheduled_at,
             services=self.services,
             config=self.config,
+            executor=self.executor,
         )
         kwargs = job.load(stored)
         args = (ctx,) if job.takes_context else ()
@@ -328,13 +329,13 @@ class JobEngine:
             async with asyncio.timeout(timeout) as limit:
                 result = await job.fn(*args, **kwargs)
         except BaseException as exc:
-            await ctx.end_async(False, self.executor)
+            await ctx.end_async(False)
             if isinstance(exc, TimeoutError) and limit.expired():
                 raise JobTimeout(f"job {job.name} ran longer than {timeout:g} s") from None
             raise
         finally:
             current_unit.reset(token)
-        await ctx.end_async(True, self.executor)
+        await ctx.end_async(True)
         return result
 
     async def _perform_sync(

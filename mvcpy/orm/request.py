@@ -147,10 +147,10 @@ class RequestDB:
         self._sync = None
         _finish(session, ok and self.database.autocommit)
 
-    async def end_async(self, ok: bool, executor: Executor | None) -> None:
+    async def end_async(self, ok: bool) -> None:
         """End both sessions from the event loop; the sync one on a worker thread."""
         if self._sync is not None or (self._sql is not None and self._sql.leased):
-            await in_thread(executor, self.end, ok)
+            await in_thread(self.executor, self.end, ok)
         commit = ok and self.database.autocommit
         runner = self._asql
         if runner is not None and runner.leased:
