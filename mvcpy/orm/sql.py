@@ -535,13 +535,13 @@ class AsyncSql(_Handle):
         lease = self._lease
         try:
             if self._writing and lease is not None:
-                self._writing = False
                 try:
                     await _end(lease, commit)
                 except Exception as exc:
                     sql = "COMMIT" if commit else "ROLLBACK"
                     await self._fail(self._scope.database.async_engine.dialect, exc, sql, ())
                     raise
+                self._writing = False
         finally:
             await self.release()
 
@@ -554,7 +554,9 @@ class AsyncSql(_Handle):
         lease = self._lease
         if lease is not None:
             self._lease = None
-            await _give_back(lease, self._pool())
+            settled = not self._writing  # else a transaction was begun and not ended
+            self._writing = False
+            await _give_back(lease, self._pool(), settled)
 
     def release_soon(self) -> None:
         """Give the connection back from code on the event loop that cannot await (the
@@ -642,13 +644,16 @@ def _lease_error(
     return error
 
 
-async def _give_back(lease: PoolProxiedConnection, pool: Any) -> None:
+async def _give_back(lease: PoolProxiedConnection, pool: Any, settled: bool = True) -> None:
+    """Give ``lease`` back to ``pool``. One that is not ``settled``, in a transaction no
+    one ended (a cancelled request, a failed ROLLBACK), goes back through SQLAlchemy's
+    greenlet, where the pool's reset rolls it back, or drops it if that fails."""
     driver: Any = lease.driver_connection
     try:
-        if hasattr(driver, "set_autocommit"):  # psycopg; asyncpg was left as it was
+        if settled and hasattr(driver, "set_autocommit"):  # psycopg; asyncpg as it was
             await driver.set_autocommit(False)
     finally:
-        if _returns_without_io(driver, pool):
+        if settled and _returns_without_io(driver, pool):
             lease.close()
         else:
             await greenlet_spawn(lease.close)  # the pool's reset awaits through SQLAlchemy

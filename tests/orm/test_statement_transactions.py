@@ -5,6 +5,8 @@ back. The sync runner, whose writes open the session, is held to the same."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +35,7 @@ TICKETS = table("orm_tickets", column("code", String))
 NEW_TICKET = Statement(insert(TICKETS).values(code=bindparam("code", type_=String)))
 AUTHOR_ID = Statement(select(Author.id).where(Author.id == bindparam("id")))
 COUNT = select(func.count()).select_from(Author)
+SLEEP = Statement(select(func.pg_sleep(5)), writes=True)
 
 
 class AsyncWrites(Controller):
@@ -69,6 +72,11 @@ class AsyncWrites(Controller):
 
     async def bad_id(self) -> Any:
         return {"found": await self.asql.first(AUTHOR_ID, id="not a number")}
+
+    async def give_up(self) -> Any:
+        await self.asql.execute(NEW_TICKET, code="B-1")
+        # the statement is abandoned on the wire: its connection is mid-query
+        return await asyncio.wait_for(self.asql.scalar(SLEEP), 0.2)
 
 
 class SyncWrites(Controller):
@@ -230,3 +238,43 @@ def test_a_bad_parameter_is_a_500_that_keeps_the_connection(
         assert client.get("/bad_id").status_code == 500
         assert client.post("/orm").json() == {"seen": 2}
         assert checked_out(app, controller) == 0
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "asyncpg"])
+def test_a_transaction_left_mid_statement_is_rolled_back_and_the_pool_recovers(
+    make_app: Callable[..., App], pg_url: str, driver: str
+) -> None:
+    """An action that gives up on a statement leaves the connection in the middle of
+    it, in the transaction its write began: the request fails, the write is not kept,
+    and the one pooled connection serves the next request."""
+    app = writes_app(make_app, pg_url, AsyncWrites, driver)
+    app.router("/give_up", AsyncWrites, "post:give_up")
+    with warmed(app) as client:
+        assert client.post("/give_up").status_code == 500
+        assert checked_out(app, AsyncWrites) == 0
+        assert rows_of(pg_url, "SELECT count(*) FROM orm_tickets") == [(0,)]
+        assert client.post("/orm").json() == {"seen": 2}
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "asyncpg"])
+def test_a_transaction_no_one_ended_is_rolled_back_as_its_connection_goes_back(
+    make_app: Callable[..., App],
+    pg_url: str,
+    driver: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A request cancelled between its write and its end gives the connection back with
+    the transaction still open: the pool's reset rolls it back, with nothing logged."""
+    app = writes_app(make_app, pg_url, AsyncWrites, driver)
+    with warmed(app) as client:
+
+        async def abandon() -> None:
+            runner = app.database.request_scope().async_sql(None)  # type: ignore[arg-type]
+            await runner.execute(NEW_TICKET, code="C-1")  # begins the transaction
+            await runner.release()  # never ended
+
+        client._loop().run(abandon())
+        assert checked_out(app, AsyncWrites) == 0
+        assert rows_of(pg_url, "SELECT count(*) FROM orm_tickets") == [(0,)]
+        assert client.post("/orm").json() == {"seen": 2}
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
