@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 
 from mvcpy.errors import ConfigurationError
@@ -47,15 +47,6 @@ _ASYNC_DRIVERS = {
     "mysql": "mysql+aiomysql",
     "mariadb": "mariadb+aiomysql",
 }
-
-
-def _begin_on(session: Session, connection: Connection) -> None:
-    """Make ``connection``'s transaction the session's own now, not at its first
-    statement: the connection may already be in one on the database (writes of the
-    request's ``sql``/``asql`` before it), which the session's commit must commit even if
-    it runs no statement itself. BEGIN is implicit in PostgreSQL's and SQLite's drivers,
-    so this does no I/O."""
-    session.connection()
 
 
 def _is_memory(url: URL) -> bool:
@@ -309,9 +300,7 @@ class Database:
             )
         if pooled is not None:
             own = Connection(self.engine, pooled)
-            session = factory(bind=own, info={**info, OWN_CONNECTION: own})
-            _begin_on(session, own)
-            return session
+            return factory(bind=own, info={**info, OWN_CONNECTION: own})
         return factory(info=info)
 
     def async_session(
@@ -327,9 +316,7 @@ class Database:
             )
         if pooled is not None:
             own = Connection(engine.sync_engine, pooled)
-            session = factory(bind=AsyncConnection(engine, own), info={**info, OWN_CONNECTION: own})
-            _begin_on(session.sync_session, own)
-            return session
+            return factory(bind=AsyncConnection(engine, own), info={**info, OWN_CONNECTION: own})
         return factory(info=info)
 
     def request_scope(self, executor: Executor | None = None) -> RequestDB:

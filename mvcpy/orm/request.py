@@ -94,11 +94,19 @@ class RequestDB:
         session = self._async
         if session is None:
             runner = self._asql
+            begun = None
             if lease is None and runner is not None:
-                lease = runner.take_transaction()  # its writes so far: the session goes on
-                if lease is None:
+                begun = runner.take_transaction()  # its writes so far: the session goes on
+                if begun is None:
                     runner.release_soon()
-            session = self._async = self.database.async_session(lease, **{REQUEST_KEY: request})
+            pooled = lease or begun
+            session = self._async = self.database.async_session(pooled, **{REQUEST_KEY: request})
+            if begun is not None:
+                # The session's commit must commit the writes even if the session itself
+                # runs nothing: their transaction is made the session's own at once. No
+                # listener waits for BEGIN when the runner begins one (mvcpy.orm.sql), so
+                # this does no I/O and needs no greenlet.
+                session.sync_session.connection()
         return session
 
     @property

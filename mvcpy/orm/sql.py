@@ -18,7 +18,8 @@ Where a statement runs:
   on PostgreSQL, ``asql``'s first write begins the transaction there itself, on the
   driver, and commits or rolls it back as the request ends; a session opened later goes
   on in it. (An async session the ORM opens before any write takes a connection of its
-  own, and the held one goes back.)
+  own, and the held one goes back. Where a listener waits for SQLAlchemy's BEGIN, the
+  writes run in the session's transaction, which calls it.)
 - In async actions on a SQLite file, such a read runs on the app's worker threads,
   through the sync driver, in one hop: aiosqlite, the async driver, runs each of its
   calls on a thread of its own anyway, and took four hops and SQLAlchemy's greenlet for
@@ -423,13 +424,14 @@ class AsyncSql(_Handle):
         compiled = statement.compiled(dialect)
         args = self._args(compiled, params, many)
         native = plan.native  # psycopg's AsyncConnection; others through SQLAlchemy
+        writes = many is not None or not compiled.reads
         if (
             plan.outside
             and not observed
             and not self._scope.async_session_open
             and (native or compiled.returns_rows is not None)
+            and (plan.begins or not writes)
         ):
-            writes = many is not None or not compiled.reads
             return compiled, *await self._on_lease(plan, compiled, args, many, writes)
         if self._scope.async_session_open:
             await self.release()  # one being given back as the session opened
@@ -581,7 +583,7 @@ class _AsyncPlan:
     """What a request's async statements need to know of the database, worked out at its
     first statement (PERF: not again for each of its statements)."""
 
-    __slots__ = ("async_engine", "dialect", "native", "outside", "threads")
+    __slots__ = ("async_engine", "begins", "dialect", "native", "outside", "threads")
 
     def __init__(self, database: Any) -> None:
         self.async_engine = database.async_engine
@@ -593,6 +595,10 @@ class _AsyncPlan:
         self.outside = (self.native or _asyncpg(self.dialect)) and _may_read_outside(engine)
         #: reads before the transaction run on the worker threads (a SQLite file)
         self.threads = self.dialect.name == "sqlite" and _reads_on_threads(database)
+        #: the first write may begin the transaction itself, on the driver: no listener
+        #: waits for BEGIN (a ``SET LOCAL`` per transaction), which only SQLAlchemy's
+        #: begin would call
+        self.begins = not engine.dispatch.begin
 
 
 async def _begin(lease: PoolProxiedConnection) -> None:

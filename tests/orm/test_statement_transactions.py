@@ -13,7 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import String, bindparam, column, create_engine, func, insert, select, table, text
+from sqlalchemy import (
+    String,
+    bindparam,
+    column,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    table,
+    text,
+)
 
 from mvcpy import App, Controller
 from mvcpy.orm import Statement
@@ -23,6 +34,7 @@ from .conftest import create_tables, isolated_url
 from .models import Author
 from .test_statements import (
     AUTHORS,
+    MARKED,
     NEW_AUTHOR,
     RENAME,
     RENAME_ALL,
@@ -72,6 +84,10 @@ class AsyncWrites(Controller):
 
     async def bad_id(self) -> Any:
         return {"found": await self.asql.first(AUTHOR_ID, id="not a number")}
+
+    async def marked_write(self) -> Any:
+        await self.asql.execute(NEW_TICKET, code=self.get_string("code"))
+        return {"marked": await self.asql.scalar(MARKED)}
 
     async def give_up(self) -> Any:
         await self.asql.execute(NEW_TICKET, code="B-1")
@@ -278,3 +294,28 @@ def test_a_transaction_no_one_ended_is_rolled_back_as_its_connection_goes_back(
         assert rows_of(pg_url, "SELECT count(*) FROM orm_tickets") == [(0,)]
         assert client.post("/orm").json() == {"seen": 2}
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("driver", ["psycopg", "asyncpg"])
+def test_a_begin_listener_runs_for_the_statements_transaction(
+    make_app: Callable[..., App], pg_url: str, driver: str
+) -> None:
+    """A listener on SQLAlchemy's BEGIN (a ``SET LOCAL`` for each transaction, as for
+    row-level security) runs for the transaction of ``asql``'s writes too."""
+    app = writes_app(make_app, pg_url, AsyncWrites, driver)
+    app.router("/marked_write", AsyncWrites, "post:marked_write")
+    with warmed(app) as client:
+        no_listener = client.post("/marked_write", data={"code": "M-1"})
+        assert no_listener.json() == {"marked": ""}
+
+        def mark(connection: Any) -> None:
+            connection.exec_driver_sql("SELECT set_config('mvcpy.mark', 'begun', true)")
+
+        event.listen(app.database.async_engine.sync_engine, "begin", mark)
+        try:
+            listened = client.post("/marked_write", data={"code": "M-2"})
+            assert listened.json() == {"marked": "begun"}
+        finally:
+            event.remove(app.database.async_engine.sync_engine, "begin", mark)
+        assert rows_of(pg_url, "SELECT count(*) FROM orm_tickets") == [(2,)]
+        assert checked_out(app, AsyncWrites) == 0
