@@ -18,8 +18,9 @@ Where a statement runs:
   on PostgreSQL, ``asql``'s first write begins the transaction there itself, on the
   driver, and commits or rolls it back as the request ends; a session opened later goes
   on in it. (An async session the ORM opens before any write takes a connection of its
-  own, and the held one goes back. Where a listener waits for SQLAlchemy's BEGIN, the
-  writes run in the session's transaction, which calls it.)
+  own, and the held one goes back.)
+- Where a listener waits for SQLAlchemy's BEGIN on the engine (a ``SET LOCAL`` for each
+  transaction), every statement runs in the session's transaction, which calls it.
 - In async actions on a SQLite file, such a read runs on the app's worker threads,
   through the sync driver, in one hop: aiosqlite, the async driver, runs each of its
   calls on a thread of its own anyway, and took four hops and SQLAlchemy's greenlet for
@@ -115,7 +116,12 @@ def _asyncpg(dialect: Dialect) -> bool:
 
 
 def _may_read_outside(engine: Engine) -> bool:
-    """Whether a plain SELECT may run before the transaction on ``engine`` (see above)."""
+    """Whether a plain SELECT may run before the transaction on ``engine`` (see above),
+    and the async runner's first write begin the transaction on the driver: not where a
+    listener waits for SQLAlchemy's BEGIN (a ``SET LOCAL`` for each transaction, as for
+    row-level security), which only a transaction SQLAlchemy begins calls."""
+    if engine.dispatch.begin:
+        return False
     dialect = engine.dialect
     if dialect.name == "sqlite":
         return dialect.driver == "pysqlite"
@@ -430,7 +436,6 @@ class AsyncSql(_Handle):
             and not observed
             and not self._scope.async_session_open
             and (native or compiled.returns_rows is not None)
-            and (plan.begins or not writes)
         ):
             return compiled, *await self._on_lease(plan, compiled, args, many, writes)
         if self._scope.async_session_open:
@@ -583,7 +588,7 @@ class _AsyncPlan:
     """What a request's async statements need to know of the database, worked out at its
     first statement (PERF: not again for each of its statements)."""
 
-    __slots__ = ("async_engine", "begins", "dialect", "native", "outside", "threads")
+    __slots__ = ("async_engine", "dialect", "native", "outside", "threads")
 
     def __init__(self, database: Any) -> None:
         self.async_engine = database.async_engine
@@ -594,11 +599,11 @@ class _AsyncPlan:
         #: reads before the transaction run on a connection of their own, on the driver
         self.outside = (self.native or _asyncpg(self.dialect)) and _may_read_outside(engine)
         #: reads before the transaction run on the worker threads (a SQLite file)
-        self.threads = self.dialect.name == "sqlite" and _reads_on_threads(database)
-        #: the first write may begin the transaction itself, on the driver: no listener
-        #: waits for BEGIN (a ``SET LOCAL`` per transaction), which only SQLAlchemy's
-        #: begin would call
-        self.begins = not engine.dispatch.begin
+        self.threads = (
+            self.dialect.name == "sqlite"
+            and _reads_on_threads(database)
+            and _may_read_outside(database.engine)
+        )
 
 
 async def _begin(lease: PoolProxiedConnection) -> None:

@@ -86,8 +86,9 @@ class AsyncWrites(Controller):
         return {"found": await self.asql.first(AUTHOR_ID, id="not a number")}
 
     async def marked_write(self) -> Any:
+        before = await self.asql.scalar(MARKED)
         await self.asql.execute(NEW_TICKET, code=self.get_string("code"))
-        return {"marked": await self.asql.scalar(MARKED)}
+        return {"before": before, "after": await self.asql.scalar(MARKED)}
 
     async def give_up(self) -> Any:
         await self.asql.execute(NEW_TICKET, code="B-1")
@@ -129,6 +130,11 @@ class SyncWrites(Controller):
 
     def bad_id(self) -> Any:
         return {"found": self.sql.first(AUTHOR_ID, id="not a number")}
+
+    def marked_write(self) -> Any:
+        before = self.sql.scalar(MARKED)
+        self.sql.execute(NEW_TICKET, code=self.get_string("code"))
+        return {"before": before, "after": self.sql.scalar(MARKED)}
 
 
 #: (controller, async driver): the sync runner, and the async one on both drivers
@@ -296,26 +302,29 @@ def test_a_transaction_no_one_ended_is_rolled_back_as_its_connection_goes_back(
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-@pytest.mark.parametrize("driver", ["psycopg", "asyncpg"])
-def test_a_begin_listener_runs_for_the_statements_transaction(
-    make_app: Callable[..., App], pg_url: str, driver: str
+@pytest.mark.parametrize(("controller", "driver"), RUNNERS, ids=IDS)
+def test_a_begin_listener_runs_for_every_statement(
+    make_app: Callable[..., App], pg_url: str, controller: type[Controller], driver: str
 ) -> None:
     """A listener on SQLAlchemy's BEGIN (a ``SET LOCAL`` for each transaction, as for
-    row-level security) runs for the transaction of ``asql``'s writes too."""
-    app = writes_app(make_app, pg_url, AsyncWrites, driver)
-    app.router("/marked_write", AsyncWrites, "post:marked_write")
+    row-level security) runs for the statements' reads and writes alike: with one on
+    the engine, none runs outside the session's transaction."""
+    app = writes_app(make_app, pg_url, controller, driver)
+    app.router("/marked_write", controller, "post:marked_write")
+    database = app.database
+    engine = database.engine if controller is SyncWrites else database.async_engine.sync_engine
     with warmed(app) as client:
         no_listener = client.post("/marked_write", data={"code": "M-1"})
-        assert no_listener.json() == {"marked": ""}
+        assert no_listener.json() == {"before": "", "after": ""}
 
         def mark(connection: Any) -> None:
             connection.exec_driver_sql("SELECT set_config('mvcpy.mark', 'begun', true)")
 
-        event.listen(app.database.async_engine.sync_engine, "begin", mark)
+        event.listen(engine, "begin", mark)
         try:
             listened = client.post("/marked_write", data={"code": "M-2"})
-            assert listened.json() == {"marked": "begun"}
+            assert listened.json() == {"before": "begun", "after": "begun"}
         finally:
-            event.remove(app.database.async_engine.sync_engine, "begin", mark)
+            event.remove(engine, "begin", mark)
         assert rows_of(pg_url, "SELECT count(*) FROM orm_tickets") == [(2,)]
-        assert checked_out(app, AsyncWrites) == 0
+        assert checked_out(app, controller) == 0
