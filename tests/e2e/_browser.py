@@ -73,9 +73,11 @@ def wait_for(condition: Callable[[], T | None], timeout: float = 10.0, what: str
     """Poll ``condition`` until it returns something truthy; fail naming ``what`` otherwise.
 
     An element that goes stale while the condition reads it (the page it was found on
-    has just been replaced by the next one) counts as "not yet".
+    has just been replaced by the next one) counts as "not yet". Chromium reports that
+    race as a stale element, or at times as an unknown error: a node that "does not
+    belong to the document".
     """
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 
     deadline = time.monotonic() + timeout
     last: T | None = None
@@ -83,6 +85,10 @@ def wait_for(condition: Callable[[], T | None], timeout: float = 10.0, what: str
         try:
             last = condition()
         except StaleElementReferenceException:
+            last = None
+        except WebDriverException as exc:
+            if "does not belong to the document" not in str(exc):
+                raise
             last = None
         if last:
             return last
