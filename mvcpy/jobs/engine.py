@@ -167,6 +167,11 @@ class JobEngine:
 
         raw: Any = connection.connection.driver_connection
         rows = [self._row(item) for item in items]
+        if connection.dialect.driver == "asyncpg":
+            from sqlalchemy.util import await_only
+
+            await_only(_defer_on_asyncpg(raw, rows))
+            return
         if isinstance(raw, _async_connection_type()):
             from sqlalchemy.util import await_only
 
@@ -626,6 +631,41 @@ def _run_at(options: _Options) -> dt.datetime | None:
     if options.delay:
         return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=options.delay)
     return None
+
+
+#: procrastinate's defer (its ``defer_jobs`` query), with asyncpg's placeholder
+_DEFER_ON_ASYNCPG = (
+    "SELECT unnest(procrastinate_defer_jobs_v1($1::procrastinate_job_to_defer_v1[])) AS id"
+)
+
+
+async def _defer_on_asyncpg(raw: Any, rows: Sequence[QueueRow]) -> None:
+    """Write ``rows`` through an asyncpg connection (``[database] async_url`` on asyncpg),
+    for which procrastinate has no connector: its own SQL function, each job a
+    ``procrastinate_job_to_defer_v1`` record; a job whose key is waiting is skipped, in
+    a savepoint, as the psycopg connectors do."""
+    import json
+
+    import asyncpg
+    from procrastinate.manager import QUEUEING_LOCK_CONSTRAINT
+
+    def record(row: QueueRow) -> tuple[Any, ...]:
+        args = json.dumps(row.task_kwargs)  # SQLAlchemy's jsonb codec takes text
+        return (row.queue, row.task_name, row.priority, row.lock, row.queueing_lock, args,
+                row.scheduled_at)  # fmt: skip
+
+    plain = [record(row) for row in rows if row.queueing_lock is None]
+    if plain:
+        await raw.fetch(_DEFER_ON_ASYNCPG, plain)
+    for row in rows:
+        if row.queueing_lock is not None:
+            try:
+                async with raw.transaction():  # a savepoint
+                    await raw.fetch(_DEFER_ON_ASYNCPG, [record(row)])
+            except asyncpg.UniqueViolationError as exc:
+                if exc.constraint_name != QUEUEING_LOCK_CONSTRAINT:
+                    raise
+                _skipped(row)
 
 
 def _skipped(row: QueueRow) -> None:

@@ -53,9 +53,12 @@ def pg_app(tmp_path: Path, pg_schema: str) -> Iterator[Callable[..., App]]:
     connections are closed when the test ends."""
     made: list[App] = []
 
-    def build(**jobs: Any) -> App:
+    def build(async_driver: str = "", **jobs: Any) -> App:
         settings = {"backend": "postgres", "retry_backoff": 1, "heartbeat": 0.5, "stalled_after": 2}
-        app = make_app(tmp_path, database={"url": pg_schema}, jobs={**settings, **jobs})
+        database = {"url": pg_schema}
+        if async_driver:  # [database] async_url on another driver (asyncpg)
+            database["async_url"] = pg_schema.replace("psycopg", async_driver, 1)
+        app = make_app(tmp_path, database=database, jobs={**settings, **jobs})
         app.start()
         made.append(app)
         return app
@@ -133,6 +136,10 @@ def test_jobs_are_written_in_the_actions_transaction(app: App, path: str) -> Non
 def test_a_waiting_key_skips_the_job_and_keeps_the_rest_of_the_transaction(
     app: App, path: str
 ) -> None:
+    _a_waiting_key_skips_the_job(app, path)
+
+
+def _a_waiting_key_skips_the_job(app: App, path: str) -> None:
     with TestClient(app) as client:
         assert client.post(f"{path}/r?n=1").status_code == 200
         assert client.post(f"{path}/r?n=2").status_code == 200
@@ -145,6 +152,29 @@ def test_a_waiting_key_skips_the_job_and_keeps_the_rest_of_the_transaction(
     ]
     burst(app)
     assert _keys(app) == ["r", "r-1", "r-2"]
+
+
+def test_jobs_sent_from_async_actions_on_asyncpg_are_written_in_their_transaction(
+    pg_app: Callable[..., App],
+) -> None:
+    """With ``async_url`` on asyncpg (the documented fast path for async actions), a job
+    sent from an async action is written through asyncpg in the action's transaction,
+    for which procrastinate has no connector: kept with its rows, dropped with them, and
+    a waiting key skips only its own job."""
+    app = pg_app(async_driver="asyncpg")
+    assert app.database.async_engine.dialect.driver == "asyncpg"
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post("/send-async/a").status_code == 200
+        assert client.post("/send-async/fail-b").status_code == 500
+    assert _keys(app, orders) == ["a"]
+    queued = _rows(app, "SELECT args->>'key', status FROM procrastinate_jobs ORDER BY id")
+    assert queued == [("a", "todo")]
+    burst(app)
+    assert _keys(app) == ["a"]
+    with app.database.engine.begin() as connection:  # start again from empty tables
+        tables = ", ".join(("procrastinate_jobs", orders.name, effects.name))
+        connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+    _a_waiting_key_skips_the_job(app, "/send-refresh-async")
 
 
 def test_a_failing_job_is_retried_with_backoff(app: App) -> None:
