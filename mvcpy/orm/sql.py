@@ -553,7 +553,8 @@ class AsyncSql(_Handle):
             await self.release()
 
     async def release(self) -> None:
-        """Give the connection held outside the transaction back to the pool."""
+        """Give the held connection back to the pool (a transaction the writes began on
+        it and no one ended is rolled back by the pool's reset)."""
         pending = self._releasing
         if pending is not None:
             self._releasing = None
@@ -580,7 +581,7 @@ class AsyncSql(_Handle):
 
     @property
     def leased(self) -> bool:
-        """Whether a connection is held outside the transaction, or being given back."""
+        """Whether a connection is held for the request, or being given back."""
         return self._lease is not None or self._releasing is not None
 
 
