@@ -18,11 +18,12 @@ import contextlib
 import contextvars
 import ctypes
 import datetime as dt
+import functools
 import logging
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,29 +168,17 @@ class JobEngine:
 
         raw: Any = connection.connection.driver_connection
         rows = [self._row(item) for item in items]
-        if connection.dialect.driver == "asyncpg":
+        on_asyncpg = connection.dialect.driver == "asyncpg"
+        if on_asyncpg or isinstance(raw, _async_connection_type()):
             from sqlalchemy.util import await_only
 
-            await_only(_defer_on_asyncpg(raw, rows))
-            return
-        if isinstance(raw, _async_connection_type()):
-            from sqlalchemy.util import await_only
-
-            jobs = manager.JobManager(psycopg_connector.PsycopgConnector())
-
-            async def write_async() -> None:
-                plain = [row for row in rows if row.queueing_lock is None]
-                if plain:
-                    await jobs.batch_defer_jobs_async(plain, connection=raw)
-                for row in rows:
-                    if row.queueing_lock is not None:
-                        try:
-                            async with raw.transaction():  # a savepoint
-                                await jobs.batch_defer_jobs_async([row], connection=raw)
-                        except exceptions.AlreadyEnqueued:
-                            _skipped(row)
-
-            await_only(write_async())
+            if on_asyncpg:
+                defer, refused = _asyncpg_defer(raw), _refused_on_asyncpg
+            else:
+                jobs = manager.JobManager(psycopg_connector.PsycopgConnector())
+                defer = functools.partial(jobs.batch_defer_jobs_async, connection=raw)
+                refused = _already_enqueued
+            await_only(_defer_async(raw, rows, defer, refused))
             return
         sync_jobs = manager.JobManager(sync_psycopg_connector.SyncPsycopgConnector())
         plain = [row for row in rows if row.queueing_lock is None]
@@ -633,39 +622,67 @@ def _run_at(options: _Options) -> dt.datetime | None:
     return None
 
 
+async def _defer_async(
+    raw: Any,
+    rows: Sequence[QueueRow],
+    defer: Callable[[list[QueueRow]], Awaitable[Any]],
+    refused: Callable[[Exception], bool],
+) -> None:
+    """Write ``rows`` through the async connection ``raw`` with ``defer``: those without
+    a key at once, each keyed one in a savepoint, so a key already waiting (``refused``)
+    skips that job and keeps the rest of the transaction."""
+    plain = [row for row in rows if row.queueing_lock is None]
+    if plain:
+        await defer(plain)
+    for row in rows:
+        if row.queueing_lock is not None:
+            try:
+                async with raw.transaction():  # a savepoint
+                    await defer([row])
+            except Exception as exc:
+                if not refused(exc):
+                    raise
+                _skipped(row)
+
+
+def _already_enqueued(exc: Exception) -> bool:
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    return isinstance(exc, AlreadyEnqueued)
+
+
 #: procrastinate's defer (its ``defer_jobs`` query), with asyncpg's placeholder
 _DEFER_ON_ASYNCPG = (
     "SELECT unnest(procrastinate_defer_jobs_v1($1::procrastinate_job_to_defer_v1[])) AS id"
 )
 
 
-async def _defer_on_asyncpg(raw: Any, rows: Sequence[QueueRow]) -> None:
-    """Write ``rows`` through an asyncpg connection (``[database] async_url`` on asyncpg),
-    for which procrastinate has no connector: its own SQL function, each job a
-    ``procrastinate_job_to_defer_v1`` record; a job whose key is waiting is skipped, in
-    a savepoint, as the psycopg connectors do."""
+def _asyncpg_defer(raw: Any) -> Callable[[list[QueueRow]], Awaitable[Any]]:
+    """procrastinate's defer through an asyncpg connection (``[database] async_url`` on
+    asyncpg), for which procrastinate has no connector: its own SQL function, each job a
+    ``procrastinate_job_to_defer_v1`` record."""
     import json
-
-    import asyncpg
-    from procrastinate.manager import QUEUEING_LOCK_CONSTRAINT
 
     def record(row: QueueRow) -> tuple[Any, ...]:
         args = json.dumps(row.task_kwargs)  # SQLAlchemy's jsonb codec takes text
         return (row.queue, row.task_name, row.priority, row.lock, row.queueing_lock, args,
                 row.scheduled_at)  # fmt: skip
 
-    plain = [record(row) for row in rows if row.queueing_lock is None]
-    if plain:
-        await raw.fetch(_DEFER_ON_ASYNCPG, plain)
-    for row in rows:
-        if row.queueing_lock is not None:
-            try:
-                async with raw.transaction():  # a savepoint
-                    await raw.fetch(_DEFER_ON_ASYNCPG, [record(row)])
-            except asyncpg.UniqueViolationError as exc:
-                if exc.constraint_name != QUEUEING_LOCK_CONSTRAINT:
-                    raise
-                _skipped(row)
+    async def defer(rows: list[QueueRow]) -> Any:
+        return await raw.fetch(_DEFER_ON_ASYNCPG, [record(row) for row in rows])
+
+    return defer
+
+
+def _refused_on_asyncpg(exc: Exception) -> bool:
+    """Whether asyncpg refused a job because one with its key is waiting."""
+    import asyncpg
+    from procrastinate.manager import QUEUEING_LOCK_CONSTRAINT
+
+    return (
+        isinstance(exc, asyncpg.UniqueViolationError)
+        and exc.constraint_name == QUEUEING_LOCK_CONSTRAINT
+    )
 
 
 def _skipped(row: QueueRow) -> None:

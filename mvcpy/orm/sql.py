@@ -137,7 +137,8 @@ def _reads_on_threads(database: Any) -> bool:
     engine = database.engine
     name = engine.url.database or ""
     return (
-        engine.dialect.driver == "pysqlite"
+        engine.dialect.name == "sqlite"
+        and _may_read_outside(engine)  # pysqlite, no BEGIN listener
         and name not in ("", ":memory:")
         and "mode=memory" not in name
         and database.test_connection is None
@@ -600,11 +601,7 @@ class _AsyncPlan:
         #: reads before the transaction run on a connection of their own, on the driver
         self.outside = (self.native or _asyncpg(self.dialect)) and _may_read_outside(engine)
         #: reads before the transaction run on the worker threads (a SQLite file)
-        self.threads = (
-            self.dialect.name == "sqlite"
-            and _reads_on_threads(database)
-            and _may_read_outside(database.engine)
-        )
+        self.threads = self.dialect.name == "sqlite" and _reads_on_threads(database)
 
 
 async def _begin(lease: PoolProxiedConnection) -> None:
