@@ -166,6 +166,9 @@ class JobEngine:
         transaction); a job whose key is already waiting is skipped."""
         from procrastinate import exceptions, manager, psycopg_connector, sync_psycopg_connector
 
+        from mvcpy.orm.outside import begin_writes
+
+        begin_writes(connection)  # a session that read outside a transaction until now
         raw: Any = connection.connection.driver_connection
         rows = [self._row(item) for item in items]
         on_asyncpg = connection.dialect.driver == "asyncpg"

@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 
 from mvcpy.errors import ConfigurationError
+from mvcpy.orm import outside
 from mvcpy.orm.availability import UnavailableLog
 from mvcpy.orm.request import RequestDB
 from mvcpy.orm.session import OWN_CONNECTION, AsyncDbSession, DbSession
@@ -136,6 +137,7 @@ def _mysql_utc(dbapi_connection: Any, _record: Any) -> None:
 
 def _setup_engine(engine: Engine, url: URL) -> None:
     """Attach the per-connection settings of ``url``'s database to ``engine``."""
+    outside.listen(engine)
     backend = url.get_backend_name()
     if backend == "sqlite":
         # PERF: the driver keeps beginning transactions itself (only before writes); an
@@ -170,6 +172,8 @@ class Database:
         self.url = self._resolve_url(settings.url)
         self._async_url_text = settings.async_url
         self.autocommit = settings.autocommit
+        #: reads before a request's first write run outside a transaction (orm/outside.py)
+        self.read_outside = settings.read_outside_transaction
         self.echo = settings.echo and env != "prod"
         self._lock = threading.Lock()
         self._pid = 0

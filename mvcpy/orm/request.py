@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.util import greenlet_spawn
 
+from mvcpy.orm.outside import READS_OUTSIDE
 from mvcpy.orm.session import OWN_CONNECTION, REQUEST_KEY, AsyncDbSession, DbSession
 from mvcpy.orm.sql import AsyncSql, Sql
 from mvcpy.threads import in_thread
@@ -31,6 +32,8 @@ class SessionSource(Protocol):
     """Where the request's sessions come from (the app's :class:`~mvcpy.orm.Database`)."""
 
     autocommit: bool
+    #: reads before a request's first write run outside a transaction (orm/outside.py)
+    read_outside: bool
     #: a connection every per-request session joins (transactional tests), or None
     test_connection: Connection | None
     #: where the source logs that it is unavailable (mvcpy.orm.availability)
@@ -78,8 +81,16 @@ class RequestDB:
         if session is None:
             # PERF: the transaction runs on the connection the reads before it used
             lease = self._sql.hand_over() if self._sql is not None else None
-            session = self._sync = self.database.session(lease, **{REQUEST_KEY: request})
+            session = self._sync = self.database.session(lease, **self._info(request))
         return session
+
+    def _info(self, request: Request, begun: bool = False) -> dict[str, Any]:
+        """The ``info`` of a request session: its request, and whether it reads outside
+        a transaction until its first write (not in one a runner's write began)."""
+        database = self.database
+        if begun or not database.read_outside or database.test_connection is not None:
+            return {REQUEST_KEY: request}
+        return {REQUEST_KEY: request, READS_OUTSIDE: True}
 
     def async_session(
         self, request: Request, lease: PoolProxiedConnection | None = None
@@ -100,7 +111,8 @@ class RequestDB:
                 if begun is None:
                     runner.release_soon()
             pooled = lease or begun
-            session = self._async = self.database.async_session(pooled, **{REQUEST_KEY: request})
+            info = self._info(request, begun is not None)
+            session = self._async = self.database.async_session(pooled, **info)
             if begun is not None:
                 # The session's commit must commit the writes even if the session itself
                 # runs nothing: their transaction is made the session's own at once. No

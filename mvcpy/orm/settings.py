@@ -39,6 +39,9 @@ class DatabaseSettings(Section):
     pool_pre_ping: bool = False
     #: commit the request's session after a successful action
     autocommit: bool = True
+    #: a request's reads before its first write run outside a transaction (PostgreSQL at
+    #: READ COMMITTED, SQLite): no BEGIN and COMMIT for a request that only reads
+    read_outside_transaction: bool = True
     #: modules that define the models, for migrations and the shell
     models: StrList = Field(default_factory=list)
     #: count each request's SQL (X-Query-Count, Server-Timing, the debug page) and warn

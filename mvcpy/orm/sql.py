@@ -3,16 +3,18 @@ request's unit of work, straight on the driver.
 
 Where a statement runs:
 
-- A statement that writes or locks, and every statement once the request's session is
-  open, runs on the session's connection, in its transaction: committed after the
-  action, rolled back when it fails, like what the ORM did in the same request.
+- A statement that writes or locks (or calls a function that acts on the transaction,
+  mvcpy.orm.statement.plain_select), and every statement once the request's session is
+  open, runs on the session's connection: committed after the action, rolled back when
+  it fails, like what the ORM did in the same request.
 - A plain SELECT that comes before any of those runs on a connection taken from the
   pool for the request, outside a transaction, where that changes nothing a request can
-  see: PostgreSQL at READ COMMITTED (its default), where every statement reads its own
-  snapshot in a transaction too, and SQLite, whose driver begins a transaction only
-  before a write. It saves the BEGIN and COMMIT round trips of a request that only
-  reads. Other databases (MySQL and MariaDB read at REPEATABLE READ) run every
-  statement in the transaction.
+  see (``[database] read_outside_transaction``, mvcpy.orm.outside): PostgreSQL at READ
+  COMMITTED (its default), where every statement reads its own snapshot in a
+  transaction too, and SQLite, whose driver begins a transaction only before a write.
+  It saves the BEGIN and COMMIT round trips of a request that only reads. Other
+  databases (MySQL and MariaDB read at REPEATABLE READ) run every statement in the
+  transaction. The session's own reads do the same until the request's first write.
 - The request's transaction then runs on that same connection: the session takes it
   over as it opens, so a request checks out one connection, not two. In async actions
   on PostgreSQL, ``asql``'s first write begins the transaction there itself, on the
@@ -47,6 +49,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.util import greenlet_spawn
 
 from mvcpy.errors import HTTPError
+from mvcpy.orm.outside import begin_writes, begin_writes_async, may_read_outside
 from mvcpy.orm.statement import CompiledStatement, Statement
 from mvcpy.threads import in_thread
 from mvcpy.types import CURRENT_QUERY_LOG, CURRENT_TRACER, QUERY_COUNTERS
@@ -115,19 +118,11 @@ def _asyncpg(dialect: Dialect) -> bool:
     return dialect.name == "postgresql" and dialect.driver == "asyncpg"
 
 
-def _may_read_outside(engine: Engine) -> bool:
-    """Whether a plain SELECT may run before the transaction on ``engine`` (see above),
-    and the async runner's first write begin the transaction on the driver: not where a
-    listener waits for SQLAlchemy's BEGIN (a ``SET LOCAL`` for each transaction, as for
-    row-level security), which only a transaction SQLAlchemy begins calls."""
-    if engine.dispatch.begin:
-        return False
-    dialect = engine.dialect
-    if dialect.name == "sqlite":
-        return dialect.driver == "pysqlite"
-    # known once the engine has connected (the first request goes through the session)
-    level = getattr(dialect, "default_isolation_level", None)
-    return (_prepares(dialect) or _asyncpg(dialect)) and level == "READ COMMITTED"
+def _may_read_outside(database: Any, engine: Engine) -> bool:
+    """Whether plain SELECTs may run before the transaction on ``engine``, one of
+    ``database``'s (mvcpy.orm.outside), and the async runner's first write begin the
+    transaction on the driver."""
+    return bool(database.read_outside) and may_read_outside(engine)
 
 
 def _reads_on_threads(database: Any) -> bool:
@@ -138,7 +133,7 @@ def _reads_on_threads(database: Any) -> bool:
     name = engine.url.database or ""
     return (
         engine.dialect.name == "sqlite"
-        and _may_read_outside(engine)  # pysqlite, no BEGIN listener
+        and _may_read_outside(database, engine)  # pysqlite, no BEGIN listener
         and name not in ("", ":memory:")
         and "mode=memory" not in name
         and database.test_connection is None
@@ -318,7 +313,7 @@ class Sql(_Handle):
             and not self._scope.session_open
             and database.test_connection is None
             and not observed
-            and _may_read_outside(engine)
+            and _may_read_outside(database, engine)
         ):
             lease = self._lease
             if lease is None:
@@ -329,6 +324,8 @@ class Sql(_Handle):
                 dialect, lease.dbapi_connection, compiled, args, False, self._lose
             )
         connection = self._scope.session(self._request).connection()
+        if many is not None or not compiled.reads:
+            begin_writes(connection)  # the session read outside until now
         if observed or dialect.driver not in _DIRECT_DRIVERS:
             result = connection.exec_driver_sql(compiled.sql, args)
             rows = result.fetchall() if result.returns_rows else ()
@@ -449,6 +446,8 @@ class AsyncSql(_Handle):
             result = await connection.exec_driver_sql(compiled.sql, args)
             rows = result.fetchall() if result.returns_rows else ()
             return compiled, rows, result.rowcount
+        if writes:
+            await begin_writes_async(connection)  # the session read outside until now
         raw = await connection.get_raw_connection()
         try:
             return (
@@ -599,7 +598,9 @@ class _AsyncPlan:
         #: psycopg: its AsyncConnection is called directly
         self.native = _prepares(self.dialect)
         #: reads before the transaction run on a connection of their own, on the driver
-        self.outside = (self.native or _asyncpg(self.dialect)) and _may_read_outside(engine)
+        self.outside = (self.native or _asyncpg(self.dialect)) and _may_read_outside(
+            database, engine
+        )
         #: reads before the transaction run on the worker threads (a SQLite file)
         self.threads = self.dialect.name == "sqlite" and _reads_on_threads(database)
 

@@ -12,6 +12,7 @@ beside the ORM.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -22,15 +23,29 @@ from sqlalchemy.engine import Dialect, processors
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.sql.dml import UpdateBase
 
-__all__ = ["CompiledStatement", "Statement"]
+__all__ = ["CompiledStatement", "Statement", "plain_select"]
 
 T = TypeVar("T")
 
-#: A row lock (PostgreSQL, MySQL/MariaDB): held until the transaction ends, so such a
-#: SELECT must run inside the request's transaction.
-_LOCKING = re.compile(
+#: What a SELECT may do that lasts until the transaction ends, so that such a SELECT must
+#: run inside the request's transaction: a row lock (PostgreSQL, MySQL/MariaDB), or one
+#: of PostgreSQL's functions that act on the transaction (a setting for its rest, as for
+#: row-level security, an advisory lock, a notification sent as it commits, a
+#: sequence's value set, the transaction's id).
+_TRANSACTIONAL = re.compile(
     r"\bFOR\s+(NO\s+KEY\s+UPDATE|KEY\s+SHARE|UPDATE|SHARE)\b|\bLOCK\s+IN\s+SHARE\s+MODE\b"
+    r"|\b(set_config|pg_(try_)?advisory_xact_lock(_shared)?|pg_notify|setval|txid_current"
+    r"|pg_current_xact_id)\s*\(",
+    re.IGNORECASE,
 )
+
+
+@functools.lru_cache(maxsize=4096)
+def plain_select(sql: str) -> bool:
+    """Whether ``sql`` is a SELECT that may run outside a transaction: not a ``WITH``
+    (which may write), and nothing in it lasts until the transaction ends (see above).
+    PERF: cached, SQLAlchemy's compiled SQL is the same string each time."""
+    return sql.lstrip()[:6].upper() == "SELECT" and _TRANSACTIONAL.search(sql) is None
 
 
 class CompiledStatement:
@@ -98,12 +113,7 @@ class CompiledStatement:
             if (processor := _result_processor(column.type, dialect)) is not None
         )
         #: whether this may run outside a transaction: a plain SELECT that locks nothing
-        self.reads: bool = (
-            not writes
-            and isinstance(statement, Select)
-            and self.sql.lstrip().upper().startswith("SELECT")
-            and _LOCKING.search(self.sql) is None
-        )
+        self.reads: bool = not writes and isinstance(statement, Select) and plain_select(self.sql)
 
     def _collect_defaults(self, compiled: Any, binds: Mapping[str, Any]) -> None:
         for name, bind in binds.items():

@@ -232,18 +232,60 @@ MARK = Statement(select(func.set_config("mvcpy.mark", "set", True)))
 MARKED = Statement(select(func.coalesce(func.current_setting("mvcpy.mark", True), "")))
 
 
+#: when the transaction a statement runs in began: each statement's own, outside one
+NOW = Statement(select(func.now()))
+
+
 class Transactions(Controller):
+    """Whether two statements run in one transaction, after nothing, an ORM read or an
+    ORM write; and what ``set_config(..., true)`` leaves for the rest of the request."""
+
+    async def _same(self) -> dict[str, bool]:
+        first = await self.asql.scalar(NOW)
+        return {"one transaction": first == await self.asql.scalar(NOW)}
+
+    def _same_sync(self) -> dict[str, bool]:
+        first = self.sql.scalar(NOW)
+        return {"one transaction": first == self.sql.scalar(NOW)}
+
     async def alone(self) -> Any:
-        await self.asql.scalar(MARK)
-        return {"marked": await self.asql.scalar(MARKED)}
+        return await self._same()
 
     async def after_orm(self) -> Any:
         await self.adb.scalar(select(Author.id).limit(1))
+        first = await self.adb.scalar(select(func.now()))
+        return {"one transaction": first == await self.adb.scalar(select(func.now()))}
+
+    async def after_write(self) -> Any:
+        self.adb.add(Author(email=self.get_string("email")))
+        await self.adb.flush()
+        return await self._same()
+
+    async def mark(self) -> Any:
         await self.asql.scalar(MARK)
         return {"marked": await self.asql.scalar(MARKED)}
 
+    async def marked(self) -> Any:
+        return {"marked": await self.asql.scalar(MARKED)}
+
     def alone_sync(self) -> Any:
+        return self._same_sync()
+
+    def after_orm_sync(self) -> Any:
+        self.db.scalar(select(Author.id).limit(1))
+        first = self.db.scalar(select(func.now()))
+        return {"one transaction": first == self.db.scalar(select(func.now()))}
+
+    def after_write_sync(self) -> Any:
+        self.db.add(Author(email=self.get_string("email")))
+        self.db.flush()
+        return self._same_sync()
+
+    def mark_sync(self) -> Any:
         self.sql.scalar(MARK)
+        return {"marked": self.sql.scalar(MARKED)}
+
+    def marked_sync(self) -> Any:
         return {"marked": self.sql.scalar(MARKED)}
 
 
@@ -330,22 +372,31 @@ def test_reads_run_before_the_transaction_on_postgres(
     driver = {"async_url": asyncpg_url(url)} if async_driver == "asyncpg" else {}
     try:
         app = build(make_app, url, AsyncAuthors, pool_size=1, max_overflow=0, **driver)
-        app.router("/alone", Transactions, "get:alone")
-        app.router("/alone-sync", Transactions, "get:alone_sync")
-        app.router("/after-orm", Transactions, "get:after_orm")
+        for name in ("alone", "after_orm", "after_write", "mark", "marked"):
+            app.router(f"/{name}", Transactions, f"get:{name}")
+            app.router(f"/{name}_sync", Transactions, f"get:{name}_sync")
         with TestClient(app, raise_server_exceptions=False) as client:
-            client.get("/after-orm")  # the engines learn the isolation level on connecting
-            client.get("/alone-sync")
-            # Plain SELECTs first in the request run each on its own: no BEGIN, no COMMIT
-            # round trip, and nothing of one is left for the next.
-            assert client.get("/alone").json() == {"marked": ""}
-            assert client.get("/alone-sync").json() == {"marked": ""}
-            # Once the session is open, statements run in its transaction.
-            assert client.get("/after-orm").json() == {"marked": "set"}
+            client.get("/after_orm")  # the engines learn the isolation level on connecting
+            client.get("/after_orm_sync")
+            # Plain SELECTs before the request's first write run each on its own, through
+            # the statement runners and the ORM alike: no BEGIN, no COMMIT round trip.
+            for runner in ("", "_sync"):
+                assert client.get(f"/alone{runner}").json() == {"one transaction": False}
+                assert client.get(f"/after_orm{runner}").json() == {"one transaction": False}
+                # A write begins the transaction; what follows runs in it.
+                email = f"w{runner}@example.com"
+                response = client.get(f"/after_write{runner}", params={"email": email})
+                assert response.json() == {"one transaction": True}
+                # set_config(..., true) lasts until the transaction ends: it runs in one,
+                # and nothing of it is left on the connection for the next request.
+                assert client.get(f"/mark{runner}").json() == {"marked": "set"}
+                assert client.get("/marked").json() == {"marked": ""}
+                assert client.get("/marked_sync").json() == {"marked": ""}
             # The connection went back to the pool ready for the session's transactions.
             client.post("/authors", data={"email": "bo@example.com"})
             assert client.post("/fail").status_code == 500
-            assert client.get("/authors").json() == ["bo@example.com"]
+            authors = ["bo@example.com", "w@example.com", "w_sync@example.com"]
+            assert client.get("/authors").json() == authors
     finally:
         next(urls, None)
 
