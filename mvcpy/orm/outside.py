@@ -40,8 +40,16 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
     from sqlalchemy.ext.asyncio import AsyncConnection
     from sqlalchemy.orm import Session, SessionTransaction
+    from sqlalchemy.pool import PoolProxiedConnection
 
-__all__ = ["READS_OUTSIDE", "begin_writes", "begin_writes_async", "listen", "may_read_outside"]
+__all__ = [
+    "READS_OUTSIDE",
+    "begin_writes",
+    "begin_writes_async",
+    "lend",
+    "listen",
+    "may_read_outside",
+]
 
 #: ``Session.info`` key: this request session reads outside a transaction until it writes
 READS_OUTSIDE = "mvcpy.reads_outside"
@@ -150,6 +158,13 @@ def _on_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
         return
     if state.asyncio_safe and not state.terminate_only:
         dbapi_connection.autocommit = False
+
+
+def lend(pooled: PoolProxiedConnection) -> None:
+    """Mark ``pooled``, in autocommit for reads outside a transaction, as it goes to a
+    session that reads outside too: it goes back to the pool out of autocommit, whether
+    or not the session ever begins on it."""
+    pooled.info[_MARK] = True
 
 
 def begin_writes(conn: Connection) -> None:

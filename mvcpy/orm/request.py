@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.util import greenlet_spawn
 
-from mvcpy.orm.outside import READS_OUTSIDE
+from mvcpy.orm.outside import READS_OUTSIDE, lend
 from mvcpy.orm.session import OWN_CONNECTION, REQUEST_KEY, AsyncDbSession, DbSession
 from mvcpy.orm.sql import AsyncSql, Sql
 from mvcpy.threads import in_thread
@@ -99,19 +99,26 @@ class RequestDB:
 
         A request holds one connection at a time: the session runs on ``lease``, the
         connection ``asql`` held (handed over as a statement of its opens the session),
-        or on the one where ``asql``'s writes began the transaction; else the connection
-        ``asql`` held for reads is given back as the session opens.
+        on the one where ``asql``'s writes began the transaction, or on the one it held
+        for reads, when the session reads outside a transaction too; else that one is
+        given back as the session opens.
         """
         session = self._async
         if session is None:
             runner = self._asql
             begun = None
+            info = self._info(request)
             if lease is None and runner is not None:
                 begun = runner.take_transaction()  # its writes so far: the session goes on
-                if begun is None:
+                if begun is not None:
+                    info = self._info(request, begun=True)
+                elif READS_OUTSIDE in info:
+                    lease = runner.take_reading()
+                    if lease is not None:
+                        lend(lease)
+                else:
                     runner.release_soon()
             pooled = lease or begun
-            info = self._info(request, begun is not None)
             session = self._async = self.database.async_session(pooled, **info)
             if begun is not None:
                 # The session's commit must commit the writes even if the session itself

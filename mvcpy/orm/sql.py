@@ -19,8 +19,7 @@ Where a statement runs:
   over as it opens, so a request checks out one connection, not two. In async actions
   on PostgreSQL, ``asql``'s first write begins the transaction there itself, on the
   driver, and commits or rolls it back as the request ends; a session opened later goes
-  on in it. (An async session the ORM opens before any write takes a connection of its
-  own, and the held one goes back.)
+  on in it, or, before any write, reads outside a transaction on the held connection.
 - Where a listener waits for SQLAlchemy's BEGIN on the engine (a ``SET LOCAL`` for each
   transaction), every statement runs in the session's transaction, which calls it.
 - In async actions on a SQLite file, such a read runs on the app's worker threads,
@@ -532,6 +531,13 @@ class AsyncSql(_Handle):
             return None
         lease, self._lease = self._lease, None
         self._writing = False
+        return lease
+
+    def take_reading(self) -> PoolProxiedConnection | None:
+        """Give up the connection held for reads, as it is (outside a transaction), for
+        a session that reads outside a transaction too (mvcpy.orm.outside); None if none
+        is held."""
+        lease, self._lease = self._lease, None
         return lease
 
     async def end(self, commit: bool) -> None:

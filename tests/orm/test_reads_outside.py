@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from mvcpy import App, Controller
 from mvcpy.orm import Database
@@ -19,8 +19,8 @@ from mvcpy.testing import TestClient
 
 from .conftest import create_tables, isolated_url
 from .models import Author
+from .test_statements import AUTHORS, asyncpg_url, rows_of
 from .test_statements import NEW_AUTHOR as INSERT_AUTHOR
-from .test_statements import asyncpg_url, rows_of
 
 NOW = select(func.now())
 MARK = select(func.set_config("mvcpy.mark", "set", True))
@@ -93,6 +93,22 @@ class AsyncOrm(Controller):
         first = await self.adb.scalar(NOW)
         return {"one transaction": first == await self.adb.scalar(NOW)}
 
+    async def statement_then_orm(self) -> Any:
+        await self.asql.all(AUTHORS)  # on a connection held for the request's reads
+        first = await self.adb.scalar(NOW)
+        same = first == await self.adb.scalar(NOW)
+        if self.get_string("email"):
+            self.adb.add(_author(self))
+            await self.adb.flush()
+        _fail_if_asked(self)
+        return {"one transaction": same}
+
+    async def statement_then_idle_session(self) -> Any:
+        await self.asql.all(AUTHORS)
+        self.adb.add(_author(self))  # opens the session; nothing runs on it
+        self.adb.expunge_all()
+        return {}
+
     async def outside_a_request(self) -> Any:
         """A session of the app's own, after requests that read outside: on the pool's
         one connection, its rolled back insert must not stay."""
@@ -159,6 +175,22 @@ class SyncOrm(Controller):
         first = self.db.scalar(NOW)
         return {"one transaction": first == self.db.scalar(NOW)}
 
+    def statement_then_orm(self) -> Any:
+        self.sql.all(AUTHORS)
+        first = self.db.scalar(NOW)
+        same = first == self.db.scalar(NOW)
+        if self.get_string("email"):
+            self.db.add(_author(self))
+            self.db.flush()
+        _fail_if_asked(self)
+        return {"one transaction": same}
+
+    def statement_then_idle_session(self) -> Any:
+        self.sql.all(AUTHORS)
+        self.db.add(_author(self))
+        self.db.expunge_all()
+        return {}
+
     def outside_a_request(self) -> Any:
         database: Database = self.app.database
         with database.session() as session:
@@ -182,6 +214,8 @@ ACTIONS = (
     "set_local",
     "text_first",
     "reads",
+    "statement_then_orm",
+    "statement_then_idle_session",
     "outside_a_request",
 )
 
@@ -287,3 +321,28 @@ def test_read_outside_transaction_off_keeps_every_statement_in_one(
     with serving(make_app, pg_url, controller, driver, read_outside_transaction=False) as client:
         assert client.get("/reads").json() == {"one transaction": True}
         assert client.get("/streamed").json() == {"emails": []}
+
+
+@pytest.mark.parametrize(("controller", "driver"), SESSIONS, ids=IDS)
+def test_the_session_reads_on_the_connection_of_the_statements_before_it(
+    make_app: Callable[..., App], pg_url: str, controller: type[Controller], driver: str
+) -> None:
+    """A request that reads through ``self.asql``/``self.sql`` and then through the ORM
+    checks out one connection: the session goes on outside a transaction on the one the
+    statements held, and a write after that is still all or nothing."""
+    with serving(make_app, pg_url, controller, driver) as client:
+        database: Database = client.app.database
+        engine = database.engine if controller is SyncOrm else database.async_engine.sync_engine
+        checkouts: list[object] = []
+        event.listen(engine, "checkout", lambda *args: checkouts.append(args))
+        assert client.get("/statement_then_orm").json() == {"one transaction": False}
+        assert len(checkouts) == 1
+        failed = client.post("/statement_then_orm", data={"email": "gone@x.org", "fail": "yes"})
+        assert failed.status_code == 500
+        assert client.post("/statement_then_orm", data={"email": "kept@x.org"}).is_success
+        assert emails(pg_url) == ["kept@x.org"]
+        # A session that never ran a statement gives the connection back out of
+        # autocommit all the same: the app's own session after it rolls back for real.
+        assert client.get("/statement_then_idle_session").is_success
+        assert client.get("/outside_a_request").is_success
+        assert emails(pg_url) == ["kept@x.org"]
