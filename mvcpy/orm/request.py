@@ -105,14 +105,12 @@ class RequestDB:
         """
         session = self._async
         if session is None:
-            runner = self._asql
-            begun = None
-            info = self._info(request)
-            if lease is None and runner is not None:
-                begun = runner.take_transaction()  # its writes so far: the session goes on
-                if begun is not None:
-                    info = self._info(request, begun=True)
-                elif READS_OUTSIDE in info:
+            runner = self._asql if lease is None else None
+            # its writes so far: the session goes on in their transaction
+            begun = runner.take_transaction() if runner is not None else None
+            info = self._info(request, begun=begun is not None)
+            if runner is not None and begun is None:
+                if READS_OUTSIDE in info:
                     lease = runner.take_reading()
                     if lease is not None:
                         lend(lease)
