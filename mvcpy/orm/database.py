@@ -24,6 +24,7 @@ from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 from mvcpy.errors import ConfigurationError
 from mvcpy.orm import outside
 from mvcpy.orm.availability import UnavailableLog
+from mvcpy.orm.handoff import WaitingRoom
 from mvcpy.orm.request import RequestDB
 from mvcpy.orm.session import OWN_CONNECTION, AsyncDbSession, DbSession
 from mvcpy.orm.settings import DatabaseSettings
@@ -179,6 +180,7 @@ class Database:
         self._pid = 0
         self._engine: Engine | None = None
         self._async_engine: AsyncEngine | None = None
+        self._waiting_room: WaitingRoom | None = None
         self._sessions: sessionmaker[DbSession] | None = None
         self._async_sessions: async_sessionmaker[AsyncDbSession] | None = None
         #: a connection every per-request session joins (set by the test fixture)
@@ -232,7 +234,7 @@ class Database:
                 self._engine.dispose(close=False)
             if self._async_engine is not None:
                 self._async_engine.sync_engine.dispose(close=False)
-            self._engine = self._async_engine = None
+            self._engine = self._async_engine = self._waiting_room = None
             self._sessions = self._async_sessions = None
             self._pid = pid
 
@@ -284,6 +286,25 @@ class Database:
                 engine = self._async_engine
         return engine
 
+    @property
+    def waiting_room(self) -> WaitingRoom | None:
+        """Where the async fast path waits for a connection of the async engine's pool
+        and hands it on (mvcpy.orm.handoff); None if that pool is not a QueuePool."""
+        engine = self.async_engine  # first: a new process drops the parent's room
+        room = self._waiting_room
+        if room is None and WaitingRoom.serves(engine):
+            with self._lock:
+                if self._waiting_room is None:
+                    settings = self.settings
+                    self._waiting_room = WaitingRoom(
+                        engine,
+                        max_overflow=settings.max_overflow,
+                        timeout=settings.pool_timeout,
+                        recycle=settings.pool_recycle,
+                    )
+                room = self._waiting_room
+        return room
+
     # -- sessions ---------------------------------------------------------------------
     def session(self, pooled: PoolProxiedConnection | None = None, **info: Any) -> DbSession:
         """Open a new session (the caller closes it). ``pooled``: a connection checked out
@@ -333,7 +354,7 @@ class Database:
         """Close every pooled connection (at shutdown); engines are rebuilt on next use."""
         with self._lock:
             engine, async_engine = self._engine, self._async_engine
-            self._engine = self._async_engine = None
+            self._engine = self._async_engine = self._waiting_room = None
             self._sessions = self._async_sessions = None
         if async_engine is not None:
             await async_engine.dispose()

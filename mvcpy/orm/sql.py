@@ -48,6 +48,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.util import greenlet_spawn
 
 from mvcpy.errors import HTTPError
+from mvcpy.orm.handoff import WaitingRoom
 from mvcpy.orm.outside import begin_writes, begin_writes_async, may_read_outside
 from mvcpy.orm.statement import CompiledStatement, Statement
 from mvcpy.threads import in_thread
@@ -475,10 +476,18 @@ class AsyncSql(_Handle):
         request opens one)."""
         lease = self._lease
         if lease is None:
-            lease = self._lease = await plan.async_engine.raw_connection()
-            if plan.native:  # asyncpg runs outside a transaction unless asked
-                await lease.driver_connection.set_autocommit(True)
-        driver: Any = lease.driver_connection
+            room = plan.room
+            if room is None:
+                lease = await plan.async_engine.raw_connection()
+            else:  # from the pool, or handed on by the request before (handoff.py)
+                lease = await room.acquire()
+            self._lease = lease
+            driver: Any = lease.driver_connection
+            # psycopg: as a request handed it on, or from the pool (asyncpg runs outside
+            # a transaction unless asked)
+            if plan.native and not driver.autocommit:
+                await driver.set_autocommit(True)
+        driver = lease.driver_connection
         try:
             if writes and not self._writing:
                 await _begin(lease)
@@ -570,7 +579,7 @@ class AsyncSql(_Handle):
             self._lease = None
             settled = not self._writing  # else a transaction was begun and not ended
             self._writing = False
-            await _give_back(lease, self._pool(), settled)
+            await _give_back(lease, self._pool(), settled, self._room())
 
     def release_soon(self) -> None:
         """Give the connection back from code on the event loop that cannot await (the
@@ -579,11 +588,15 @@ class AsyncSql(_Handle):
         if lease is not None:
             self._lease = None
             self._releasing = asyncio.get_running_loop().create_task(
-                _give_back(lease, self._pool())
+                _give_back(lease, self._pool(), room=self._room())
             )
 
     def _pool(self) -> Any:
         return self._scope.database.async_engine.sync_engine.pool
+
+    def _room(self) -> WaitingRoom | None:
+        plan = self._plan
+        return plan.room if plan is not None else None
 
     @property
     def leased(self) -> bool:
@@ -595,7 +608,7 @@ class _AsyncPlan:
     """What a request's async statements need to know of the database, worked out at its
     first statement (PERF: not again for each of its statements)."""
 
-    __slots__ = ("async_engine", "dialect", "native", "outside", "threads")
+    __slots__ = ("async_engine", "dialect", "native", "outside", "room", "threads")
 
     def __init__(self, database: Any) -> None:
         self.async_engine = database.async_engine
@@ -607,6 +620,8 @@ class _AsyncPlan:
         self.outside = (self.native or _asyncpg(self.dialect)) and _may_read_outside(
             database, engine
         )
+        #: where held connections are waited for and handed on (mvcpy.orm.handoff)
+        self.room: WaitingRoom | None = database.waiting_room if self.outside else None
         #: reads before the transaction run on the worker threads (a SQLite file)
         self.threads = self.dialect.name == "sqlite" and _reads_on_threads(database)
 
@@ -660,11 +675,20 @@ def _lease_error(
     return error
 
 
-async def _give_back(lease: PoolProxiedConnection, pool: Any, settled: bool = True) -> None:
-    """Give ``lease`` back to ``pool``. One that is not ``settled``, in a transaction no
-    one ended (a cancelled request, a failed ROLLBACK), goes back through SQLAlchemy's
-    greenlet, where the pool's reset rolls it back, or drops it if that fails."""
+async def _give_back(
+    lease: PoolProxiedConnection,
+    pool: Any,
+    settled: bool = True,
+    room: WaitingRoom | None = None,
+) -> None:
+    """Give ``lease`` back: to the request waiting for it in ``room``, as it is, if it is
+    ready for that request's reads, else to ``pool``. One that is not ``settled``, in a
+    transaction no one ended (a cancelled request, a failed ROLLBACK), goes back through
+    SQLAlchemy's greenlet, where the pool's reset rolls it back, or drops it if that
+    fails."""
     driver: Any = lease.driver_connection
+    if settled and room is not None and _idle(driver) and room.hand_on(lease):
+        return
     try:
         if settled and hasattr(driver, "set_autocommit"):  # psycopg; asyncpg as it was
             await driver.set_autocommit(False)
@@ -673,6 +697,15 @@ async def _give_back(lease: PoolProxiedConnection, pool: Any, settled: bool = Tr
             lease.close()
         else:
             await greenlet_spawn(lease.close)  # the pool's reset awaits through SQLAlchemy
+
+
+def _idle(driver: Any) -> bool:
+    """Whether the driver's connection is open and outside a transaction (asyncpg's,
+    psycopg's AsyncConnection)."""
+    if hasattr(driver, "is_in_transaction"):
+        return not driver.is_closed() and not driver.is_in_transaction()
+    status = driver.info.transaction_status  # psycopg's TransactionStatus (an optional package)
+    return not driver.closed and status is type(status).IDLE
 
 
 def _returns_without_io(driver: Any, pool: Any) -> bool:
