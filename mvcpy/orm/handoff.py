@@ -4,10 +4,11 @@ request waiting longest for one.
 When every pooled connection is in use, ``self.asql`` (mvcpy.orm.sql) waits for one here
 rather than in SQLAlchemy's pool, and a request that gives its connection back hands it
 to the first request waiting here, as it is: outside a transaction, ready for the next
-request's reads. PERF: under load, where requests queue for the pool's few
-connections, this saves SQLAlchemy's checkin (the reset, the events, the queue) and its
-checkout (a greenlet, a timed wait) for each request: about a quarter of the fast path's
-cost of a one-row read. asyncpg's and psycopg's pools hand connections over the same way.
+request's reads, as psycopg's pool hands a returned connection to a waiting client.
+PERF: under load, where requests queue for the pool's few connections, this saves
+SQLAlchemy's checkin (the reset, the events, the queue) and its checkout (a greenlet, a
+timed wait) for each request: a third of the fast path's server CPU for a one-row
+read (BENCHMARKS.md).
 
 What keeps it fair and safe:
 
@@ -136,7 +137,8 @@ class WaitingRoom:
 
     def _fresh(self, lease: PoolProxiedConnection) -> bool:
         """Whether ``lease`` may be handed on as it is: not due for recycling, not opened
-        before the pool was invalidated (what SQLAlchemy checks at checkout)."""
+        before the pool or the connection was invalidated (what SQLAlchemy checks at
+        checkout)."""
         record: Any = getattr(lease, "_connection_record", None)
         if record is None or not lease.is_valid:
             return False
@@ -144,6 +146,8 @@ class WaitingRoom:
         pool: Any = self._engine.sync_engine.pool
         if started < getattr(pool, "_invalidate_time", 0):
             return False
+        if started < getattr(record, "_soft_invalidate_time", 0):
+            return False  # lease.invalidate(soft=True)
         return self._recycle < 0 or time.time() - started < self._recycle
 
     def _checked_in(self, _dbapi_connection: Any, _record: Any) -> None:

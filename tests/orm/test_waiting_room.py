@@ -218,8 +218,9 @@ def test_a_connection_handed_to_a_cancelled_request_is_passed_on(
     asyncio.run(scenario())
 
 
-def test_a_connection_due_for_recycling_goes_back_to_the_pool(
-    postgres_db: str, tmp_path: Path
+@pytest.mark.parametrize("why", ["recycle", "soft invalidation"])
+def test_a_connection_due_for_replacing_goes_back_to_the_pool(
+    postgres_db: str, tmp_path: Path, why: str
 ) -> None:
     database = _room_of(postgres_db, tmp_path, pool_recycle=60)
 
@@ -227,14 +228,19 @@ def test_a_connection_due_for_recycling_goes_back_to_the_pool(
         room = database.waiting_room
         assert room is not None
         lease = await room.acquire()
+        old = lease.dbapi_connection
         waiting = asyncio.ensure_future(room.acquire())
         await asyncio.sleep(0.05)
-        record: Any = lease._connection_record  # type: ignore[attr-defined]
-        record.starttime -= 120  # opened two minutes ago: due
+        if why == "recycle":
+            record: Any = lease._connection_record  # type: ignore[attr-defined]
+            record.starttime -= 120  # opened two minutes ago: due
+        else:
+            await asyncio.sleep(0.02)  # SQLAlchemy compares times: let one pass
+            lease.invalidate(soft=True)  # replaced at its next checkout
         assert not room.hand_on(lease)
         await greenlet_spawn(lease.close)  # the pool replaces it, and wakes the waiter
         fresh = await asyncio.wait_for(waiting, 2)
-        assert fresh._connection_record.starttime > time.time() - 60  # type: ignore[attr-defined]
+        assert fresh.dbapi_connection is not old  # a new connection, not the one due
         await greenlet_spawn(fresh.close)
         await database.dispose()
 
