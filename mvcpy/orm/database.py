@@ -25,6 +25,7 @@ from mvcpy.errors import ConfigurationError
 from mvcpy.orm import outside
 from mvcpy.orm.availability import UnavailableLog
 from mvcpy.orm.handoff import WaitingRoom
+from mvcpy.orm.pool import FairAsyncPool
 from mvcpy.orm.request import RequestDB
 from mvcpy.orm.session import OWN_CONNECTION, AsyncDbSession, DbSession
 from mvcpy.orm.settings import DatabaseSettings
@@ -276,6 +277,8 @@ class Database:
                 if self._async_engine is None:
                     url = self.async_url
                     options = self._engine_options(url)
+                    # connections to waiting requests in order of arrival (orm/pool.py)
+                    options.setdefault("poolclass", FairAsyncPool)
                     if url.get_driver_name() == "asyncpg":  # taken into server_settings
                         url = url.difference_update_query(_SERVER_SETTINGS)
                     try:

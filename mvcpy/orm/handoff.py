@@ -12,8 +12,8 @@ read (BENCHMARKS.md).
 
 What keeps it fair and safe:
 
-- A connection goes back to the pool, not to a waiter, when SQLAlchemy's pool has
-  waiters of its own (the ORM's sessions), when it is due for ``[database]
+- A connection goes back to the pool, not to a waiter, when the pool has waiters of
+  its own (the ORM's sessions; mvcpy.orm.pool says), when it is due for ``[database]
   pool_recycle`` or was opened before the pool was invalidated, or when it is not
   ready (a transaction no one ended, a closed driver). Every connection checked in to
   the pool, by anyone, wakes one waiter here to check out from the pool, unless the
@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.pool import QueuePool
+
+from mvcpy.orm.pool import FairAsyncPool
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,7 +49,7 @@ _Waiter = asyncio.Future["PoolProxiedConnection | None"]
 
 class WaitingRoom:
     """Where the async fast path's requests wait for a connection of ``engine``'s pool
-    (a :class:`~sqlalchemy.pool.QueuePool`), and how they give one back."""
+    (mvcpy's :class:`~mvcpy.orm.pool.FairAsyncPool`), and how they give one back."""
 
     __slots__ = ("_engine", "_max_overflow", "_recycle", "_timeout", "_timer", "_waiters")
 
@@ -66,8 +67,9 @@ class WaitingRoom:
 
     @staticmethod
     def serves(engine: AsyncEngine) -> bool:
-        """Whether ``engine``'s pool is one a room can stand in front of (a QueuePool)."""
-        return isinstance(engine.sync_engine.pool, QueuePool)
+        """Whether ``engine``'s pool is one a room can stand in front of (mvcpy's
+        :class:`~mvcpy.orm.pool.FairAsyncPool`, which says who waits in it)."""
+        return isinstance(engine.sync_engine.pool, FairAsyncPool)
 
     @property
     def waiting(self) -> int:
@@ -106,7 +108,7 @@ class WaitingRoom:
         longest, if one waits and the pool has no waiters of its own; False if it is for
         the caller to give back to the pool."""
         waiters = self._waiters
-        if not waiters or _pool_has_waiters(self._engine.sync_engine.pool):
+        if not waiters or self._pool().waiting:
             return False
         if not self._fresh(lease):
             return False
@@ -130,7 +132,7 @@ class WaitingRoom:
         """Whether the pool has no idle connection and may not open another."""
         if self._waiters:
             return True  # behind those already waiting
-        pool: Any = self._engine.sync_engine.pool
+        pool = self._pool()
         if self._max_overflow < 0 or pool.checkedin() > 0:
             return False
         return bool(pool.overflow() >= self._max_overflow)
@@ -143,7 +145,7 @@ class WaitingRoom:
         if record is None or not lease.is_valid:
             return False
         started = record.starttime
-        pool: Any = self._engine.sync_engine.pool
+        pool: Any = self._pool()
         if started < getattr(pool, "_invalidate_time", 0):
             return False
         if started < getattr(record, "_soft_invalidate_time", 0):
@@ -153,7 +155,7 @@ class WaitingRoom:
     def _checked_in(self, _dbapi_connection: Any, _record: Any) -> None:
         """The pool's ``checkin`` event: one waiter here may now check out (unless the
         pool's own waiters take the connection)."""
-        if self._waiters and not _pool_has_waiters(self._engine.sync_engine.pool):
+        if self._waiters and not self._pool().waiting:
             self._wake_one()
 
     def _wake_one(self) -> None:
@@ -189,8 +191,12 @@ class WaitingRoom:
         if waiters:
             self._timer = loop.call_at(waiters[0][1], self._expire)
 
+    def _pool(self) -> FairAsyncPool:
+        pool: FairAsyncPool = self._engine.sync_engine.pool  # type: ignore[assignment]
+        return pool
+
     def _message(self) -> str:
-        pool: Any = self._engine.sync_engine.pool
+        pool = self._pool()
         return (
             f"QueuePool limit of size {pool.size()} overflow {max(self._max_overflow, 0)} "
             f"reached, connection timed out, timeout {self._timeout:.2f}"
@@ -200,10 +206,3 @@ class WaitingRoom:
 def _release_waiter(waiter: _Waiter) -> None:
     if not waiter.done():
         waiter.set_result(None)
-
-
-def _pool_has_waiters(pool: Any) -> bool:
-    """Whether requests wait in SQLAlchemy's pool itself (the asyncio queue behind its
-    AsyncAdaptedQueuePool, once it exists)."""
-    queue = getattr(getattr(pool, "_pool", None), "__dict__", {}).get("_queue")
-    return bool(getattr(queue, "_getters", None))
