@@ -292,7 +292,8 @@ class Database:
     @property
     def waiting_room(self) -> WaitingRoom | None:
         """Where the async fast path waits for a connection of the async engine's pool
-        and hands it on (mvcpy.orm.handoff); None if that pool is not a QueuePool."""
+        and hands it on (mvcpy.orm.handoff); None without mvcpy's pool (an in-memory
+        SQLite database has one connection, in SQLAlchemy's StaticPool)."""
         engine = self.async_engine  # first: a new process drops the parent's room
         room = self._waiting_room
         if room is None and WaitingRoom.serves(engine):

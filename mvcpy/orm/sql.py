@@ -475,6 +475,7 @@ class AsyncSql(_Handle):
         (PERF: no session, no greenlet; the session takes the connection over if the
         request opens one)."""
         lease = self._lease
+        new = lease is None
         if lease is None:
             room = plan.room
             if room is None:
@@ -482,12 +483,11 @@ class AsyncSql(_Handle):
             else:  # from the pool, or handed on by the request before (handoff.py)
                 lease = await room.acquire()
             self._lease = lease
-            driver: Any = lease.driver_connection
-            # psycopg: as a request handed it on, or from the pool (asyncpg runs outside
-            # a transaction unless asked)
-            if plan.native and not driver.autocommit:
-                await driver.set_autocommit(True)
-        driver = lease.driver_connection
+        driver: Any = lease.driver_connection
+        # psycopg reads outside a transaction in autocommit (a connection handed on
+        # after reads still is); asyncpg does unless asked
+        if new and plan.native and not driver.autocommit:
+            await driver.set_autocommit(True)
         try:
             if writes and not self._writing:
                 await _begin(lease)
