@@ -24,7 +24,7 @@ from sqlalchemy.pool import PoolProxiedConnection, StaticPool
 from mvcpy.errors import ConfigurationError
 from mvcpy.orm import outside
 from mvcpy.orm.availability import UnavailableLog
-from mvcpy.orm.handoff import WaitingRoom
+from mvcpy.orm.handoff import RoomSession, WaitingRoom
 from mvcpy.orm.pool import FairAsyncPool
 from mvcpy.orm.request import RequestDB
 from mvcpy.orm.session import OWN_CONNECTION, AsyncDbSession, DbSession
@@ -341,7 +341,10 @@ class Database:
         engine = self.async_engine
         if factory is None or self._pid != os.getpid():
             factory = self._async_sessions = async_sessionmaker(
-                engine, class_=AsyncDbSession, expire_on_commit=False
+                engine,
+                class_=AsyncDbSession,
+                sync_session_class=RoomSession,
+                expire_on_commit=False,
             )
         if pooled is not None:
             own = Connection(engine.sync_engine, pooled)

@@ -32,16 +32,26 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 
+from mvcpy.orm.outside import lend, unlend
 from mvcpy.orm.pool import FairAsyncPool
+from mvcpy.orm.session import OWN_CONNECTION
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from sqlalchemy.ext.asyncio import AsyncEngine
     from sqlalchemy.pool import PoolProxiedConnection
 
-__all__ = ["WaitingRoom"]
+__all__ = ["ROOM_KEY", "RoomSession", "WaitingRoom", "idle"]
+
+#: ``Session.info`` key: the room a request's async session checks out of, and hands its
+#: connection on through as the request ends
+ROOM_KEY = "mvcpy.room"
 
 #: what a waiter is given: a connection, or None to check one out of the pool
 _Waiter = asyncio.Future["PoolProxiedConnection | None"]
@@ -72,6 +82,11 @@ class WaitingRoom:
         return isinstance(engine.sync_engine.pool, FairAsyncPool)
 
     @property
+    def engine(self) -> Engine:
+        """The (sync) engine whose pool this room stands in front of."""
+        return self._engine.sync_engine
+
+    @property
     def waiting(self) -> int:
         """How many requests wait here (cancelled ones not yet cleared included)."""
         return len(self._waiters)
@@ -80,21 +95,7 @@ class WaitingRoom:
         """A connection of the pool: an idle one, a new one while the pool may grow,
         else the next one given back (waiting at most ``pool_timeout``)."""
         if self._full():
-            loop = asyncio.get_running_loop()
-            waiter: _Waiter = loop.create_future()
-            self._waiters.append((waiter, loop.time() + self._timeout))
-            if self._timer is None:
-                self._timer = loop.call_at(self._waiters[0][1], self._expire)
-            try:
-                lease = await waiter
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
-                    given = waiter.result()
-                    if given is not None:
-                        self._pass_on(given)
-                    else:
-                        self._wake_one()
-                raise
+            lease = await self._wait()
             if lease is not None:
                 return lease
         try:
@@ -103,14 +104,43 @@ class WaitingRoom:
             self._wake_one()  # a connection that could not be opened frees its place
             raise
 
+    def checkout(self) -> PoolProxiedConnection:
+        """:meth:`acquire` from inside SQLAlchemy's greenlet (a request session's first
+        statement; PERF: no second greenlet to check out of the pool)."""
+        if self._full():
+            lease = await_only(self._wait())
+            if lease is not None:
+                return lease
+        try:
+            return self._engine.sync_engine.raw_connection()
+        except BaseException:
+            self._wake_one()
+            raise
+
+    async def _wait(self) -> PoolProxiedConnection | None:
+        """Wait in line: the connection handed on, or None to check out of the pool."""
+        loop = asyncio.get_running_loop()
+        waiter: _Waiter = loop.create_future()
+        self._waiters.append((waiter, loop.time() + self._timeout))
+        if self._timer is None:
+            self._timer = loop.call_at(self._waiters[0][1], self._expire)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                given = waiter.result()
+                if given is not None:
+                    self._pass_on(given)
+                else:
+                    self._wake_one()
+            raise
+
     def hand_on(self, lease: PoolProxiedConnection) -> bool:
         """Give ``lease`` (outside a transaction, its driver open) to the request waiting
         longest, if one waits and the pool has no waiters of its own; False if it is for
         the caller to give back to the pool."""
         waiters = self._waiters
-        if not waiters or self._pool().waiting:
-            return False
-        if not self._fresh(lease):
+        if not waiters or self._pool().waiting or not self._fresh(lease):
             return False
         while waiters:
             waiter = waiters.popleft()[0]
@@ -118,6 +148,26 @@ class WaitingRoom:
                 waiter.set_result(lease)
                 return True
         return False
+
+    def hand_on_session(self, connection: Connection) -> bool:
+        """Hand on the connection a request session ran on (from inside SQLAlchemy's
+        greenlet, the session closed), as :meth:`hand_on` does: taken out of the
+        session's reads outside a transaction (mvcpy.orm.outside), and ``connection``
+        closed without giving it back to the pool. False: the caller closes it."""
+        if not self._waiters or connection.closed or connection.invalidated:
+            return False
+        lease = connection.connection
+        if connection.in_transaction() or not idle(lease.driver_connection):
+            return False
+        marked = unlend(lease)
+        if not self.hand_on(lease):  # every waiter had been cancelled
+            if marked:
+                lend(lease)
+            return False
+        # closed without a checkin: the connection is the next request's now
+        connection._dbapi_connection = None
+        connection.close()
+        return True
 
     def _pass_on(self, lease: PoolProxiedConnection) -> None:
         """Give on a connection that reached a cancelled request: to the next waiter,
@@ -201,6 +251,43 @@ class WaitingRoom:
             f"QueuePool limit of size {pool.size()} overflow {max(self._max_overflow, 0)} "
             f"reached, connection timed out, timeout {self._timeout:.2f}"
         )
+
+
+class RoomSession(Session):
+    """The sync half of mvcpy's async sessions: one with a room in its ``info``
+    (:data:`ROOM_KEY`, a request's session that reads outside a transaction) checks its
+    connection out of the room at its first statement, and runs every transaction on it
+    (the request ends by handing it on or closing it, mvcpy.orm.request)."""
+
+    def get_bind(self, mapper: Any = None, **kw: Any) -> Any:
+        """The session's bind; for a session with a room, the connection it checked out
+        of the room, checking it out when SQLAlchemy's greenlet first asks (a flush, a
+        statement), so every transaction of the session runs on it."""
+        bind = super().get_bind(mapper, **kw)
+        info = self.info
+        room = info.get(ROOM_KEY)
+        if room is None or bind is not room.engine:
+            return bind
+        own = info.get(OWN_CONNECTION)
+        if own is None:
+            if not in_greenlet():  # asked for the dialect, say, from the event loop
+                return bind
+            lease = room.checkout()
+            try:
+                own = info[OWN_CONNECTION] = Connection(bind, lease)
+            except BaseException:
+                lease.close()
+                raise
+        return own
+
+
+def idle(driver: Any) -> bool:
+    """Whether the driver's connection is open and outside a transaction (asyncpg's,
+    psycopg's AsyncConnection)."""
+    if hasattr(driver, "is_in_transaction"):
+        return not driver.is_closed() and not driver.is_in_transaction()
+    status = driver.info.transaction_status  # psycopg's TransactionStatus (an optional package)
+    return not driver.closed and status is type(status).IDLE
 
 
 def _release_waiter(waiter: _Waiter) -> None:

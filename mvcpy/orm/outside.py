@@ -49,6 +49,7 @@ __all__ = [
     "lend",
     "listen",
     "may_read_outside",
+    "unlend",
 ]
 
 #: ``Session.info`` key: this request session reads outside a transaction until it writes
@@ -165,6 +166,19 @@ def lend(pooled: PoolProxiedConnection) -> None:
     session that reads outside too: it goes back to the pool out of autocommit, whether
     or not the session ever begins on it."""
     pooled.info[_MARK] = True
+
+
+def unlend(pooled: PoolProxiedConnection) -> bool:
+    """Unmark ``pooled``, idle after a session that read outside a transaction on it, as
+    it is handed on to the next request as it is (mvcpy.orm.handoff): asyncpg's adapter
+    out of autocommit (the async runner begins its transactions through the adapter,
+    which begins none in autocommit); psycopg's connection stays in it, where the runner
+    reads. Returns whether it was marked (:func:`lend` marks it again)."""
+    if not pooled.info.pop(_MARK, None):
+        return False
+    if not hasattr(pooled.driver_connection, "set_autocommit"):  # not psycopg's
+        pooled.dbapi_connection.autocommit = False  # type: ignore[union-attr]
+    return True
 
 
 def begin_writes(conn: Connection) -> None:

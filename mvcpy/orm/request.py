@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.util import greenlet_spawn
 
-from mvcpy.orm.outside import READS_OUTSIDE, lend
+from mvcpy.orm.handoff import ROOM_KEY
+from mvcpy.orm.outside import READS_OUTSIDE, lend, may_read_outside
 from mvcpy.orm.session import OWN_CONNECTION, REQUEST_KEY, AsyncDbSession, DbSession
 from mvcpy.orm.sql import AsyncSql, Sql
 from mvcpy.threads import in_thread
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from mvcpy.http.request import Request
     from mvcpy.orm.availability import UnavailableLog
+    from mvcpy.orm.handoff import WaitingRoom
 
 __all__ = ["RequestDB", "SessionSource"]
 
@@ -47,6 +49,11 @@ class SessionSource(Protocol):
     @property
     def async_engine(self) -> AsyncEngine:
         """The process's async engine."""
+        ...
+
+    @property
+    def waiting_room(self) -> WaitingRoom | None:
+        """Where connections of the async engine are waited for and handed on."""
         ...
 
     def session(self, pooled: PoolProxiedConnection | None = None, **info: Any) -> DbSession:
@@ -116,6 +123,10 @@ class RequestDB:
                         lend(lease)
                 else:
                     runner.release_soon()
+            if READS_OUTSIDE in info:
+                room = self._room()
+                if room is not None:  # waits there, and hands its connection on
+                    info[ROOM_KEY] = room
             pooled = lease or begun
             session = self._async = self.database.async_session(pooled, **info)
             if begun is not None:
@@ -125,6 +136,14 @@ class RequestDB:
                 # this does no I/O and needs no greenlet.
                 session.sync_session.connection()
         return session
+
+    def _room(self) -> WaitingRoom | None:
+        """The room of the async engine's pool, where reads may run outside a
+        transaction (as for the async runner, mvcpy.orm.sql)."""
+        room = self.database.waiting_room
+        if room is not None and may_read_outside(room.engine):
+            return room
+        return None
 
     @property
     def session_open(self) -> bool:
@@ -200,7 +219,8 @@ class RequestDB:
 
 def _finish(session: Any, commit: bool) -> None:
     """Commit or roll back ``session``, then close it, and the connection it was opened
-    on if it owns one."""
+    on if it owns one: handed on to the next request waiting in its room, if it has
+    one (mvcpy.orm.handoff), else given back to the pool."""
     try:
         if commit:
             session.commit()
@@ -210,6 +230,13 @@ def _finish(session: Any, commit: bool) -> None:
         try:
             session.close()
         finally:
-            own = session.info.pop(OWN_CONNECTION, None)
+            info = session.info
+            own = info.pop(OWN_CONNECTION, None)
+            room = info.pop(ROOM_KEY, None)
             if own is not None:
-                own.close()
+                handed = False
+                try:
+                    handed = room is not None and room.hand_on_session(own)
+                finally:
+                    if not handed:
+                        own.close()

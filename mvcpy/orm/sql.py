@@ -48,7 +48,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.util import greenlet_spawn
 
 from mvcpy.errors import HTTPError
-from mvcpy.orm.handoff import WaitingRoom
+from mvcpy.orm.handoff import WaitingRoom, idle
 from mvcpy.orm.outside import begin_writes, begin_writes_async, may_read_outside
 from mvcpy.orm.statement import CompiledStatement, Statement
 from mvcpy.threads import in_thread
@@ -687,7 +687,7 @@ async def _give_back(
     SQLAlchemy's greenlet, where the pool's reset rolls it back, or drops it if that
     fails."""
     driver: Any = lease.driver_connection
-    if settled and room is not None and _idle(driver) and room.hand_on(lease):
+    if settled and room is not None and idle(driver) and room.hand_on(lease):
         return
     try:
         if settled and hasattr(driver, "set_autocommit"):  # psycopg; asyncpg as it was
@@ -697,15 +697,6 @@ async def _give_back(
             lease.close()
         else:
             await greenlet_spawn(lease.close)  # the pool's reset awaits through SQLAlchemy
-
-
-def _idle(driver: Any) -> bool:
-    """Whether the driver's connection is open and outside a transaction (asyncpg's,
-    psycopg's AsyncConnection)."""
-    if hasattr(driver, "is_in_transaction"):
-        return not driver.is_closed() and not driver.is_in_transaction()
-    status = driver.info.transaction_status  # psycopg's TransactionStatus (an optional package)
-    return not driver.closed and status is type(status).IDLE
 
 
 def _returns_without_io(driver: Any, pool: Any) -> bool:

@@ -1,7 +1,8 @@
-"""The async fast path's waiting room (mvcpy.orm.handoff): on PostgreSQL, with both
-async drivers, requests queued for a pool of one connection get it handed on by the
-request before, their writes stay all or nothing, the ORM's sessions are not starved,
-a wait ends at ``pool_timeout`` with a 503, and no connection is lost on the way."""
+"""The waiting room of the async engine's pool (mvcpy.orm.handoff): on PostgreSQL, with
+both async drivers, requests queued for a pool of one connection, through the fast path
+or the ORM's async sessions, get it handed on by the request before, their writes stay
+all or nothing, a wait ends at ``pool_timeout`` with a 503, and no connection is lost
+on the way."""
 
 from __future__ import annotations
 
@@ -44,6 +45,20 @@ class Queued(Controller):
     async def orm(self) -> Any:
         return {"authors": await self.adb.scalar(select(func.count()).select_from(Author))}
 
+    async def orm_read(self) -> Any:
+        count = await self.adb.scalar(select(func.count()).select_from(Author))
+        await asyncio.sleep(0.005)
+        return {"authors": count}
+
+    async def orm_write(self) -> Any:
+        await self.adb.scalar(select(func.count()).select_from(Author))  # outside
+        await asyncio.sleep(0.002)
+        self.adb.add(Author(email=self.get_string("email")))
+        await self.adb.flush()
+        if self.get_string("fail") == "yes":
+            raise RuntimeError("boom after the flush")
+        return {}
+
     async def hold(self) -> Any:
         await self.asql.all(AUTHORS)
         await asyncio.sleep(float(self.get_string("seconds")))
@@ -69,15 +84,20 @@ def build(make_app: Callable[..., App], url: str, driver: str, **db: Any) -> App
     app.router("/write", Queued, "post:read_write")
     app.router("/orm", Queued, "get:orm")
     app.router("/hold", Queued, "get:hold")
+    app.router("/orm_read", Queued, "get:orm_read")
+    app.router("/orm_write", Queued, "post:orm_write")
     return app
 
 
 class Checkouts:
     """Counts the checkouts of the async engine's pool (a handed connection is none)."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app_or_pool: App | Any) -> None:
         self.count = 0
-        event.listen(app.database.async_engine.sync_engine.pool, "checkout", self._seen)
+        pool = app_or_pool
+        if isinstance(pool, App):
+            pool = pool.database.async_engine.sync_engine.pool
+        event.listen(pool, "checkout", self._seen)
 
     def _seen(self, *_: Any) -> None:
         self.count += 1
@@ -135,8 +155,9 @@ def test_writes_on_a_handed_connection_are_all_or_nothing(
 def test_sessions_are_served_while_fast_path_requests_keep_queuing(
     make_app: Callable[..., App], postgres_db: str, driver: str
 ) -> None:
-    """The ORM's sessions wait in SQLAlchemy's pool; connections handed on among
-    fast-path requests would leave them to time out (a 503 after ``pool_timeout``)."""
+    """The ORM's sessions wait in line with the fast path's requests; connections
+    handed on among those alone would leave them to time out (a 503 after
+    ``pool_timeout``)."""
     app = build(make_app, postgres_db, driver, pool_timeout=1)
     done = threading.Event()
 
@@ -164,6 +185,87 @@ def test_sessions_are_served_while_fast_path_requests_keep_queuing(
         settled(app)
 
 
+def test_queued_sessions_get_the_connection_handed_on(
+    make_app: Callable[..., App], postgres_db: str, driver: str
+) -> None:
+    app = build(make_app, postgres_db, driver, pool_timeout=5)
+    with TestClient(app) as client, ThreadPoolExecutor(max_workers=12) as threads:
+        client.get("/orm_read")
+        checkouts = Checkouts(app)
+        paths = ["/orm_read", "/read"] * 18  # the ORM and the fast path, interleaved
+        answers = list(threads.map(client.get, paths))
+        assert [a.status_code for a in answers] == [200] * 36
+        assert [a.json() for a in answers] == [{"authors": 0}] * 36
+        assert checkouts.count < 36
+        settled(app)
+
+
+@pytest.mark.parametrize("writer", ["/write", "/orm_write"])
+def test_writes_after_a_session_handed_the_connection_on_are_all_or_nothing(
+    make_app: Callable[..., App], postgres_db: str, driver: str, writer: str
+) -> None:
+    """A session that read outside a transaction hands the connection on as the fast
+    path does: the next request's writes begin a transaction (asyncpg's adapter is
+    out of autocommit), whether they run on the fast path or in a session."""
+    app = build(make_app, postgres_db, driver, pool_timeout=5)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.get("/orm_read")
+        checkouts = Checkouts(app)
+
+        def request(i: int) -> int:
+            if i % 3 == 0:
+                return client.get("/orm_read").status_code
+            fail = "yes" if i % 3 == 2 else "no"
+            params = {"email": f"w{i:02}@example.com", "fail": fail}
+            return client.post(writer, params=params).status_code
+
+        with ThreadPoolExecutor(max_workers=12) as threads:
+            statuses = list(threads.map(request, range(36)))
+        assert statuses == [200, 200, 500] * 12
+        assert checkouts.count < 36
+        stored = [row[0] for row in rows_of(postgres_db, "SELECT email FROM orm_authors")]
+        assert sorted(stored) == [f"w{i:02}@example.com" for i in range(1, 36, 3)]
+        settled(app)
+
+
+def test_a_session_checks_out_of_the_room_and_hands_its_connection_on(
+    postgres_db: str, tmp_path: Path, driver: str
+) -> None:
+    create_tables(postgres_db)
+    database = _room_of(postgres_db, tmp_path, driver=driver)
+
+    async def scenario() -> None:
+        room = database.waiting_room
+        assert room is not None
+        lease = await room.acquire()  # the pool's one connection
+        scope = database.request_scope()
+        session = scope.async_session(None)  # type: ignore[arg-type]
+        reading = asyncio.ensure_future(session.scalar(select(func.count(Author.id))))
+        await asyncio.sleep(0.05)
+        assert room.waiting == 1  # the session's first statement waits in the room
+        assert room.hand_on(lease)
+        assert await asyncio.wait_for(reading, 2) == 0
+        own = session.sync_session.info["mvcpy.connection"]
+        assert own.connection.dbapi_connection is lease.dbapi_connection
+        waiting = asyncio.ensure_future(room.acquire())
+        await asyncio.sleep(0.05)
+        pool: Any = database.async_engine.sync_engine.pool
+        checkouts = Checkouts(pool)
+        await scope.end_async(True)
+        handed = await asyncio.wait_for(waiting, 2)
+        assert handed.dbapi_connection is lease.dbapi_connection
+        assert checkouts.count == 0  # handed on, not through the pool
+        assert pool.checkedout() == 1  # and not given back to it as well
+        assert own.closed  # the session's connection is no way to the next request's
+        assert "mvcpy.outside" not in handed.info
+        if driver == "asyncpg":  # its transactions begin through the adapter
+            assert handed.dbapi_connection.autocommit is False  # type: ignore[union-attr]
+        await greenlet_spawn(handed.close)
+        await database.dispose()
+
+    asyncio.run(scenario())
+
+
 def test_a_wait_in_the_room_ends_at_pool_timeout_with_a_503(
     make_app: Callable[..., App], postgres_db: str, driver: str
 ) -> None:
@@ -184,8 +286,9 @@ def test_a_wait_in_the_room_ends_at_pool_timeout_with_a_503(
         settled(app)
 
 
-def _room_of(url: str, tmp_path: Path, **settings: Any) -> Database:
-    options = {"url": url, "async_url": asyncpg_url(url), "pool_size": 1, "max_overflow": 0}
+def _room_of(url: str, tmp_path: Path, driver: str = "asyncpg", **settings: Any) -> Database:
+    async_url = asyncpg_url(url) if driver == "asyncpg" else url
+    options = {"url": url, "async_url": async_url, "pool_size": 1, "max_overflow": 0}
     return Database(DatabaseSettings(**options, **settings), root_path=tmp_path)
 
 
