@@ -59,6 +59,13 @@ class Queued(Controller):
             raise RuntimeError("boom after the flush")
         return {}
 
+    async def orm_commit(self) -> Any:
+        pid = select(func.pg_backend_pid())
+        before = await self.adb.scalar(pid)
+        await asyncio.sleep(0.002)
+        await self.adb.commit()  # the session's next transaction runs on it too
+        return {"same": before == await self.adb.scalar(pid)}
+
     async def hold(self) -> Any:
         await self.asql.all(AUTHORS)
         await asyncio.sleep(float(self.get_string("seconds")))
@@ -86,6 +93,7 @@ def build(make_app: Callable[..., App], url: str, driver: str, **db: Any) -> App
     app.router("/hold", Queued, "get:hold")
     app.router("/orm_read", Queued, "get:orm_read")
     app.router("/orm_write", Queued, "post:orm_write")
+    app.router("/orm_commit", Queued, "get:orm_commit")
     return app
 
 
@@ -197,6 +205,18 @@ def test_queued_sessions_get_the_connection_handed_on(
         assert [a.status_code for a in answers] == [200] * 36
         assert [a.json() for a in answers] == [{"authors": 0}] * 36
         assert checkouts.count < 36
+        settled(app)
+
+
+def test_a_session_keeps_its_connection_after_a_commit_in_the_action(
+    make_app: Callable[..., App], postgres_db: str, driver: str
+) -> None:
+    app = build(make_app, postgres_db, driver, pool_size=2, pool_timeout=5)
+    with TestClient(app) as client, ThreadPoolExecutor(max_workers=12) as threads:
+        client.get("/orm_read")
+        answers = list(threads.map(client.get, ["/orm_commit", "/read"] * 12))
+        assert [a.status_code for a in answers] == [200] * 24
+        assert [a.json() for a in answers[::2]] == [{"same": True}] * 12
         settled(app)
 
 
