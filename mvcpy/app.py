@@ -184,11 +184,12 @@ class App(Namespace, FeatureShortcuts):
         if self._started:
             return
         dispatcher = assemble(
-            self, options_handler=self._options_handler, on_complete=self._on_complete
+            self,
+            options_handler=self._options_handler,
+            on_complete=self._on_complete,
+            lifespan=self._lifespan,
         )
-        self._http = dispatcher.http
-        self._websocket = dispatcher.websocket
-        stack: ASGIApp = self._dispatch
+        stack: ASGIApp = dispatcher.asgi
         for middleware, options in reversed(self._middleware):
             stack = middleware(stack, **options)
         self._stack = stack
@@ -231,15 +232,6 @@ class App(Namespace, FeatureShortcuts):
         # A server (or test) that does not run lifespan still gets the routes frozen.
         self.start()
         await self._stack(scope, receive, send)
-
-    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "websocket":
-            await self._websocket(scope, receive, send)
-        elif kind == "lifespan":
-            await self._lifespan(scope, receive, send)
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         while True:

@@ -559,8 +559,11 @@ class ControllerEndpoint:
             return await self._lifecycle(ctx, controller)
         binder = self.binder
         if binder.empty:
-            return await controller.to_response_async(await self.action(controller))
-        result = await self.action(controller, **binder.bind(ctx))
+            result = await self.action(controller)
+        else:
+            result = await self.action(controller, **binder.bind(ctx))
+        if result is not None:  # nothing to render: no coroutine for the conversion
+            return controller.to_response(result)
         return await controller.to_response_async(result)
 
     async def _lifecycle(self, ctx: Context, controller: Controller) -> Response:

@@ -188,7 +188,7 @@ class _CountingSend:
 
 
 class StatsRecorder:
-    """Wrap the app's HTTP handler so that each request ends with the stats callbacks."""
+    """Wrap the app's ASGI entry so that each HTTP request ends with the stats callbacks."""
 
     __slots__ = ("callbacks", "handler")
 
@@ -197,6 +197,9 @@ class StatsRecorder:
         self.callbacks = tuple(callbacks)
 
     async def __call__(self, scope: Scope, receive: Any, send: Send) -> None:
+        if scope["type"] != "http":  # WebSocket and lifespan scopes are not counted
+            await self.handler(scope, receive, send)
+            return
         record = _Record()
         scope[_KEY] = record
         start = time.perf_counter()

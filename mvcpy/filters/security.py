@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 __all__ = ["SecurityHeaders"]
 
+_HSTS = b"strict-transport-security"
+
 
 class SecurityHeaders:
     """Add security headers to every response that does not set them itself.
@@ -21,11 +23,15 @@ class SecurityHeaders:
     strict-origin-when-cross-origin``, and ``Strict-Transport-Security`` on HTTPS
     requests in prod (``hsts="always"`` for every env, ``hsts=False`` never).
     ``content_security_policy`` is off unless given. ``None`` turns a header off.
+
+    As an app filter it adds them as the response goes out, after every other filter
+    (:meth:`add_to`); on a namespace or a route it is an ordinary layer of the chain.
     """
 
     __slots__ = (
         "_headers",
         "_hsts_on",
+        "_names",
         "content_security_policy",
         "content_type_options",
         "frame_options",
@@ -73,6 +79,7 @@ class SecurityHeaders:
                 csp = f"{csp.rstrip('; ')}; frame-ancestors {ancestors}"
             headers.append((b"content-security-policy", csp.encode()))
         self._headers = tuple(headers)
+        self._names = frozenset([_HSTS, *(name for name, _ in headers)])
 
     def bind(self, app: Application) -> None:
         """Turn HSTS on for prod (called at startup)."""
@@ -91,15 +98,32 @@ class SecurityHeaders:
     async def __call__(self, ctx: Context, call_next: CallNext) -> Response:
         """Run the chain and add the missing headers to the response."""
         response: Response = await call_next(ctx)
-        raw = response.raw_headers
-        present = {name for name, _ in raw}
-        for name, value in self._headers:
-            if name not in present:
-                raw.append((name, value))
-        hsts = self._hsts_on and ctx.request.scheme == "https"
-        if hsts and b"strict-transport-security" not in present:
-            raw.append((b"strict-transport-security", self.hsts_value.encode()))
+        self.add_to(response, ctx)
         return response
+
+    def add_to(self, response: Response, ctx: Context) -> None:
+        """Add the headers that ``response`` does not set itself (HSTS on HTTPS requests).
+
+        The app's own ``SecurityHeaders`` (``app.use`` or ``[filters]``) is not a layer of
+        the chain: the dispatcher calls this as every response goes out, error pages and
+        the answers of outer filters included.
+        """
+        raw = response.raw_headers
+        names = self._names
+        for name, _ in raw:
+            if name in names:  # the response sets one of them: it wins
+                present = {name for name, _ in raw}
+                raw.extend(header for header in self._headers if header[0] not in present)
+                break
+        else:
+            present = None
+            raw.extend(self._headers)
+        if (
+            self._hsts_on
+            and (present is None or _HSTS not in present)
+            and ctx.request.scheme == "https"
+        ):
+            raw.append((_HSTS, self.hsts_value.encode()))
 
     def __repr__(self) -> str:
         return f"SecurityHeaders(csp={self.content_security_policy!r}, hsts={self.hsts!r})"
